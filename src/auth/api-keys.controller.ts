@@ -1,0 +1,41 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { IsUUID } from 'class-validator';
+import { IdParam } from '../platform/http/validation';
+import { Access, CurrentPrincipal } from './access.decorator';
+import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
+import { ApiKeysService } from './api-keys.service';
+import type { Principal } from './principal';
+
+class ListKeysQuery {
+  @IsUUID('all')
+  tenantId!: string;
+}
+
+@ApiTags('platform')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  /** Issue a key. The secret is in this response only; it is stored hashed. */
+  @Post()
+  @HttpCode(201)
+  @Access({ platform: true, roles: ['admin'] })
+  issue(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
+    return this.keys.issue(p, dto);
+  }
+
+  /** The tenant's keys, without secrets. */
+  @Get()
+  @Access({ platform: true, roles: ['admin', 'auditor'] })
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<ApiKeyView[]> {
+    return this.keys.list(p, q.tenantId);
+  }
+
+  /** Revoke a key; it stops working at once. */
+  @Delete(':id')
+  @Access({ platform: true, roles: ['admin'] })
+  revoke(@CurrentPrincipal() p: Principal, @Param('id', IdParam) id: string): Promise<ApiKeyView> {
+    return this.keys.revoke(p, id);
+  }
+}

@@ -1,0 +1,50 @@
+import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ROLES, Role } from './principal';
+
+export class CreateApiKeyDto {
+  @IsUUID('all')
+  tenantId!: string;
+
+  /** Who holds the key, e.g. "关面乡 审核员 张*". */
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsIn(ROLES, { message: `role must be one of ${ROLES.join(', ')}` })
+  role!: Role;
+
+  /** Region subtree for clerk/reviewer/organizer; defaults to the whole county. */
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'scopeRegionCode must be a region code' })
+  scopeRegionCode?: string;
+
+  /** Required for shopkeeper keys. */
+  @IsOptional() @IsUUID('all')
+  shopId?: string;
+
+  /** Required for bank keys. */
+  @IsOptional() @IsUUID('all')
+  bankId?: string;
+}
+
+export class ApiKeyIssued {
+  id!: string;
+  role!: Role;
+  /** Shown once; only its hash is stored. */
+  apiKey!: string;
+  tenantId!: string;
+  name!: string;
+  scopeRegionCode!: string;
+  shopId!: string | null;
+  bankId!: string | null;
+}
+
+export class ApiKeyView {
+  id!: string;
+  tenantId!: string;
+  name!: string;
+  role!: Role;
+  scopeRegionCode!: string;
+  shopId!: string | null;
+  bankId!: string | null;
+  createdAt!: string;
+  revokedAt!: string | null;
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
+import { DataSource, IsNull } from 'typeorm';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { requireTenant } from '../platform/database/tenant';
+import { BadInput, NotFound } from '../platform/http/app-error';
+import { ApiKeyEntity } from './api-key.entity';
+import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
+import { assertTenant, KeyPrincipal, Principal, TENANT_WIDE_ROLES } from './principal';
+
+/**
+ * API keys look like `jf_<32 hex id>_<43 char secret>`. The id finds the row;
+ * only SHA-256 of the whole key is stored. The keys carry 256 random bits, so
+ * a fast hash is enough (a slow hash is for low-entropy PINs).
+ */
+const KEY_RE = /^jf_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 10_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+const hexToUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+
+const toView = (k: ApiKeyEntity): ApiKeyView => ({
+  id: k.id,
+  tenantId: k.tenantId,
+  name: k.name,
+  role: k.role,
+  scopeRegionCode: k.scopeRegionCode,
+  shopId: k.shopId,
+  bankId: k.bankId,
+  createdAt: k.createdAt.toISOString(),
+  revokedAt: k.revokedAt ? k.revokedAt.toISOString() : null,
+});
+
+@Injectable()
+export class ApiKeysService {
+  // Saves a query per request; a revoked key stops working within CACHE_TTL_MS
+  // on other instances and at once on this one.
+  private readonly cache = new Map<string, { hash: Buffer; principal: KeyPrincipal; until: number }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenancy: TenancyService,
+  ) {}
+
+  async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
+    assertTenant(p, dto.tenantId, `tenant ${dto.tenantId}`);
+    const tenant = await this.tenancy.getTenant(dto.tenantId);
+    if (!tenant) throw new NotFound(`tenant ${dto.tenantId}`);
+    const problems: { field: string; messages: string[] }[] = [];
+    const tenantWide = TENANT_WIDE_ROLES.includes(dto.role);
+    if (tenantWide && dto.scopeRegionCode && dto.scopeRegionCode !== tenant.regionCode) {
+      problems.push({ field: 'scopeRegionCode', messages: [`a ${dto.role} key covers the whole tenant; omit scopeRegionCode`] });
+    }
+    if ((dto.role === 'shopkeeper') !== Boolean(dto.shopId)) {
+      problems.push({ field: 'shopId', messages: ['shopId is required for shopkeeper keys and only for them'] });
+    }
+    if ((dto.role === 'bank') !== Boolean(dto.bankId)) {
+      problems.push({ field: 'bankId', messages: ['bankId is required for bank keys and only for them'] });
+    }
+    if (problems.length) throw new BadInput(`${problems.length} field(s) are invalid`, problems);
+    const scope = tenantWide ? tenant.regionCode : (dto.scopeRegionCode ?? tenant.regionCode);
+    // The scope must be a region of this tenant, and within the issuer's own scope.
+    await this.tenancy.requireRegion(p, tenant.id, scope);
+
+    const idHex = randomBytes(16).toString('hex');
+    const apiKey = `jf_${idHex}_${randomBytes(32).toString('base64url')}`;
+    const row: ApiKeyEntity = Object.assign(new ApiKeyEntity(), {
+      id: hexToUuid(idHex),
+      tenantId: tenant.id,
+      name: dto.name,
+      role: dto.role,
+      scopeRegionCode: scope,
+      shopId: dto.shopId ?? null,
+      bankId: dto.bankId ?? null,
+      secretHash: sha256(apiKey),
+      createdAt: new Date(),
+      revokedAt: null,
+    });
+    await this.dataSource.getRepository(ApiKeyEntity).insert(row);
+    return { id: row.id, role: row.role, apiKey, tenantId: row.tenantId, name: row.name, scopeRegionCode: scope, shopId: row.shopId, bankId: row.bankId };
+  }
+
+  async list(p: Principal, tenantId: string): Promise<ApiKeyView[]> {
+    assertTenant(p, tenantId, `tenant ${tenantId}`);
+    const rows = await this.dataSource.getRepository(ApiKeyEntity).find({
+      where: { tenantId: requireTenant(tenantId) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map(toView);
+  }
+
+  async revoke(p: Principal, id: string): Promise<ApiKeyView> {
+    const repo = this.dataSource.getRepository(ApiKeyEntity);
+    const row = await repo.findOneBy({ id });
+    if (!row || (p.kind === 'key' && row.tenantId !== p.tenantId)) throw new NotFound(`api key ${id}`);
+    if (!row.revokedAt) {
+      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    }
+    this.cache.delete(id);
+    return toView((await repo.findOneBy({ id }))!);
+  }
+
+  /** The principal for a presented key, or null when it is unknown or revoked. */
+  async verify(presented: string): Promise<KeyPrincipal | null> {
+    const m = KEY_RE.exec(presented);
+    if (!m) return null;
+    const id = hexToUuid(m[1]);
+    const hash = sha256(presented);
+    const hit = this.cache.get(id);
+    if (hit && hit.until > Date.now()) return timingSafeEqual(hit.hash, hash) ? hit.principal : null;
+    const row = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id });
+    if (!row || row.revokedAt || !timingSafeEqual(row.secretHash, hash)) {
+      this.cache.delete(id);
+      return null;
+    }
+    const principal: KeyPrincipal = {
+      kind: 'key',
+      keyId: row.id,
+      tenantId: row.tenantId,
+      role: row.role,
+      scopeRegionCode: row.scopeRegionCode,
+      shopId: row.shopId,
+      bankId: row.bankId,
+    };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(id, { hash: row.secretHash, principal, until: Date.now() + CACHE_TTL_MS });
+    return principal;
+  }
+}

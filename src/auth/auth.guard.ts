@@ -1,0 +1,53 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'crypto';
+import type { Request } from 'express';
+import { AppConfig } from '../platform/config/app-config';
+import { Forbidden, Unauthorized } from '../platform/http/app-error';
+import { ACCESS_KEY, AccessRule } from './access.decorator';
+import { ApiKeysService } from './api-keys.service';
+import type { Principal } from './principal';
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * Global guard: authenticates the bearer (ADMIN_TOKEN or an API key) and
+ * checks the route's declared roles. Region scope is checked by the services,
+ * where the region of the thing touched is known.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly adminDigest: Buffer;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: ApiKeysService,
+    config: AppConfig,
+  ) {
+    this.adminDigest = digest(config.adminToken);
+  }
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
+    if (!rule) throw new Forbidden('this route declares no access rule', 'no-access-rule');
+    if (rule.public) return true;
+    const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
+    const header = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!m) throw new Unauthorized();
+    const token = m[1];
+    let principal: Principal | null = null;
+    if (timingSafeEqual(digest(token), this.adminDigest)) principal = { kind: 'platform' };
+    else principal = await this.keys.verify(token);
+    if (!principal) throw new Unauthorized('the API key is unknown or revoked');
+    req.principal = principal;
+    if (principal.kind === 'platform') {
+      if (rule.platform) return true;
+      throw new Forbidden('the platform admin token manages tenants; use a tenant key for this', 'platform-not-allowed');
+    }
+    if (!rule.roles.includes(principal.role)) {
+      throw new Forbidden(`role ${principal.role} may not call this endpoint`, 'role-not-allowed');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,48 @@
+import { Forbidden, NotFound } from '../platform/http/app-error';
+
+export const ROLES = ['admin', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles whose scope is the whole tenant (their scope is the county code). */
+export const TENANT_WIDE_ROLES: readonly Role[] = ['admin', 'auditor', 'shopkeeper', 'bank'];
+
+export interface PlatformPrincipal {
+  kind: 'platform';
+}
+
+export interface KeyPrincipal {
+  kind: 'key';
+  keyId: string;
+  tenantId: string;
+  role: Role;
+  /** Region subtree the key may act in; for tenant-wide roles, the county. */
+  scopeRegionCode: string;
+  shopId: string | null;
+  bankId: string | null;
+}
+
+export type Principal = PlatformPrincipal | KeyPrincipal;
+
+/**
+ * Region codes are national statistical codes, nested by prefix, so "in the
+ * subtree of S" is "starts with S".
+ */
+export function regionInScope(p: KeyPrincipal, regionCode: string): boolean {
+  return regionCode.startsWith(p.scopeRegionCode);
+}
+
+/**
+ * Refuses a region outside the key's scope. `hide` answers 404 where even the
+ * existence of the thing must not leak to another village.
+ */
+export function assertRegionInScope(p: Principal, regionCode: string, what: string, hide = true): void {
+  if (p.kind === 'platform') return;
+  if (regionInScope(p, regionCode)) return;
+  if (hide) throw new NotFound(what);
+  throw new Forbidden(`${what} is outside this key's region scope (${p.scopeRegionCode})`, 'out-of-scope');
+}
+
+export function assertTenant(p: Principal, tenantId: string, what: string): void {
+  if (p.kind === 'platform') return;
+  if (p.tenantId !== tenantId) throw new NotFound(what);
+}

