@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
+import { Page, PageQuery } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal } from './access.decorator';
 import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
-class ListKeysQuery {
+class ListKeysQuery extends PageQuery {
   @IsUUID('all')
   tenantId!: string;
 }
@@ -28,8 +29,8 @@ export class ApiKeysController {
   /** The tenant's keys, without secrets. */
   @Get()
   @Access({ platform: true, roles: ['admin', 'auditor'] })
-  list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<ApiKeyView[]> {
-    return this.keys.list(p, q.tenantId);
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<Page<ApiKeyView>> {
+    return this.keys.list(p, q.tenantId, q);
   }
 
   /** Revoke a key; it stops working at once. */

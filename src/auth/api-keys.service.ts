@@ -4,6 +4,7 @@ import { DataSource, IsNull } from 'typeorm';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { requireTenant } from '../platform/database/tenant';
 import { BadInput, NotFound } from '../platform/http/app-error';
+import { decodeCursor, Page, pageLimit, PageQuery, toPage } from '../platform/http/pagination';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
 import { assertTenant, KeyPrincipal, Principal, TENANT_WIDE_ROLES } from './principal';
@@ -81,13 +82,18 @@ export class ApiKeysService {
     return { id: row.id, role: row.role, apiKey, tenantId: row.tenantId, name: row.name, scopeRegionCode: scope, shopId: row.shopId, bankId: row.bankId };
   }
 
-  async list(p: Principal, tenantId: string): Promise<ApiKeyView[]> {
+  async list(p: Principal, tenantId: string, q: PageQuery): Promise<Page<ApiKeyView>> {
     assertTenant(p, tenantId, `tenant ${tenantId}`);
-    const rows = await this.dataSource.getRepository(ApiKeyEntity).find({
-      where: { tenantId: requireTenant(tenantId) },
-      order: { createdAt: 'ASC', id: 'ASC' },
-    });
-    return rows.map(toView);
+    const limit = pageLimit(q);
+    const after = decodeCursor(q.cursor, 1);
+    const qb = this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .where('k.tenant_id = :tenantId', { tenantId: requireTenant(tenantId) })
+      .orderBy('k.id')
+      .limit(limit + 1);
+    if (after) qb.andWhere('k.id > :after', { after: after[0] });
+    return toPage(await qb.getMany(), limit, (k) => [k.id], toView);
   }
 
   async revoke(p: Principal, id: string): Promise<ApiKeyView> {

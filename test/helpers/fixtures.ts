@@ -1,0 +1,60 @@
+import type { Role } from '../../src/auth/principal';
+import { asAdmin, bearer, nextCountyCode, TestApp } from './test-app';
+
+export interface County {
+  tenantId: string;
+  county: string;
+  townships: [string, string];
+  villages: [string, string, string];
+  /** A key of each role: clerk/reviewer/organizer are scoped to villages[0]. */
+  keys: Record<Role, string>;
+  /** Keys of the same roles scoped to villages[2] (the other township). */
+  otherVillageKeys: Record<'clerk' | 'reviewer' | 'organizer', string>;
+}
+
+export async function issueKey(t: TestApp, tenantId: string, role: Role, extra: Record<string, string> = {}): Promise<string> {
+  const res = await t.http().post('/v1/api-keys').set(asAdmin).send({ tenantId, name: `${role} key`, role, ...extra });
+  if (res.status !== 201) throw new Error(`issuing ${role} key: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.apiKey;
+}
+
+/**
+ * A county with two townships and three villages (two under the first
+ * township), and keys for every role.
+ */
+export async function makeCounty(t: TestApp): Promise<County> {
+  const county = await nextCountyCode();
+  const res = await t.http().post('/v1/tenants').set(asAdmin).send({ regionCode: county, name: `测试县${county}` });
+  if (res.status !== 201) throw new Error(`creating tenant: ${res.status} ${JSON.stringify(res.body)}`);
+  const tenantId: string = res.body.id;
+  const townships: [string, string] = [`${county}101`, `${county}102`];
+  const villages: [string, string, string] = [`${county}101001`, `${county}101002`, `${county}102001`];
+  const add = async (code: string, parentCode: string, name: string) => {
+    const r = await t.http().post('/v1/regions').set(asAdmin).send({ code, name, parentCode });
+    if (r.status !== 201) throw new Error(`creating region ${code}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  await add(townships[0], county, '关面乡');
+  await add(townships[1], county, '白泉乡');
+  await add(villages[0], townships[0], '泉秀村');
+  await add(villages[1], townships[0], '红旗村');
+  await add(villages[2], townships[1], '白泉村');
+  const scoped = { scopeRegionCode: villages[0] };
+  const other = { scopeRegionCode: villages[2] };
+  const keys = {
+    admin: await issueKey(t, tenantId, 'admin'),
+    auditor: await issueKey(t, tenantId, 'auditor'),
+    clerk: await issueKey(t, tenantId, 'clerk', scoped),
+    reviewer: await issueKey(t, tenantId, 'reviewer', scoped),
+    organizer: await issueKey(t, tenantId, 'organizer', scoped),
+    shopkeeper: await issueKey(t, tenantId, 'shopkeeper', { shopId: '00000000-0000-4000-8000-000000000001' }),
+    bank: await issueKey(t, tenantId, 'bank', { bankId: '00000000-0000-4000-8000-000000000002' }),
+  } as Record<Role, string>;
+  const otherVillageKeys = {
+    clerk: await issueKey(t, tenantId, 'clerk', other),
+    reviewer: await issueKey(t, tenantId, 'reviewer', other),
+    organizer: await issueKey(t, tenantId, 'organizer', other),
+  };
+  return { tenantId, county, townships, villages, keys, otherVillageKeys };
+}
+
+export { bearer };
