@@ -18,14 +18,19 @@ export class OperationsController {
   @Get('health')
   @Public()
   async health(@Res() res: Response): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         this.dataSource.query('SELECT 1'),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), 2000);
+        }),
       ]);
       res.status(200).json({ status: 'ok', db: 'ok' });
     } catch {
       res.status(503).json({ status: 'error', db: 'down' });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
