@@ -8,6 +8,8 @@ import { ProblemFilter } from './platform/http/problem.filter';
 import { LoggingModule } from './platform/observability/logging.module';
 import { ObservabilityModule } from './platform/observability/observability.module';
 import { TenancyModule } from './tenancy/tenancy.module';
+import { HoldersModule } from './holders/holders.module';
+import { LedgerModule } from './ledger/ledger.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +23,8 @@ export class AppModule {
         ObservabilityModule,
         TenancyModule,
         AuthModule,
+        HoldersModule,
+        LedgerModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };

@@ -54,3 +54,20 @@ export class TooManyAttempts extends AppError {
     super(429, 'too-many-attempts', message, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
+
+/**
+ * Modules whose errors are not AppErrors (the pure ledger domain knows nothing
+ * of HTTP) register a mapper here; the problem filter consults them in order.
+ */
+const mappers: ((e: unknown) => AppError | null)[] = [];
+export function registerErrorMapper(mapper: (e: unknown) => AppError | null): void {
+  mappers.push(mapper);
+}
+export function mapError(e: unknown): AppError | null {
+  if (e instanceof AppError) return e;
+  for (const m of mappers) {
+    const mapped = m(e);
+    if (mapped) return mapped;
+  }
+  return null;
+}

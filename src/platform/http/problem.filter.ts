@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppError } from './app-error';
+import { mapError } from './app-error';
 import { problem, sendProblem } from './problem';
 import { isDataException, pgCode, PG } from '../database/pg-errors';
 
@@ -25,8 +25,9 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
-    if (exception instanceof AppError) {
-      sendProblem(res, problem(exception.status, exception.code, exception.message, exception.errors), exception.headers);
+    const app = mapError(exception);
+    if (app) {
+      sendProblem(res, problem(app.status, app.code, app.message, app.errors), app.headers);
       return;
     }
     if (exception instanceof HttpException) {

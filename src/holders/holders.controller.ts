@@ -1,0 +1,43 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { IdParam } from '../platform/http/validation';
+import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
+import { HoldersService } from './holders.service';
+
+const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
+
+@ApiTags('holders')
+@Controller('v1')
+export class HoldersController {
+  constructor(private readonly holders: HoldersService) {}
+
+  /** Enrol a household in a village of the caller's scope. */
+  @Post('households')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'clerk'] })
+  createHousehold(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateHouseholdDto): Promise<HouseholdView> {
+    return this.holders.createHousehold(p, dto);
+  }
+
+  @Get('households/:id')
+  @Access({ roles: READERS })
+  getHousehold(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<HouseholdView> {
+    return this.holders.getHousehold(p, id);
+  }
+
+  /** Register a person (volunteer), optionally as a member of a household. */
+  @Post('people')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'clerk', 'organizer'] })
+  createPerson(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreatePersonDto): Promise<PersonView> {
+    return this.holders.createPerson(p, dto);
+  }
+
+  @Get('people/:id')
+  @Access({ roles: READERS })
+  getPerson(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<PersonView> {
+    return this.holders.getPerson(p, id);
+  }
+}

@@ -1,0 +1,61 @@
+import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+
+export class CreateHouseholdDto {
+  /** 12-digit village code. */
+  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode!: string;
+
+  /** Name of the head of household (户主). */
+  @IsString() @IsNotEmpty() @MaxLength(50)
+  headName!: string;
+
+  /** 18-character resident ID number; stored encrypted, shown masked. */
+  @IsOptional() @IsString() @MaxLength(18)
+  headIdNumber?: string;
+
+  @IsOptional() @IsString() @Matches(/^\+?\d{7,15}$/, { message: 'phone must be 7 to 15 digits' })
+  phone?: string;
+
+  /** 4 to 6 digits; authorises redemptions. Stored as a slow hash. */
+  @IsOptional() @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
+  pin?: string;
+}
+
+export class CreatePersonDto {
+  @IsString() @IsNotEmpty() @MaxLength(50)
+  name!: string;
+
+  @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsOptional() @IsString() @MaxLength(18)
+  idNumber?: string;
+
+  @IsOptional() @IsString() @Matches(/^\+?\d{7,15}$/, { message: 'phone must be 7 to 15 digits' })
+  phone?: string;
+
+  @IsOptional() @IsUUID('all')
+  householdId?: string;
+
+  @IsOptional() @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
+  pin?: string;
+}
+
+export class PersonView {
+  id!: string;
+  name!: string;
+  regionCode!: string;
+  householdId!: string | null;
+  idNumber!: string | null;
+  phone!: string | null;
+}
+
+export class HouseholdView {
+  id!: string;
+  villageCode!: string;
+  headName!: string;
+  headIdNumber!: string | null;
+  phone!: string | null;
+  members!: PersonView[];
+  sanctions!: unknown[];
+}

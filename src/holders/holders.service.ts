@@ -1,0 +1,169 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { assertRegionInScope, Principal } from '../auth/principal';
+import { AppConfig } from '../platform/config/app-config';
+import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher } from '../platform/crypto/pii';
+import { pgCode, PG } from '../platform/database/pg-errors';
+import { requireTenant } from '../platform/database/tenant';
+import { BadInput, Conflict, NotFound } from '../platform/http/app-error';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
+
+export type HolderType = 'household' | 'person' | 'shop' | 'fund';
+
+export interface HolderInfo {
+  type: HolderType;
+  id: string;
+  regionCode: string;
+}
+
+/** Answers "does this holder exist in this tenant, and where?" for other modules. */
+export interface HolderLookup {
+  find(tenantId: string, type: HolderType, id: string): Promise<HolderInfo | null>;
+}
+
+interface PersonRow {
+  id: string;
+  name: string;
+  region_code: string;
+  household_id: string | null;
+  id_masked: string | null;
+  phone_masked: string | null;
+}
+
+const toPersonView = (r: PersonRow): PersonView => ({
+  id: r.id,
+  name: r.name,
+  regionCode: r.region_code,
+  householdId: r.household_id,
+  idNumber: r.id_masked,
+  phone: r.phone_masked,
+});
+
+@Injectable()
+export class HoldersService implements HolderLookup {
+  private readonly pii: PiiCipher;
+  private readonly finders = new Map<HolderType, (tenantId: string, id: string) => Promise<HolderInfo | null>>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenancy: TenancyService,
+    config: AppConfig,
+  ) {
+    this.pii = new PiiCipher(config.piiKey);
+    this.finders.set('household', async (t, id) => {
+      const rows = await this.dataSource.query(`SELECT village_code FROM households WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      return rows[0] ? { type: 'household', id, regionCode: rows[0].village_code } : null;
+    });
+    this.finders.set('person', async (t, id) => {
+      const rows = await this.dataSource.query(`SELECT region_code FROM people WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      return rows[0] ? { type: 'person', id, regionCode: rows[0].region_code } : null;
+    });
+  }
+
+  /** Shops and funds register their own finder when their module starts. */
+  registerFinder(type: HolderType, finder: (tenantId: string, id: string) => Promise<HolderInfo | null>): void {
+    this.finders.set(type, finder);
+  }
+
+  async find(tenantId: string, type: HolderType, id: string): Promise<HolderInfo | null> {
+    const finder = this.finders.get(type);
+    return finder ? finder(tenantId, id) : null;
+  }
+
+  private sealIdNumber(raw: string | undefined, field: string) {
+    if (raw === undefined) return { cipher: null, lookup: null, masked: null };
+    const id = normaliseIdNumber(raw);
+    if (!id) throw new BadInput(`${field} is not a valid resident ID number`, [{ field, messages: [`${field} must be 18 characters with a valid check digit`] }]);
+    return { cipher: this.pii.encrypt(id), lookup: this.pii.lookup(id), masked: maskIdNumber(id) };
+  }
+
+  /** The household whose head has this ID number (by keyed hash), for the bank API. */
+  async findHouseholdByIdNumber(tenantId: string, raw: string): Promise<string | null> {
+    const id = normaliseIdNumber(raw);
+    if (!id) return null;
+    const rows = await this.dataSource.query(`SELECT id FROM households WHERE tenant_id = $1 AND head_id_lookup = $2`, [requireTenant(tenantId), this.pii.lookup(id)]);
+    return rows[0]?.id ?? null;
+  }
+
+  async createHousehold(p: Principal & { kind: 'key' }, dto: CreateHouseholdDto): Promise<HouseholdView> {
+    const region = await this.tenancy.requireRegion(p, p.tenantId, dto.villageCode);
+    if (region.level !== 'village') throw new BadInput('villageCode must name a village', [{ field: 'villageCode', messages: ['villageCode must be a village'] }]);
+    const idn = this.sealIdNumber(dto.headIdNumber, 'headIdNumber');
+    const id = randomUUID();
+    try {
+      await this.dataSource.query(
+        `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
+          dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
+          dto.pin ? await hashPin(dto.pin) : null,
+        ],
+      );
+    } catch (e) {
+      if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');
+      throw e;
+    }
+    return { id, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, members: [], sanctions: [] };
+  }
+
+  async getHousehold(p: Principal & { kind: 'key' }, id: string): Promise<HouseholdView> {
+    const rows = await this.dataSource.query(
+      `SELECT id, village_code, head_name, head_id_masked, phone_masked FROM households WHERE tenant_id = $1 AND id = $2`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!rows[0]) throw new NotFound(`household ${id}`);
+    assertRegionInScope(p, rows[0].village_code, `household ${id}`);
+    const members: PersonRow[] = await this.dataSource.query(
+      `SELECT id, name, region_code, household_id, id_masked, phone_masked FROM people WHERE tenant_id = $1 AND household_id = $2 ORDER BY created_at, id`,
+      [p.tenantId, id],
+    );
+    return {
+      id,
+      villageCode: rows[0].village_code,
+      headName: rows[0].head_name,
+      headIdNumber: rows[0].head_id_masked,
+      phone: rows[0].phone_masked,
+      members: members.map(toPersonView),
+      sanctions: [],
+    };
+  }
+
+  async createPerson(p: Principal & { kind: 'key' }, dto: CreatePersonDto): Promise<PersonView> {
+    await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
+    if (dto.householdId) {
+      const hh = await this.find(p.tenantId, 'household', dto.householdId);
+      if (!hh) throw new NotFound(`household ${dto.householdId}`);
+      assertRegionInScope(p, hh.regionCode, `household ${dto.householdId}`);
+    }
+    const idn = this.sealIdNumber(dto.idNumber, 'idNumber');
+    const id = randomUUID();
+    try {
+      await this.dataSource.query(
+        `INSERT INTO people (tenant_id, id, name, region_code, household_id, id_cipher, id_lookup, id_masked, phone_cipher, phone_masked, pin_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          p.tenantId, id, dto.name, dto.regionCode, dto.householdId ?? null, idn.cipher, idn.lookup, idn.masked,
+          dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
+          dto.pin ? await hashPin(dto.pin) : null,
+        ],
+      );
+    } catch (e) {
+      if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a person with this ID number already exists', 'person-exists');
+      throw e;
+    }
+    return { id, name: dto.name, regionCode: dto.regionCode, householdId: dto.householdId ?? null, idNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null };
+  }
+
+  async getPerson(p: Principal & { kind: 'key' }, id: string): Promise<PersonView> {
+    const rows: PersonRow[] = await this.dataSource.query(
+      `SELECT id, name, region_code, household_id, id_masked, phone_masked FROM people WHERE tenant_id = $1 AND id = $2`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!rows[0]) throw new NotFound(`person ${id}`);
+    assertRegionInScope(p, rows[0].region_code, `person ${id}`);
+    return toPersonView(rows[0]);
+  }
+}

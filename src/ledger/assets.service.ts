@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { requireTenant } from '../platform/database/tenant';
+import { pgCode, PG } from '../platform/database/pg-errors';
+import { LedgerError } from './domain/errors';
+import type { AssetSpec } from './domain/model';
+
+/** The assets every new tenant starts with (DOMAIN.md, "Holders and assets"). */
+export const DEFAULT_ASSETS: AssetSpec[] = [
+  { code: 'CONDUCT', name: '文明积分', holderType: 'household', scale: 2, redeemable: true, allowNegative: true, expiry: { policy: 'none' } },
+  { code: 'YIBI', name: '益币', holderType: 'person', scale: 2, redeemable: true, allowNegative: false, expiry: { policy: 'none' } },
+  { code: 'XIAOSHAN', name: '孝善积分', holderType: 'household', scale: 2, redeemable: false, allowNegative: false, expiry: { policy: 'none' } },
+  { code: 'CNY', name: '人民币', holderType: 'fund', scale: 2, redeemable: false, allowNegative: false, expiry: { policy: 'none' } },
+];
+
+interface AssetRow {
+  code: string;
+  name: string;
+  holder_type: AssetSpec['holderType'];
+  scale: number;
+  redeemable: boolean;
+  allow_negative: boolean;
+  expiry_policy: AssetSpec['expiry']['policy'];
+  expiry_days: number | null;
+}
+
+const toSpec = (r: AssetRow): AssetSpec => ({
+  code: r.code,
+  name: r.name,
+  holderType: r.holder_type,
+  scale: Number(r.scale),
+  redeemable: r.redeemable,
+  allowNegative: r.allow_negative,
+  expiry: r.expiry_policy === 'days' ? { policy: 'days', days: r.expiry_days! } : { policy: r.expiry_policy },
+});
+
+/** Assets are configuration read on every posting, so they are cached per tenant (they are never edited). */
+@Injectable()
+export class AssetsService {
+  private readonly cache = new Map<string, Map<string, AssetSpec>>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(m: EntityManager, tenantId: string, a: AssetSpec): Promise<void> {
+    try {
+      await m.query(
+        `INSERT INTO assets (tenant_id, code, name, holder_type, scale, redeemable, allow_negative, expiry_policy, expiry_days)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [requireTenant(tenantId), a.code, a.name, a.holderType, a.scale, a.redeemable, a.allowNegative, a.expiry.policy, a.expiry.policy === 'days' ? a.expiry.days : null],
+      );
+    } catch (e) {
+      if (pgCode(e) === PG.uniqueViolation) throw new LedgerError('asset-exists', `asset ${a.code} already exists`);
+      throw e;
+    }
+    this.cache.delete(tenantId);
+  }
+
+  async list(tenantId: string): Promise<AssetSpec[]> {
+    return [...(await this.catalog(tenantId)).values()];
+  }
+
+  async get(tenantId: string, code: string): Promise<AssetSpec> {
+    const a = (await this.catalog(tenantId)).get(code);
+    if (!a) throw new LedgerError('unknown-asset', `asset ${code} not found`, 'asset');
+    return a;
+  }
+
+  private async catalog(tenantId: string): Promise<Map<string, AssetSpec>> {
+    let c = this.cache.get(tenantId);
+    if (!c) {
+      const rows: AssetRow[] = await this.dataSource.query(
+        `SELECT code, name, holder_type, scale, redeemable, allow_negative, expiry_policy, expiry_days FROM assets WHERE tenant_id = $1 ORDER BY created_at, code`,
+        [requireTenant(tenantId)],
+      );
+      c = new Map(rows.map((r) => [r.code, toSpec(r)]));
+      if (c.size) this.cache.set(tenantId, c);
+    }
+    return c;
+  }
+}

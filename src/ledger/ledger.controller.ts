@@ -1,0 +1,110 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { BadInput, NotFound } from '../platform/http/app-error';
+import { IdParam, isUuid } from '../platform/http/validation';
+import { AssetsService } from './assets.service';
+import { BalancesQuery, CreateAssetDto, EntriesQuery, HolderParams, ReverseDto, TransferDto } from './ledger.dto';
+import { LedgerService } from './ledger.service';
+import type { IdempotentAnswer } from './ledger.writer';
+
+const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
+const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;
+
+const KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+function idempotencyKey(raw: string | undefined, required: boolean): string | undefined {
+  if (raw === undefined || raw === '') {
+    if (required) throw new BadInput('Idempotency-Key header is required', [{ field: 'Idempotency-Key', messages: ['this request moves value and needs an Idempotency-Key header'] }]);
+    return undefined;
+  }
+  if (!KEY_RE.test(raw)) throw new BadInput('Idempotency-Key is malformed', [{ field: 'Idempotency-Key', messages: ['1 to 200 printable ASCII characters'] }]);
+  return raw;
+}
+
+function send(res: Response, a: IdempotentAnswer): void {
+  res.status(a.status).json(a.body);
+}
+
+@ApiTags('ledger')
+@Controller('v1')
+export class LedgerController {
+  constructor(
+    private readonly ledger: LedgerService,
+    private readonly assets: AssetsService,
+  ) {}
+
+  @Get('assets')
+  @Access({ roles: ALL_TENANT_ROLES })
+  async listAssets(@CurrentPrincipal() p: KeyPrincipal) {
+    const items = (await this.assets.list(p.tenantId)).map((a) => ({
+      code: a.code, name: a.name, holderType: a.holderType, scale: a.scale, redeemable: a.redeemable, allowNegative: a.allowNegative, expiry: a.expiry,
+    }));
+    return { items, nextCursor: null };
+  }
+
+  @Post('assets')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  async createAsset(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateAssetDto) {
+    const expiry = dto.expiry ?? { policy: 'none' as const };
+    if ((expiry.policy === 'days') !== (expiry.days !== undefined)) {
+      throw new BadInput('expiry.days goes with policy "days" only', [{ field: 'expiry.days', messages: ['expiry.days is required for policy "days" and only for it'] }]);
+    }
+    const spec = { code: dto.code, name: dto.name, holderType: dto.holderType, scale: dto.scale, redeemable: dto.redeemable, allowNegative: dto.allowNegative ?? false, expiry };
+    await this.ledger.createAsset(p.tenantId, spec);
+    return spec;
+  }
+
+  /** Admin adjustment. Requires Idempotency-Key. */
+  @Post('transfers')
+  @Access({ roles: ['admin'] })
+  @ApiHeader({ name: 'Idempotency-Key', required: true })
+  async transfer(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: TransferDto, @Headers('idempotency-key') key: string | undefined, @Res() res: Response) {
+    const k = idempotencyKey(key, true)!;
+    send(res, await this.ledger.transfer(p, dto, k, dto));
+  }
+
+  @Get('transactions/:id')
+  @Access({ roles: READERS })
+  getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.ledger.getTransaction(p, id);
+  }
+
+  /** Reverse a transaction once; a second reversal is 409. */
+  @Post('transactions/:id/reverse')
+  @Access({ roles: ['admin'] })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
+  async reverse(
+    @CurrentPrincipal() p: KeyPrincipal,
+    @Param('id', IdParam) id: string,
+    @Body() dto: ReverseDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Res() res: Response,
+  ) {
+    send(res, await this.ledger.reverse(p, id, dto.reason, idempotencyKey(key, false)));
+  }
+
+  @Get('holders/:type/:id/balances')
+  @Access({ roles: READERS })
+  balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery) {
+    if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
+    return this.ledger.balances(p, { type: params.type, id: params.id.toLowerCase() }, q.asOf);
+  }
+
+  @Get('holders/:type/:id/entries')
+  @Access({ roles: READERS })
+  entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery) {
+    if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
+    return this.ledger.entries(p, { type: params.type, id: params.id.toLowerCase() }, q);
+  }
+
+  /** Recomputes trial balance, balances against entries, and the seal chain, for this tenant. */
+  @Get('ledger/verify')
+  @Access({ roles: ['admin', 'auditor'] })
+  async verify(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.ledger.verify(p.tenantId);
+  }
+}

@@ -1,0 +1,112 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
+} from 'class-validator';
+import { isUuid } from '../platform/http/validation';
+import { PageQuery } from '../platform/http/pagination';
+
+export const HOLDER_TYPES = ['household', 'person', 'shop', 'fund'] as const;
+
+/** A holder reference `{ type, id }`, or the string "issuer" where allowed. */
+function IsParty(allowIssuer: boolean) {
+  return ValidateBy({
+    name: 'isParty',
+    validator: {
+      validate: (v: unknown) =>
+        (allowIssuer && v === 'issuer') ||
+        (typeof v === 'object' && v !== null && !Array.isArray(v) &&
+          Object.keys(v).length === 2 &&
+          HOLDER_TYPES.includes((v as any).type) && isUuid((v as any).id)),
+      defaultMessage: (a) =>
+        `${a?.property} must be ${allowIssuer ? '"issuer" or ' : ''}{ "type": "household"|"person"|"shop"|"fund", "id": "<uuid>" }`,
+    },
+  });
+}
+
+const HOLDER_SCHEMA = {
+  type: 'object',
+  properties: { type: { type: 'string', enum: [...HOLDER_TYPES] }, id: { type: 'string', format: 'uuid' } },
+  required: ['type', 'id'],
+};
+
+const DECIMAL_MESSAGE = { message: '$property must be a decimal string such as "12.50"' };
+
+export class TransferDto {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code such as CONDUCT' })
+  asset!: string;
+
+  @ApiProperty({ oneOf: [{ type: 'string', enum: ['issuer'] }, HOLDER_SCHEMA] })
+  @IsParty(true)
+  from!: { type: (typeof HOLDER_TYPES)[number]; id: string } | 'issuer';
+
+  @ApiProperty({ oneOf: [{ type: 'string', enum: ['issuer'] }, HOLDER_SCHEMA] })
+  @IsParty(true)
+  to!: { type: (typeof HOLDER_TYPES)[number]; id: string } | 'issuer';
+
+  /** Decimal string, e.g. "12.50"; at most the asset's scale in decimals. */
+  @IsString(DECIMAL_MESSAGE) @MaxLength(40)
+  amount!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  memo!: string;
+
+  @IsOptional() @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class ReverseDto {
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  reason!: string;
+}
+
+export class ExpiryDto {
+  @IsIn(['none', 'days', 'yearEnd'])
+  policy!: 'none' | 'days' | 'yearEnd';
+
+  @IsOptional() @IsInt() @Min(1) @Max(36500)
+  days?: number;
+}
+
+export class CreateAssetDto {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'code must be 2-16 upper-case letters, digits or _' })
+  code!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsIn(HOLDER_TYPES)
+  holderType!: (typeof HOLDER_TYPES)[number];
+
+  @IsInt() @Min(0) @Max(6)
+  scale!: number;
+
+  @IsBoolean()
+  redeemable!: boolean;
+
+  /** Whether penalties may take a holder below zero (CONDUCT does). Default false. */
+  @IsOptional() @IsBoolean()
+  allowNegative?: boolean;
+
+  @IsOptional() @ValidateNested() @Type(() => ExpiryDto)
+  expiry?: ExpiryDto;
+}
+
+export class HolderParams {
+  @IsIn(HOLDER_TYPES)
+  type!: (typeof HOLDER_TYPES)[number];
+
+  @IsString() @MaxLength(36)
+  id!: string;
+}
+
+export class BalancesQuery {
+  /** End of this business day (Asia/Shanghai). */
+  @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'asOf must be a date YYYY-MM-DD' })
+  asOf?: string;
+}
+
+export class EntriesQuery extends PageQuery {
+  @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset?: string;
+}

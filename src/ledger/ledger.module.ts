@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { HoldersModule } from '../holders/holders.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { AssetsService } from './assets.service';
+import './ledger-errors.http';
+import { LedgerController } from './ledger.controller';
+import { LedgerHooks } from './ledger.hooks';
+import { LedgerService } from './ledger.service';
+
+@Module({
+  imports: [TenancyModule, HoldersModule],
+  providers: [AssetsService, LedgerService, LedgerHooks],
+  controllers: [LedgerController],
+  exports: [LedgerService, AssetsService],
+})
+export class LedgerModule {}

@@ -1,0 +1,251 @@
+import Decimal from 'decimal.js';
+import type { EntityManager } from 'typeorm';
+import { requireTenant } from '../../platform/database/tenant';
+import type { AccountRef, AccountState, EntryRow, FloorPolicy, PostedTransaction } from '../domain/model';
+
+/**
+ * SQL for the ledger tables. Only LedgerService (through this store) writes
+ * them. Writes are set-based (unnest arrays), so a batch of N postings costs a
+ * fixed number of statements, not N round-trips.
+ */
+export interface AccountRow {
+  tenant_id: string;
+  id: string;
+  asset_code: string;
+  holder_type: string;
+  holder_id: string;
+  region_code: string | null;
+  floor_policy: FloorPolicy;
+  balance: string;
+  pending: string;
+  entry_count: string;
+  last_entry_at: Date | null;
+}
+
+export const toAccountState = (r: AccountRow): AccountState => ({
+  id: String(r.id),
+  tenantId: r.tenant_id,
+  asset: r.asset_code,
+  floorPolicy: r.floor_policy,
+  balance: new Decimal(r.balance),
+  pending: new Decimal(r.pending),
+  entryCount: BigInt(r.entry_count),
+  lastEntryAt: r.last_entry_at,
+});
+
+export interface NewAccount extends AccountRef {
+  tenantId: string;
+  regionCode: string | null;
+  floorPolicy: FloorPolicy;
+}
+
+export interface HoldRow {
+  tenant_id: string;
+  id: string;
+  account_id: string;
+  counter_account_id: string;
+  asset_code: string;
+  amount: string;
+  status: 'pending' | 'completed' | 'cancelled' | 'expired';
+  kind: string;
+  memo: string;
+  actor: string;
+  expires_at: Date;
+  created_at: Date;
+  resolved_at: Date | null;
+  completed_amount: string | null;
+  transaction_id: string | null;
+}
+
+export class LedgerStore {
+  /** Creates accounts that do not exist yet; safe to race. */
+  async ensureAccounts(m: EntityManager, accounts: NewAccount[]): Promise<void> {
+    if (!accounts.length) return;
+    await m.query(
+      `INSERT INTO accounts (tenant_id, asset_code, holder_type, holder_id, region_code, floor_policy)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[])
+       ON CONFLICT (tenant_id, asset_code, holder_type, holder_id) DO NOTHING`,
+      [
+        accounts.map((a) => a.tenantId),
+        accounts.map((a) => a.asset),
+        accounts.map((a) => a.holderType),
+        accounts.map((a) => a.holderId),
+        accounts.map((a) => a.regionCode),
+        accounts.map((a) => a.floorPolicy),
+      ],
+    );
+  }
+
+  async findAccountIds(m: EntityManager, tenantId: string, refs: AccountRef[]): Promise<Map<string, string>> {
+    const rows: { asset_code: string; holder_type: string; holder_id: string; id: string }[] = await m.query(
+      `SELECT a.asset_code, a.holder_type, a.holder_id, a.id::text AS id
+         FROM accounts a
+         JOIN unnest($2::varchar[], $3::varchar[], $4::varchar[]) AS r(asset_code, holder_type, holder_id)
+           ON a.asset_code = r.asset_code AND a.holder_type = r.holder_type AND a.holder_id = r.holder_id
+        WHERE a.tenant_id = $1`,
+      [requireTenant(tenantId), refs.map((r) => r.asset), refs.map((r) => r.holderType), refs.map((r) => r.holderId)],
+    );
+    return new Map(rows.map((r) => [`${r.asset_code}|${r.holder_type}|${r.holder_id}`, r.id]));
+  }
+
+  /** Locks accounts in one global order (id), so batches never deadlock each other. */
+  async lockAccounts(m: EntityManager, keys: { tenantId: string; id: string }[]): Promise<AccountState[]> {
+    if (!keys.length) return [];
+    const rows: AccountRow[] = await m.query(
+      `SELECT a.tenant_id, a.id::text AS id, a.asset_code, a.holder_type, a.holder_id, a.region_code, a.floor_policy,
+              a.balance::text AS balance, a.pending::text AS pending, a.entry_count::text AS entry_count, a.last_entry_at
+         FROM accounts a
+         JOIN unnest($1::uuid[], $2::bigint[]) AS k(tenant_id, id) ON a.tenant_id = k.tenant_id AND a.id = k.id
+        ORDER BY a.id
+          FOR UPDATE OF a`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
+    );
+    return rows.map(toAccountState);
+  }
+
+  async findIdempotency(
+    m: EntityManager,
+    keys: { tenantId: string; scope: string; key: string }[],
+  ): Promise<{ tenant_id: string; scope: string; key: string; request_hash: Buffer; status_code: number; response: unknown }[]> {
+    if (!keys.length) return [];
+    return m.query(
+      `SELECT i.tenant_id, i.scope, i.key, i.request_hash, i.status_code, i.response
+         FROM idempotency_keys i
+         JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[]) AS k(tenant_id, scope, key)
+           ON i.tenant_id = k.tenant_id AND i.scope = k.scope AND i.key = k.key`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.scope), keys.map((k) => k.key)],
+    );
+  }
+
+  async insertIdempotency(
+    m: EntityManager,
+    rows: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[],
+  ): Promise<void> {
+    if (!rows.length) return;
+    await m.query(
+      `INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response)
+       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::bytea[], $5::smallint[], $6::jsonb[])`,
+      [
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.scope),
+        rows.map((r) => r.key),
+        rows.map((r) => r.requestHash),
+        rows.map((r) => r.status),
+        rows.map((r) => JSON.stringify(r.response)),
+      ],
+    );
+  }
+
+  /** Which of these transactions already have a reversal. */
+  async findReversed(m: EntityManager, keys: { tenantId: string; id: string }[]): Promise<Set<string>> {
+    if (!keys.length) return new Set();
+    const rows: { reversal_of: string }[] = await m.query(
+      `SELECT t.reversal_of FROM ledger_transactions t
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id) ON t.tenant_id = k.tenant_id AND t.reversal_of = k.id`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
+    );
+    return new Set(rows.map((r) => r.reversal_of));
+  }
+
+  async insertTransactions(m: EntityManager, txs: PostedTransaction[]): Promise<void> {
+    if (!txs.length) return;
+    await m.query(
+      `INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
+                            $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])`,
+      [
+        txs.map((t) => t.tenantId),
+        txs.map((t) => t.id),
+        txs.map((t) => t.kind),
+        txs.map((t) => t.memo),
+        txs.map((t) => JSON.stringify(t.metadata)),
+        txs.map((t) => t.source?.type ?? null),
+        txs.map((t) => t.source?.id ?? null),
+        txs.map((t) => t.actor),
+        txs.map((t) => t.reversalOf ?? null),
+        txs.map((t) => t.createdAt),
+        txs.map((t) => t.hash),
+      ],
+    );
+    const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
+    for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
+    // One statement for all entries of the batch: the balance trigger checks them together.
+    await m.query(
+      `INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::uuid[], $5::varchar[], $6::numeric[], $7::numeric[], $8::timestamptz[])`,
+      [
+        entries.map((e) => e.tenantId),
+        entries.map((e) => e.accountId),
+        entries.map((e) => e.accountSeq.toString()),
+        entries.map((e) => e.transactionId),
+        entries.map((e) => e.asset),
+        entries.map((e) => e.amount.toFixed()),
+        entries.map((e) => e.balanceAfter.toFixed()),
+        entries.map((e) => e.createdAt),
+      ],
+    );
+  }
+
+  async updateAccounts(m: EntityManager, states: AccountState[]): Promise<void> {
+    if (!states.length) return;
+    await m.query(
+      `UPDATE accounts a
+          SET balance = v.balance, pending = v.pending, entry_count = v.entry_count, last_entry_at = v.last_entry_at
+         FROM unnest($1::uuid[], $2::bigint[], $3::numeric[], $4::numeric[], $5::bigint[], $6::timestamptz[])
+              AS v(tenant_id, id, balance, pending, entry_count, last_entry_at)
+        WHERE a.tenant_id = v.tenant_id AND a.id = v.id`,
+      [
+        states.map((s) => s.tenantId),
+        states.map((s) => s.id),
+        states.map((s) => s.balance.toFixed()),
+        states.map((s) => s.pending.toFixed()),
+        states.map((s) => s.entryCount.toString()),
+        states.map((s) => s.lastEntryAt),
+      ],
+    );
+  }
+
+  async insertHold(m: EntityManager, h: Omit<HoldRow, 'resolved_at' | 'completed_amount' | 'transaction_id' | 'status'>): Promise<void> {
+    await m.query(
+      `INSERT INTO ledger_holds (tenant_id, id, account_id, counter_account_id, asset_code, amount, status, kind, memo, actor, expires_at, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)`,
+      [h.tenant_id, h.id, h.account_id, h.counter_account_id, h.asset_code, h.amount, h.kind, h.memo, h.actor, h.expires_at, h.created_at],
+    );
+  }
+
+  async findHolds(m: EntityManager, keys: { tenantId: string; id: string }[], lock: boolean): Promise<HoldRow[]> {
+    if (!keys.length) return [];
+    return m.query(
+      `SELECT h.tenant_id, h.id, h.account_id::text AS account_id, h.counter_account_id::text AS counter_account_id, h.asset_code,
+              h.amount::text AS amount, h.status, h.kind, h.memo, h.actor, h.expires_at, h.created_at, h.resolved_at,
+              h.completed_amount::text AS completed_amount, h.transaction_id
+         FROM ledger_holds h
+         JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id) ON h.tenant_id = k.tenant_id AND h.id = k.id
+        ORDER BY h.tenant_id, h.id
+        ${lock ? 'FOR UPDATE OF h' : ''}`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
+    );
+  }
+
+  async resolveHolds(
+    m: EntityManager,
+    rows: { tenantId: string; id: string; status: 'completed' | 'cancelled' | 'expired'; at: Date; completedAmount: Decimal | null; transactionId: string | null }[],
+  ): Promise<void> {
+    if (!rows.length) return;
+    await m.query(
+      `UPDATE ledger_holds h
+          SET status = v.status, resolved_at = v.at, completed_amount = v.completed_amount, transaction_id = v.transaction_id
+         FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::timestamptz[], $5::numeric[], $6::uuid[])
+              AS v(tenant_id, id, status, at, completed_amount, transaction_id)
+        WHERE h.tenant_id = v.tenant_id AND h.id = v.id AND h.status = 'pending'`,
+      [
+        rows.map((r) => r.tenantId),
+        rows.map((r) => r.id),
+        rows.map((r) => r.status),
+        rows.map((r) => r.at),
+        rows.map((r) => r.completedAmount?.toFixed() ?? null),
+        rows.map((r) => r.transactionId),
+      ],
+    );
+  }
+}
