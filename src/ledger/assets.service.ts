@@ -44,8 +44,9 @@ export class AssetsService {
   async insert(m: EntityManager, tenantId: string, a: AssetSpec): Promise<void> {
     try {
       await m.query(
-        `INSERT INTO assets (tenant_id, code, name, holder_type, scale, redeemable, allow_negative, expiry_policy, expiry_days)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        // clock_timestamp, not now(): assets created in one transaction keep their order.
+        `INSERT INTO assets (tenant_id, code, name, holder_type, scale, redeemable, allow_negative, expiry_policy, expiry_days, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, clock_timestamp())`,
         [requireTenant(tenantId), a.code, a.name, a.holderType, a.scale, a.redeemable, a.allowNegative, a.expiry.policy, a.expiry.policy === 'days' ? a.expiry.days : null],
       );
     } catch (e) {

@@ -1,6 +1,6 @@
 import { ROLES, Role } from '../../src/auth/principal';
 import { asAdmin, bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty } from '../helpers/fixtures';
+import { County, makeCounty, makeHousehold, makePerson, newIdempotencyKey } from '../helpers/fixtures';
 
 /**
  * Every endpoint, every role: allowed roles get past the guard, the others get
@@ -16,6 +16,9 @@ interface Endpoint {
   roles: Role[];
   public?: boolean;
 }
+
+const READERS: Role[] = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'];
+const fx = { household: '', person: '', transaction: '' };
 
 const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/health', url: () => '/health', platform: true, roles: [...ROLES], public: true },
@@ -34,6 +37,27 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/api-keys', url: () => '/v1/api-keys', body: (c) => ({ tenantId: c.tenantId, name: 'k', role: 'auditor' }), platform: true, roles: ['admin'] },
   { method: 'get', path: '/v1/api-keys', url: (c) => `/v1/api-keys?tenantId=${c.tenantId}`, platform: true, roles: ['admin', 'auditor'] },
   { method: 'delete', path: '/v1/api-keys/{id}', url: () => '/v1/api-keys/00000000-0000-4000-8000-000000000000', platform: true, roles: ['admin'] },
+  // holders
+  { method: 'post', path: '/v1/households', url: () => '/v1/households', body: (c) => ({ villageCode: c.villages[0], headName: '赵六' }), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'get', path: '/v1/households/{id}', url: () => `/v1/households/${fx.household}`, platform: false, roles: [...READERS] },
+  { method: 'post', path: '/v1/people', url: () => '/v1/people', body: (c) => ({ regionCode: c.villages[0], name: '钱七' }), platform: false, roles: ['admin', 'clerk', 'organizer'] },
+  { method: 'get', path: '/v1/people/{id}', url: () => `/v1/people/${fx.person}`, platform: false, roles: [...READERS] },
+  // ledger
+  { method: 'get', path: '/v1/assets', url: () => '/v1/assets', platform: false, roles: [...ROLES] },
+  { method: 'post', path: '/v1/assets', url: () => '/v1/assets', body: () => ({ code: `A${Date.now() % 1e6}`, name: 'x', holderType: 'household', scale: 0, redeemable: false }), platform: false, roles: ['admin'] },
+  {
+    method: 'post',
+    path: '/v1/transfers',
+    url: () => '/v1/transfers',
+    body: () => ({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: fx.household }, amount: '1', memo: 'matrix' }),
+    platform: false,
+    roles: ['admin'],
+  },
+  { method: 'get', path: '/v1/transactions/{id}', url: () => `/v1/transactions/${fx.transaction}`, platform: false, roles: [...READERS] },
+  { method: 'post', path: '/v1/transactions/{id}/reverse', url: () => `/v1/transactions/${fx.transaction}/reverse`, body: () => ({ reason: 'matrix' }), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/holders/{type}/{id}/balances', url: () => `/v1/holders/household/${fx.household}/balances`, platform: false, roles: [...READERS] },
+  { method: 'get', path: '/v1/holders/{type}/{id}/entries', url: () => `/v1/holders/household/${fx.household}/entries`, platform: false, roles: [...READERS] },
+  { method: 'get', path: '/v1/ledger/verify', url: () => '/v1/ledger/verify', platform: false, roles: ['admin', 'auditor'] },
 ];
 
 describe('access matrix: every endpoint × every role (e2e)', () => {
@@ -42,6 +66,11 @@ describe('access matrix: every endpoint × every role (e2e)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     c = await makeCounty(t);
+    fx.household = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    fx.person = await makePerson(t, c.keys.clerk, c.villages[0]);
+    const tx = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
+      .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: fx.household }, amount: '5', memo: 'fixture' });
+    fx.transaction = tx.body.id;
   });
   afterAll(async () => t.close());
 
@@ -86,6 +115,19 @@ describe('access matrix: every endpoint × every role (e2e)', () => {
   }
 
   describe('region scope', () => {
+    it('keys of another village get 404 for this village\'s holders and transactions', async () => {
+      for (const role of ['clerk', 'reviewer', 'organizer'] as const) {
+        const k = bearer(c.otherVillageKeys[role]);
+        expect((await t.http().get(`/v1/households/${fx.household}`).set(k)).status).toBe(404);
+        expect((await t.http().get(`/v1/people/${fx.person}`).set(k)).status).toBe(404);
+        expect((await t.http().get(`/v1/holders/household/${fx.household}/balances`).set(k)).status).toBe(404);
+        expect((await t.http().get(`/v1/holders/household/${fx.household}/entries`).set(k)).status).toBe(404);
+        expect((await t.http().get(`/v1/transactions/${fx.transaction}`).set(k)).status).toBe(404);
+      }
+      const write = await t.http().post('/v1/households').set(bearer(c.otherVillageKeys.clerk)).send({ villageCode: c.villages[0], headName: 'x' });
+      expect(write.status).toBe(404);
+    });
+
     it('a clerk of one village sees only that village, and 404 for a village elsewhere', async () => {
       const other = await t.http().get(`/v1/regions?under=${c.villages[2]}`).set(bearer(c.keys.clerk));
       expect(other.status).toBe(404);

@@ -1,3 +1,4 @@
+import { idCheckDigit } from '../../src/platform/crypto/pii';
 import type { Role } from '../../src/auth/principal';
 import { asAdmin, bearer, nextCountyCode, TestApp } from './test-app';
 
@@ -58,3 +59,25 @@ export async function makeCounty(t: TestApp): Promise<County> {
 }
 
 export { bearer };
+
+let idSerial = 0;
+/** A valid 18-character resident ID number, unique within this worker. */
+export function newIdNumber(): string {
+  const first17 = `5101011990${String(process.pid % 100).padStart(2, '0')}${String(idSerial++).padStart(5, '0')}`;
+  return first17 + idCheckDigit(first17);
+}
+
+export async function makeHousehold(t: TestApp, key: string, villageCode: string, headName = '王小明'): Promise<string> {
+  const res = await t.http().post('/v1/households').set(bearer(key)).send({ villageCode, headName, pin: '123456' });
+  if (res.status !== 201) throw new Error(`creating household: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+export async function makePerson(t: TestApp, key: string, regionCode: string, name = '李志愿'): Promise<string> {
+  const res = await t.http().post('/v1/people').set(bearer(key)).send({ regionCode, name });
+  if (res.status !== 201) throw new Error(`creating person: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+let keySerial = 0;
+export const newIdempotencyKey = () => `test-${process.pid}-${Date.now()}-${keySerial++}`;
