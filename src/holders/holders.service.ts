@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, Principal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher } from '../platform/crypto/pii';
@@ -20,8 +20,11 @@ export interface HolderInfo {
 
 /** Answers "does this holder exist in this tenant, and where?" for other modules. */
 export interface HolderLookup {
-  find(tenantId: string, type: HolderType, id: string): Promise<HolderInfo | null>;
+  find(tenantId: string, type: HolderType, id: string, m?: EntityManager): Promise<HolderInfo | null>;
 }
+
+/** `m`: look up through the caller's transaction when it holds one. */
+export type HolderFinder = (tenantId: string, id: string, m: EntityManager) => Promise<HolderInfo | null>;
 
 interface PersonRow {
   id: string;
@@ -44,7 +47,7 @@ const toPersonView = (r: PersonRow): PersonView => ({
 @Injectable()
 export class HoldersService implements HolderLookup {
   private readonly pii: PiiCipher;
-  private readonly finders = new Map<HolderType, (tenantId: string, id: string) => Promise<HolderInfo | null>>();
+  private readonly finders = new Map<HolderType, HolderFinder>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -52,24 +55,24 @@ export class HoldersService implements HolderLookup {
     config: AppConfig,
   ) {
     this.pii = new PiiCipher(config.piiKey);
-    this.finders.set('household', async (t, id) => {
-      const rows = await this.dataSource.query(`SELECT village_code FROM households WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+    this.finders.set('household', async (t, id, m) => {
+      const rows = await m.query(`SELECT village_code FROM households WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return rows[0] ? { type: 'household', id, regionCode: rows[0].village_code } : null;
     });
-    this.finders.set('person', async (t, id) => {
-      const rows = await this.dataSource.query(`SELECT region_code FROM people WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+    this.finders.set('person', async (t, id, m) => {
+      const rows = await m.query(`SELECT region_code FROM people WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return rows[0] ? { type: 'person', id, regionCode: rows[0].region_code } : null;
     });
   }
 
   /** Shops and funds register their own finder when their module starts. */
-  registerFinder(type: HolderType, finder: (tenantId: string, id: string) => Promise<HolderInfo | null>): void {
+  registerFinder(type: HolderType, finder: HolderFinder): void {
     this.finders.set(type, finder);
   }
 
-  async find(tenantId: string, type: HolderType, id: string): Promise<HolderInfo | null> {
+  async find(tenantId: string, type: HolderType, id: string, m?: EntityManager): Promise<HolderInfo | null> {
     const finder = this.finders.get(type);
-    return finder ? finder(tenantId, id) : null;
+    return finder ? finder(tenantId, id, m ?? this.dataSource.manager) : null;
   }
 
   private sealIdNumber(raw: string | undefined, field: string) {

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, accountKey, AssetSpec, FloorPolicy } from './domain/model';
 import { LedgerStore, NewAccount } from './persistence/ledger.store';
 
@@ -13,11 +13,13 @@ export function floorPolicyFor(asset: AssetSpec, holderType: AccountRef['holderT
 }
 
 /**
- * Maps holder × asset to account ids, creating accounts lazily. Creation runs
- * in its own short transaction, outside any business transaction: an empty
- * account is harmless if the business transaction later fails, and batches
- * never wait on each other's uncommitted account inserts. Ids never change,
- * so they are cached.
+ * Maps holder × asset to account ids, creating accounts lazily. On the batch
+ * path creation runs in its own short statement, outside any business
+ * transaction, so batches never wait on each other's uncommitted inserts.
+ * Inside a caller's unit of work (`within`), everything goes through that
+ * transaction's connection, so a caller never holds one pooled connection while
+ * waiting for a second. Ids never change, so committed ones are cached; ids of
+ * accounts created inside a unit of work are cached only once seen committed.
  */
 export class AccountDirectory {
   private readonly ids = new Map<string, string>();
@@ -27,7 +29,7 @@ export class AccountDirectory {
     private readonly store: LedgerStore,
   ) {}
 
-  async resolve(tenantId: string, specs: AccountSpec[], assetOf: (code: string) => AssetSpec): Promise<Map<string, string>> {
+  async resolve(tenantId: string, specs: AccountSpec[], assetOf: (code: string) => AssetSpec, within?: EntityManager): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const missing: AccountSpec[] = [];
     for (const s of specs) {
@@ -37,9 +39,10 @@ export class AccountDirectory {
       else missing.push(s);
     }
     if (!missing.length) return out;
-    const m = this.dataSource.manager;
-    let found = await this.store.findAccountIds(m, tenantId, missing);
-    const absent = missing.filter((s) => !found.has(accountKey(s)));
+    const m = within ?? this.dataSource.manager;
+    const committed = await this.store.findAccountIds(m, tenantId, missing);
+    let found = committed;
+    const absent = missing.filter((s) => !committed.has(accountKey(s)));
     if (absent.length) {
       const fresh: NewAccount[] = absent.map((s) => ({ ...s, tenantId, floorPolicy: floorPolicyFor(assetOf(s.asset), s.holderType) }));
       await this.store.ensureAccounts(m, fresh);
@@ -48,7 +51,7 @@ export class AccountDirectory {
     for (const s of missing) {
       const id = found.get(accountKey(s));
       if (!id) throw new Error(`account ${accountKey(s)} could not be created`);
-      this.ids.set(`${tenantId}|${accountKey(s)}`, id);
+      if (!within || committed.has(accountKey(s))) this.ids.set(`${tenantId}|${accountKey(s)}`, id);
       out.set(accountKey(s), id);
     }
     return out;

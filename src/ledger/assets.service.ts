@@ -56,20 +56,21 @@ export class AssetsService {
     this.cache.delete(tenantId);
   }
 
-  async list(tenantId: string): Promise<AssetSpec[]> {
-    return [...(await this.catalog(tenantId)).values()];
+  async list(tenantId: string, m?: EntityManager): Promise<AssetSpec[]> {
+    return [...(await this.catalog(tenantId, m)).values()];
   }
 
-  async get(tenantId: string, code: string): Promise<AssetSpec> {
-    const a = (await this.catalog(tenantId)).get(code);
+  /** `m`: read through that transaction's connection (never take a second one while holding it). */
+  async get(tenantId: string, code: string, m?: EntityManager): Promise<AssetSpec> {
+    const a = (await this.catalog(tenantId, m)).get(code);
     if (!a) throw new LedgerError('unknown-asset', `asset ${code} not found`, 'asset');
     return a;
   }
 
-  private async catalog(tenantId: string): Promise<Map<string, AssetSpec>> {
+  private async catalog(tenantId: string, m?: EntityManager): Promise<Map<string, AssetSpec>> {
     let c = this.cache.get(tenantId);
     if (!c) {
-      const rows: AssetRow[] = await this.dataSource.query(
+      const rows: AssetRow[] = await (m ?? this.dataSource.manager).query(
         `SELECT code, name, holder_type, scale, redeemable, allow_negative, expiry_policy, expiry_days FROM assets WHERE tenant_id = $1 ORDER BY created_at, code`,
         [requireTenant(tenantId)],
       );

@@ -42,13 +42,14 @@ export class LedgerAudit {
       const n = await this.uow.run(async (m) => {
         // One sealer per tenant at a time; writers are not involved.
         await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('jifen.seal.' || $1, 0))`, [requireTenant(tenantId)]);
+        // Ordered by the numeric column (an alias of seq::text would sort as text).
         const txs: { id: string; seq: string; hash: Buffer }[] = await m.query(
-          `SELECT id, seq::text AS seq, hash FROM ledger_transactions
-            WHERE tenant_id = $1 AND seal_no IS NULL ORDER BY seq LIMIT ${SEAL_SIZE}`,
+          `SELECT t.id, t.seq::text AS seq, t.hash FROM ledger_transactions t
+            WHERE t.tenant_id = $1 AND t.seal_no IS NULL ORDER BY t.seq LIMIT ${SEAL_SIZE}`,
           [tenantId],
         );
         if (!txs.length) return 0;
-        const [last] = await m.query(`SELECT seal_no::text AS seal_no, hash FROM ledger_seals WHERE tenant_id = $1 ORDER BY seal_no DESC LIMIT 1`, [tenantId]);
+        const [last] = await m.query(`SELECT s.seal_no::text AS seal_no, s.hash FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`, [tenantId]);
         const sealNo = last ? BigInt(last.seal_no) + 1n : 1n;
         const prev: Buffer = last ? last.hash : GENESIS_HASH;
         await m.query(
@@ -126,7 +127,7 @@ export class LedgerAudit {
     let checked = 0;
     let prev: Buffer = GENESIS_HASH;
     const seals: { seal_no: string; prev_hash: Buffer; hash: Buffer; tx_count: number }[] = await this.dataSource.query(
-      `SELECT seal_no::text AS seal_no, prev_hash, hash, tx_count FROM ledger_seals WHERE tenant_id = $1 ORDER BY seal_no`,
+      `SELECT s.seal_no::text AS seal_no, s.prev_hash, s.hash, s.tx_count FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no`,
       [tenantId],
     );
     let expectedNo = 1n;
@@ -139,8 +140,15 @@ export class LedgerAudit {
       checked += txHashes.checked;
       intact &&= txHashes.intact;
       if (!seal) break;
-      if (!seal.prev_hash.equals(prev) || txHashes.hashes.length !== seal.tx_count || !sealHash(prev, txHashes.hashes).equals(seal.hash)) {
-        problems.push(`tenant ${tenantId}: seal ${seal.seal_no} does not match its transactions or its predecessor`);
+      const why = !seal.prev_hash.equals(prev)
+        ? 'does not link to the previous seal'
+        : txHashes.hashes.length !== seal.tx_count
+          ? `covers ${txHashes.hashes.length} transactions, not ${seal.tx_count}`
+          : !sealHash(prev, txHashes.hashes).equals(seal.hash)
+            ? 'does not match the hashes of its transactions'
+            : null;
+      if (why) {
+        problems.push(`tenant ${tenantId}: seal ${seal.seal_no} ${why}`);
         intact = false;
       }
       prev = seal.hash;

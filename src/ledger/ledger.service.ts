@@ -107,13 +107,13 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   // ---------------------------------------------------------------- posting
 
   /** Resolves account ids (creating accounts lazily) and checks the posting's shape. */
-  private async prepare(req: PostingRequest): Promise<{ entries: ResolvedEntry[]; refs: AccountRef[] }> {
+  private async prepare(req: PostingRequest, m?: EntityManager): Promise<{ entries: ResolvedEntry[]; refs: AccountRef[] }> {
     requireTenant(req.tenantId);
     checkBalanced(req);
     const catalog = new Map<string, AssetSpec>();
-    for (const e of req.entries) if (!catalog.has(e.account.asset)) catalog.set(e.account.asset, await this.assets.get(req.tenantId, e.account.asset));
+    for (const e of req.entries) if (!catalog.has(e.account.asset)) catalog.set(e.account.asset, await this.assets.get(req.tenantId, e.account.asset, m));
     const specs: AccountSpec[] = req.entries.map((e) => ({ ...e.account, regionCode: e.account.regionCode ?? null }));
-    const ids = await this.directory.resolve(req.tenantId, specs, (c) => catalog.get(c)!);
+    const ids = await this.directory.resolve(req.tenantId, specs, (c) => catalog.get(c)!, m);
     return {
       entries: req.entries.map((e) => ({ accountId: ids.get(accountKey(e.account))!, asset: e.account.asset, amount: e.amount })),
       refs: req.entries.map((e) => e.account),
@@ -135,11 +135,25 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   /** Posts inside the caller's unit of work. Throws LedgerError when refused. */
   async post(m: EntityManager, req: PostingRequest): Promise<PostedTransaction> {
     if (req.idempotency) throw new Error('post() inside a unit of work takes no idempotency key; the caller owns idempotency');
-    const prepared = await this.prepare(req);
+    const prepared = await this.prepare(req, m);
     const [outcome] = await this.writer.apply(m, [{ req, entries: prepared.entries }]);
     if (outcome.kind === 'refused') throw outcome.error;
     if (outcome.kind !== 'posted') throw new Error('unexpected replay');
     return outcome.transaction;
+  }
+
+  /**
+   * Applies several postings as one batch inside the caller's unit of work:
+   * accounts locked once in global order, each posting checked in order, a
+   * refused one refusing only itself.
+   */
+  async postMany(m: EntityManager, reqs: PostingRequest[]): Promise<BatchOutcome[]> {
+    const items: BatchItem[] = [];
+    for (const req of reqs) {
+      if (req.idempotency) throw new Error('postMany() inside a unit of work takes no idempotency keys');
+      items.push({ req, entries: (await this.prepare(req, m)).entries });
+    }
+    return this.writer.apply(m, items);
   }
 
   /**
@@ -398,24 +412,24 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
 
   // ---------------------------------------------------------------- holds
 
-  private async holdAccounts(cmd: HoldCommand): Promise<{ from: string; to: string; asset: AssetSpec }> {
-    const asset = await this.assets.get(cmd.tenantId, cmd.asset);
-    const fromHolder = await this.holders.find(cmd.tenantId, cmd.from.type, cmd.from.id);
+  private async holdAccounts(cmd: HoldCommand, m?: EntityManager): Promise<{ from: string; to: string; asset: AssetSpec }> {
+    const asset = await this.assets.get(cmd.tenantId, cmd.asset, m);
+    const fromHolder = await this.holders.find(cmd.tenantId, cmd.from.type, cmd.from.id, m);
     if (!fromHolder) throw new LedgerError('unknown-holder', `${cmd.from.type} ${cmd.from.id} not found`);
     let toSpec: AccountSpec = { holderType: 'system', holderId: 'issuer', asset: asset.code, regionCode: null };
     if (cmd.to !== 'issuer') {
-      const toHolder = await this.holders.find(cmd.tenantId, cmd.to.type, cmd.to.id);
+      const toHolder = await this.holders.find(cmd.tenantId, cmd.to.type, cmd.to.id, m);
       if (!toHolder) throw new LedgerError('unknown-holder', `${cmd.to.type} ${cmd.to.id} not found`);
       toSpec = { holderType: cmd.to.type, holderId: cmd.to.id, asset: asset.code, regionCode: toHolder.regionCode };
     }
     const fromSpec: AccountSpec = { holderType: cmd.from.type, holderId: cmd.from.id, asset: asset.code, regionCode: fromHolder.regionCode };
-    const ids = await this.directory.resolve(cmd.tenantId, [fromSpec, toSpec], () => asset);
+    const ids = await this.directory.resolve(cmd.tenantId, [fromSpec, toSpec], () => asset, m);
     return { from: ids.get(accountKey(fromSpec))!, to: ids.get(accountKey(toSpec))!, asset };
   }
 
   /** Reserves an amount: available drops, balance does not. Inside `m` if given. */
   async hold(cmd: HoldCommand, m?: EntityManager): Promise<HoldView> {
-    const { from, to, asset } = await this.holdAccounts(cmd);
+    const { from, to, asset } = await this.holdAccounts(cmd, m);
     if (!cmd.amount.isPositive() || cmd.amount.decimalPlaces() > asset.scale) throw new LedgerError('invalid-amount', 'hold amount must be positive and within the asset scale');
     const work = async (em: EntityManager) => {
       const [state] = await this.store.lockAccounts(em, [{ tenantId: cmd.tenantId, id: from }]);

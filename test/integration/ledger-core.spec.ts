@@ -1,0 +1,266 @@
+import Decimal from 'decimal.js';
+import { DataSource } from 'typeorm';
+import { KeyPrincipal } from '../../src/auth/principal';
+import { LedgerError } from '../../src/ledger/domain/errors';
+import { PostingRequest } from '../../src/ledger/domain/model';
+import { LedgerHooks } from '../../src/ledger/ledger.hooks';
+import { LedgerService, requestHash } from '../../src/ledger/ledger.service';
+import { UnitOfWork } from '../../src/platform/database/unit-of-work';
+import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
+import { startTestApp, TestApp } from '../helpers/test-app';
+
+const D = (s: string) => new Decimal(s);
+
+describe('ledger core (integration, real PostgreSQL)', () => {
+  let t: TestApp;
+  let c: County;
+  let ledger: LedgerService;
+  let db: DataSource;
+  let admin: KeyPrincipal;
+
+  const hhRef = (id: string) => ({ holderType: 'household' as const, holderId: id, asset: 'CONDUCT' });
+  const issuer = { holderType: 'system' as const, holderId: 'issuer', asset: 'CONDUCT' };
+  const req = (kind: PostingRequest['kind'], from: PostingRequest['entries'][0]['account'], to: PostingRequest['entries'][0]['account'], amount: string, extra: Partial<PostingRequest> = {}): PostingRequest => ({
+    tenantId: c.tenantId,
+    kind,
+    entries: [
+      { account: from, amount: D(amount).negated() },
+      { account: to, amount: D(amount) },
+    ],
+    memo: kind,
+    metadata: {},
+    actor: 'test',
+    ...extra,
+  });
+  const balanceOf = async (household: string) => {
+    const [row] = await db.query(`SELECT balance::text AS b, pending::text AS p FROM accounts WHERE tenant_id = $1 AND holder_id = $2 AND asset_code = 'CONDUCT'`, [c.tenantId, household]);
+    return row ? { balance: D(row.b), pending: D(row.p) } : { balance: D('0'), pending: D('0') };
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    c = await makeCounty(t);
+    ledger = t.app.get(LedgerService);
+    db = t.app.get(DataSource);
+    admin = { kind: 'key', keyId: 'k', tenantId: c.tenantId, role: 'admin', scopeRegionCode: c.county, shopId: null, bankId: null };
+  });
+  afterAll(async () => t.close());
+
+  it('50 parallel spends against one balance never overdraw it (batched and unbatched paths)', async () => {
+    const payer = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const payee = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await ledger.submit(req('issue', issuer, hhRef(payer), '10.00'));
+    const uow = t.app.get(UnitOfWork);
+    const attempts = Array.from({ length: 50 }, (_, i) =>
+      i % 2 === 0
+        ? ledger.submit(req('transfer', hhRef(payer), hhRef(payee), '1.00')).then((o) => o.kind === 'posted')
+        : uow.run((m) => ledger.post(m, req('transfer', hhRef(payer), hhRef(payee), '1.00'))).then(() => true, (e) => {
+            if (e instanceof LedgerError && e.code === 'insufficient-funds') return false;
+            throw e;
+          }),
+    );
+    const results = await Promise.all(attempts);
+    expect(results.filter(Boolean)).toHaveLength(10);
+    expect((await balanceOf(payer)).balance.toFixed(2)).toBe('0.00');
+    expect((await balanceOf(payee)).balance.toFixed(2)).toBe('10.00');
+  });
+
+  it('concurrent retries of one idempotency key post exactly once, in this process and from a second instance', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const second = await startTestApp();
+    try {
+      const ledger2 = second.app.get(LedgerService);
+      const key = newIdempotencyKey();
+      const body = { asset: 'CONDUCT', from: 'issuer' as const, to: { type: 'household' as const, id: hh }, amount: '3.00', memo: 'dup' };
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? ledger : ledger2).transfer(admin, body, key, body)),
+      );
+      const ids = new Set(answers.map((a) => (a.body as any).id));
+      expect(ids.size).toBe(1);
+      expect(answers.every((a) => a.status === 201)).toBe(true);
+      expect((await balanceOf(hh)).balance.toFixed(2)).toBe('3.00');
+      const [n] = await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`, [c.tenantId, [...ids][0]]);
+      expect(n.n).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('batches touching the same accounts in opposite orders do not deadlock', async () => {
+    const [a, b, x, y] = await Promise.all([0, 1, 0, 1].map((v) => makeHousehold(t, c.keys.admin, c.villages[v])));
+    for (const h of [a, b, x, y]) await ledger.submit(req('issue', issuer, hhRef(h), '100'));
+    const uow = t.app.get(UnitOfWork);
+    const forward = () => [req('transfer', hhRef(a), hhRef(b), '1'), req('transfer', hhRef(x), hhRef(y), '1')];
+    const backward = () => [req('transfer', hhRef(y), hhRef(x), '1'), req('transfer', hhRef(b), hhRef(a), '1')];
+    // No retries: a deadlock would surface as an error here.
+    const rounds = Array.from({ length: 40 }, (_, i) =>
+      uow.run(async (m) => {
+        const out = await ledger.postMany(m, i % 2 ? forward() : backward());
+        await new Promise((r) => setTimeout(r, 2)); // hold the locks a moment
+        return out;
+      }, { retries: 0 }),
+    );
+    const outcomes = (await Promise.all(rounds)).flat();
+    expect(outcomes.every((o) => o.kind === 'posted')).toBe(true);
+    for (const h of [a, b, x, y]) expect((await balanceOf(h)).balance.toFixed(0)).toBe('100');
+  });
+
+  it('a failure after the entries are written, before commit, leaves nothing behind', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const hooks = t.app.get(LedgerHooks);
+    const count = async () => (await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+    const before = await count();
+    const key = newIdempotencyKey();
+    const body = { asset: 'CONDUCT', from: 'issuer' as const, to: { type: 'household' as const, id: hh }, amount: '7.00', memo: 'atomic' };
+    let sawEntries = 0;
+    hooks.beforeCommit = async (m, posted) => {
+      sawEntries = (await m.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE tenant_id = $1 AND transaction_id = $2`, [c.tenantId, posted[0].id]))[0].n;
+      throw new Error('injected failure before commit');
+    };
+    try {
+      await expect(ledger.transfer(admin, body, key, body)).rejects.toThrow('injected failure');
+    } finally {
+      hooks.beforeCommit = undefined;
+    }
+    expect(sawEntries).toBe(2); // the entries were written …
+    expect(await count()).toBe(before); // … and rolled back with everything else
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('0.00');
+    const keys = await db.query(`SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, [c.tenantId, key]);
+    expect(keys).toHaveLength(0);
+    // the same key then works
+    expect((await ledger.transfer(admin, body, key, body)).status).toBe(201);
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('7.00');
+  });
+
+  describe('holds', () => {
+    it('reserve, complete in part, cancel, and expire (idempotently)', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+      const shopLike = await makeHousehold(t, c.keys.clerk, c.villages[0]); // a second holder stands in for a shop
+      await ledger.submit(req('issue', issuer, hhRef(hh), '10'));
+      const cmd = { tenantId: c.tenantId, asset: 'CONDUCT', from: { type: 'household' as const, id: hh }, to: { type: 'household' as const, id: shopLike }, kind: 'redeem' as const, memo: '兑换', actor: 'test' };
+
+      const h1 = await ledger.hold({ ...cmd, amount: D('6') });
+      expect(await balanceOf(hh)).toEqual({ balance: D('10'), pending: D('6') });
+      await expect(ledger.hold({ ...cmd, amount: D('5') })).rejects.toMatchObject({ code: 'insufficient-funds' });
+      // a plain spend cannot use reserved points either
+      const spend = await ledger.submit(req('transfer', hhRef(hh), hhRef(shopLike), '5'));
+      expect(spend.kind).toBe('refused');
+
+      const tx = await ledger.completeHold(c.tenantId, h1.id, D('4'), 'test');
+      expect(tx.entries.map((e) => e.amount.toFixed(0))).toEqual(['-4', '4']);
+      expect(await balanceOf(hh)).toEqual({ balance: D('6'), pending: D('0') });
+      await expect(ledger.completeHold(c.tenantId, h1.id, null, 'test')).rejects.toMatchObject({ code: 'hold-not-pending' });
+
+      const h2 = await ledger.hold({ ...cmd, amount: D('2') });
+      await ledger.cancelHold(c.tenantId, h2.id);
+      await expect(ledger.cancelHold(c.tenantId, h2.id)).rejects.toMatchObject({ code: 'hold-not-pending' });
+      expect((await balanceOf(hh)).pending.toFixed(0)).toBe('0');
+
+      const h3 = await ledger.hold({ ...cmd, amount: D('3'), timeoutMs: 1 });
+      await expect(ledger.hold({ ...cmd, amount: D('1'), timeoutMs: 60_000 })).resolves.toMatchObject({ status: 'pending' });
+      await new Promise((r) => setTimeout(r, 10));
+      await expect(ledger.completeHold(c.tenantId, h3.id, null, 'test')).rejects.toMatchObject({ code: 'hold-not-pending' });
+      const expired = await ledger.expireHolds();
+      expect(expired).toBeGreaterThanOrEqual(1);
+      expect(await ledger.expireHolds()).toBe(0);
+      expect((await ledger.getHold(c.tenantId, h3.id))!.status).toBe('expired');
+      expect((await balanceOf(hh)).pending.toFixed(0)).toBe('1');
+      expect((await ledger.completeHold(c.tenantId, h1.id, null, 'x').catch((e) => e)).code).toBe('hold-not-pending');
+    });
+  });
+
+  describe('the database guards the journal', () => {
+    it('refuses UPDATE and DELETE on entries, edits of transactions, and unbalanced inserts', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+      const o = await ledger.submit(req('issue', issuer, hhRef(hh), '1'));
+      const id = (o as any).transaction.id;
+      await expect(db.query(`UPDATE ledger_entries SET amount = 100 WHERE tenant_id = $1 AND transaction_id = $2`, [c.tenantId, id])).rejects.toThrow(/immutable/);
+      await expect(db.query(`DELETE FROM ledger_entries WHERE tenant_id = $1 AND transaction_id = $2`, [c.tenantId, id])).rejects.toThrow(/immutable/);
+      await expect(db.query(`UPDATE ledger_transactions SET memo = 'x' WHERE tenant_id = $1 AND id = $2`, [c.tenantId, id])).rejects.toThrow(/immutable/);
+      await expect(db.query(`DELETE FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`, [c.tenantId, id])).rejects.toThrow(/immutable/);
+      await expect(db.query(`TRUNCATE ledger_entries CASCADE`)).rejects.toThrow(/immutable/);
+      const [acc] = await db.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]);
+      await expect(
+        db.transaction(async (m) => {
+          await m.query(`INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash) VALUES ($1, gen_random_uuid(), 'issue', 'x', now(), '\\x00') RETURNING id`, [c.tenantId]).then(async ([tx]) => {
+            await m.query(`INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at) VALUES ($1, $2, 999, $3, 'CONDUCT', 5, 5, now()), ($1, $2, 1000, $3, 'CONDUCT', 4, 9, now())`, [c.tenantId, acc.id, tx.id]);
+          });
+        }),
+      ).rejects.toThrow(/unbalanced/);
+      await expect(
+        db.transaction((m) => m.query(`INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash) VALUES ($1, gen_random_uuid(), 'issue', 'x', now(), '\\x00')`, [c.tenantId])),
+      ).rejects.toThrow(/no entries/);
+    });
+
+    it('verify detects a tampered entry and a tampered seal', async () => {
+      const other = await makeCounty(t);
+      const hh = await makeHousehold(t, other.keys.clerk, other.villages[0]);
+      const ref = { holderType: 'household' as const, holderId: hh, asset: 'CONDUCT' };
+      for (const amount of ['1', '2', '3']) {
+        await ledger.submit({ ...req('issue', { ...issuer }, ref, amount), tenantId: other.tenantId });
+      }
+      await ledger.sealAll();
+      await ledger.submit({ ...req('issue', { ...issuer }, ref, '4'), tenantId: other.tenantId }); // stays unsealed
+      expect(await ledger.verify(other.tenantId)).toMatchObject({ balanced: true, balancesMatchEntries: true, chainIntact: true, checkedTransactions: 4 });
+
+      // Someone with superuser rights bypasses the triggers and edits history.
+      await db.transaction(async (m) => {
+        await m.query(`SET LOCAL session_replication_role = replica`);
+        await m.query(
+          `UPDATE ledger_entries SET amount = amount + 1, balance_after = balance_after + 1 WHERE tenant_id = $1 AND account_seq = 1 AND amount > 0`,
+          [other.tenantId],
+        );
+      });
+      const report = await ledger.verify(other.tenantId);
+      expect(report.chainIntact).toBe(false);
+      expect(report.balanced).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/does not match its hash/);
+
+      const third = await makeCounty(t);
+      const hh3 = await makeHousehold(t, third.keys.clerk, third.villages[0]);
+      await ledger.submit({ ...req('issue', issuer, { ...ref, holderId: hh3 }, '1'), tenantId: third.tenantId });
+      await ledger.sealAll();
+      await db.transaction(async (m) => {
+        await m.query(`SET LOCAL session_replication_role = replica`);
+        await m.query(`UPDATE ledger_seals SET hash = '\\x00' WHERE tenant_id = $1`, [third.tenantId]);
+      });
+      expect((await ledger.verify(third.tenantId)).chainIntact).toBe(false);
+    });
+  });
+
+  it('stores the hash of the request with the idempotency key', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const key = newIdempotencyKey();
+    const body = { asset: 'CONDUCT', from: 'issuer' as const, to: { type: 'household' as const, id: hh }, amount: '1.00', memo: 'h' };
+    await ledger.transfer(admin, body, key, body);
+    const [row] = await db.query(`SELECT request_hash, status_code FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, [c.tenantId, key]);
+    expect(row.status_code).toBe(201);
+    expect(row.request_hash.equals(requestHash('POST /v1/transfers', body))).toBe(true);
+  });
+});
+
+describe('seal chain ordering (integration)', () => {
+  it('links seals numerically past seal 9 (not in text order)', async () => {
+    const t = await startTestApp();
+    try {
+      const c = await makeCounty(t);
+      const ledger = t.app.get(LedgerService);
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+      for (let i = 0; i < 12; i++) {
+        await ledger.submit({
+          tenantId: c.tenantId, kind: 'issue', memo: `#${i}`, metadata: {}, actor: 'test',
+          entries: [
+            { account: { holderType: 'system', holderId: 'issuer', asset: 'CONDUCT' }, amount: new Decimal(-1) },
+            { account: { holderType: 'household', holderId: hh, asset: 'CONDUCT' }, amount: new Decimal(1) },
+          ],
+        });
+        await ledger.sealAll(); // one seal per transaction
+      }
+      const seals = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_seals WHERE tenant_id = $1`, [c.tenantId]);
+      expect(seals[0].n).toBeGreaterThanOrEqual(11);
+      expect(await ledger.verify(c.tenantId)).toMatchObject({ chainIntact: true, checkedTransactions: 12, problems: [] });
+    } finally {
+      await t.close();
+    }
+  });
+});
