@@ -1,0 +1,143 @@
+/**
+ * npm run bench:ledger — postings per second, as a ratio to pgbench tpcb-like
+ * measured in the same run on the same PostgreSQL (fsync on):
+ *   1. pgbench tpcb-like, 8 clients, scale 10 (if pgbench is on the machine);
+ *   2. the in-process batch API (LedgerService.submit), 8 concurrent producers;
+ *   3. POST /v1/transfers over HTTP, 8 keep-alive clients in another process.
+ * Then it checks that nothing was lost or duplicated and that the ledger verifies.
+ * BENCH_SECONDS sets each measurement's length (default 15).
+ */
+import 'reflect-metadata';
+import { spawn } from 'child_process';
+import { randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app.factory';
+import { ApiKeysService } from '../src/auth/api-keys.service';
+import { LedgerService } from '../src/ledger/ledger.service';
+import { AccountRef, PostingRequest } from '../src/ledger/domain/model';
+import { buildConfig } from '../src/platform/config/app-config';
+import { TenancyService } from '../src/tenancy/tenancy.service';
+import { benchDatabase, machine, pgbenchTps, recreateDatabase, say } from './lib/bench-env';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const PRODUCERS = 8;
+const OUTSTANDING_PER_PRODUCER = 64;
+const HOUSEHOLDS = 1000;
+
+async function main(): Promise<void> {
+  say(`machine: ${machine()}`);
+  const db = await benchDatabase();
+  try {
+    const pgTps = await pgbenchTps(db, 8, SECONDS);
+    if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
+
+    await recreateDatabase(db, 'jifen_bench');
+    const config = buildConfig(
+      { LOG_LEVEL: 'silent', DEMO: false },
+      { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false },
+    );
+    const app = await createApp(config);
+    await app.listen(0, '127.0.0.1');
+    const ds = app.get(DataSource);
+    const ledger = app.get(LedgerService);
+
+    say(`setting up a tenant with ${HOUSEHOLDS} households …`);
+    const tenant = await app.get(TenancyService).createTenant({ regionCode: '500154', name: '基准测试县' });
+    await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
+    const households = Array.from({ length: HOUSEHOLDS }, () => randomUUID());
+    await ds.query(
+      `INSERT INTO households (tenant_id, id, village_code, head_name) SELECT $1, unnest($2::uuid[]), '500154101001', '户主'`,
+      [tenant.id, households],
+    );
+    const key = await app.get(ApiKeysService).issue({ kind: 'platform' }, { tenantId: tenant.id, name: 'bench', role: 'admin' });
+    const hh = (id: string): AccountRef & { regionCode: string } => ({ holderType: 'household', holderId: id, asset: 'CONDUCT', regionCode: '500154101001' });
+    const issuer: AccountRef = { holderType: 'system', holderId: 'issuer', asset: 'CONDUCT' };
+    const posting = (kind: PostingRequest['kind'], from: AccountRef, to: AccountRef, amount: string, memo: string): PostingRequest => ({
+      tenantId: tenant.id, kind, memo, metadata: {}, actor: 'bench',
+      entries: [{ account: from, amount: new Decimal(amount).negated() }, { account: to, amount: new Decimal(amount) }],
+    });
+    await Promise.all(households.map((h) => ledger.submit(posting('issue', issuer, hh(h), '1000000', 'bench-fund'))));
+    // Statistics as autovacuum would have them on a running system: without
+    // them, plans cached while the tables were empty (foreign-key checks
+    // among them) keep scanning sequentially.
+    await ds.query('ANALYZE');
+
+    // 2. In-process: 8 producers, each keeping up to 64 postings in flight.
+    say(`in-process batch API: ${PRODUCERS} producers × ${OUTSTANDING_PER_PRODUCER} in flight, ${SECONDS} s …`);
+    let posted = 0;
+    let refused = 0;
+    const pick = () => households[Math.floor(Math.random() * HOUSEHOLDS)];
+    const until = Date.now() + SECONDS * 1000;
+    const started = Date.now();
+    const lane = async () => {
+      while (Date.now() < until) {
+        const a = pick();
+        let b = pick();
+        if (a === b) b = households[(households.indexOf(a) + 1) % HOUSEHOLDS];
+        // One in five is an issuance (all of them touch the hot issuer account).
+        const req = Math.random() < 0.2 ? posting('issue', issuer, hh(a), '1.00', 'bench-inproc') : posting('transfer', hh(a), hh(b), '0.01', 'bench-inproc');
+        const o = await ledger.submit(req);
+        if (o.kind === 'posted') posted++;
+        else refused++;
+      }
+    };
+    await Promise.all(Array.from({ length: PRODUCERS * OUTSTANDING_PER_PRODUCER }, lane));
+    const inprocSeconds = (Date.now() - started) / 1000;
+    const inprocTps = posted / inprocSeconds;
+    const [inDb] = await ds.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND memo = 'bench-inproc'`, [tenant.id]);
+    say(`in-process: ${posted} postings in ${inprocSeconds.toFixed(1)} s = ${inprocTps.toFixed(0)}/s (refused ${refused}); in the database: ${inDb.n}`);
+
+    // 3. HTTP: 8 keep-alive clients in a separate process.
+    const port = (app.getHttpServer().address() as { port: number }).port;
+    const file = path.join(tmpdir(), `jifen-bench-households-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify(households));
+    say(`HTTP POST /v1/transfers: 8 keep-alive clients, ${SECONDS} s …`);
+    const result = await new Promise<{ elapsed: number; statuses: Record<string, number>; warmed: Record<string, number> }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey, String(SECONDS), '8', file], {
+        env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => process.stderr.write(d));
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
+    });
+    const http201 = result.statuses['201'] ?? 0;
+    const httpTps = http201 / result.elapsed;
+    const [httpDb] = await ds.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND memo = 'bench-http'`, [tenant.id]);
+    const httpAcked = http201 + (result.warmed['201'] ?? 0);
+    say(`HTTP: ${http201} × 201 in ${result.elapsed.toFixed(1)} s = ${httpTps.toFixed(0)}/s; statuses ${JSON.stringify(result.statuses)}; in the database: ${httpDb.n} (acknowledged incl. warm-up: ${httpAcked})`);
+
+    say('verifying the ledger …');
+    await ledger.sealAll();
+    const report = await ledger.verify(tenant.id);
+    await app.close();
+
+    const ratio = (x: number) => (pgTps ? `${(x / pgTps).toFixed(2)}×` : 'n/a (no pgbench)');
+    const lostOrDuplicated = inDb.n !== posted || httpDb.n !== httpAcked;
+    process.stdout.write(
+      [
+        '',
+        `| measurement | per second | ratio to pgbench |`,
+        `|---|---|---|`,
+        `| pgbench tpcb-like, 8 clients, scale 10 | ${pgTps?.toFixed(0) ?? 'missing'} | 1.00× |`,
+        `| in-process batch API, 8 producers | ${inprocTps.toFixed(0)} | ${ratio(inprocTps)} |`,
+        `| HTTP POST /v1/transfers, 8 keep-alive clients | ${httpTps.toFixed(0)} | ${ratio(httpTps)} |`,
+        '',
+        `lost or duplicated postings: ${lostOrDuplicated ? 'YES' : 'none'}; verify: balanced=${report.balanced} balancesMatchEntries=${report.balancesMatchEntries} chainIntact=${report.chainIntact} (${report.checkedTransactions} transactions)`,
+        '',
+      ].join('\n'),
+    );
+    if (lostOrDuplicated || !report.balanced || !report.balancesMatchEntries || !report.chainIntact) process.exitCode = 1;
+  } finally {
+    await db.stop();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});

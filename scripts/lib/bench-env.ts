@@ -1,0 +1,92 @@
+import { execFileSync } from 'child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { cpus, tmpdir } from 'os';
+import * as path from 'path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
+
+/** Prints a progress line (benchmarks run for minutes; say what is happening). */
+export const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+export interface BenchDb {
+  adminUrl: string;
+  urlFor(db: string): string;
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The server every figure of one run is measured on: DATABASE_URL if set,
+ * else a fresh embedded PostgreSQL with production settings (fsync on).
+ */
+export async function benchDatabase(): Promise<BenchDb> {
+  if (process.env.DATABASE_URL) {
+    const u = new URL(process.env.DATABASE_URL);
+    const urlFor = (db: string) => Object.assign(new URL(u.toString()), { pathname: `/${db}` }).toString();
+    return { adminUrl: urlFor('postgres'), urlFor, host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), stop: async () => undefined };
+  }
+  const dir = mkdtempSync(path.join(tmpdir(), 'jifen-bench-'));
+  chmodSync(dir, 0o755);
+  const port = 56000 + (process.pid % 1000);
+  say(`starting embedded PostgreSQL (fsync on) in ${dir} on port ${port}`);
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, password: 'bench', database: 'postgres', fsync: true, extraFlags: ['-c', 'max_wal_size=2GB'] });
+  return {
+    adminUrl: pg.urlFor('postgres'),
+    urlFor: pg.urlFor,
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: 'bench',
+    stop: async () => {
+      await pg.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function recreateDatabase(db: BenchDb, name: string): Promise<void> {
+  const c = new Client({ connectionString: db.adminUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** pgbench from PATH or a Debian PostgreSQL install; null when the machine has none. */
+export function findPgbench(): string | null {
+  const candidates = (process.env.PATH ?? '').split(':').map((d) => path.join(d, 'pgbench'));
+  if (existsSync('/usr/lib/postgresql')) {
+    for (const v of readdirSync('/usr/lib/postgresql').sort().reverse()) candidates.push(`/usr/lib/postgresql/${v}/bin/pgbench`);
+  }
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+/** pgbench tpcb-like, scale 10, the given clients and seconds; returns TPS or null if pgbench is missing. */
+export async function pgbenchTps(db: BenchDb, clients: number, seconds: number): Promise<number | null> {
+  const bin = findPgbench();
+  if (!bin) {
+    say('pgbench not found on this machine: the reference figure is missing (install postgresql-client to get it)');
+    return null;
+  }
+  await recreateDatabase(db, 'pgbench_ref');
+  const env = { ...process.env, PGPASSWORD: db.password };
+  const conn = ['-h', db.host, '-p', String(db.port), '-U', db.user];
+  say(`pgbench -i -s 10 (${bin})`);
+  execFileSync(bin, ['-i', '-s', '10', '-q', ...conn, 'pgbench_ref'], { env, stdio: 'ignore' });
+  say(`pgbench tpcb-like, ${clients} clients, ${seconds} s …`);
+  const out = execFileSync(bin, ['-b', 'tpcb-like', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), ...conn, 'pgbench_ref'], { env, encoding: 'utf8' });
+  const m = /tps = ([\d.]+)/.exec(out);
+  if (!m) throw new Error(`could not read pgbench output:\n${out}`);
+  return Number(m[1]);
+}
+
+export function machine(): string {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+}
