@@ -48,6 +48,7 @@ const toPersonView = (r: PersonRow): PersonView => ({
 export class HoldersService implements HolderLookup {
   private readonly pii: PiiCipher;
   private readonly finders = new Map<HolderType, HolderFinder>();
+  private readonly found = new Map<string, { info: HolderInfo; until: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -70,9 +71,21 @@ export class HoldersService implements HolderLookup {
     this.finders.set(type, finder);
   }
 
+  /**
+   * Holders are never deleted and do not change region, so a found holder is
+   * cached (bounded, for a minute): postings look up both parties on every call.
+   */
   async find(tenantId: string, type: HolderType, id: string, m?: EntityManager): Promise<HolderInfo | null> {
+    const key = `${tenantId}|${type}|${id}`;
+    const hit = this.found.get(key);
+    if (hit && hit.until > Date.now()) return hit.info;
     const finder = this.finders.get(type);
-    return finder ? finder(tenantId, id, m ?? this.dataSource.manager) : null;
+    const info = finder ? await finder(tenantId, id, m ?? this.dataSource.manager) : null;
+    if (info) {
+      if (this.found.size >= 100_000) this.found.clear();
+      this.found.set(key, { info, until: Date.now() + 60_000 });
+    }
+    return info;
   }
 
   private sealIdNumber(raw: string | undefined, field: string) {

@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { requireTenant } from '../platform/database/tenant';
 import type { UnitOfWork } from '../platform/database/unit-of-work';
 import { GENESIS_HASH, sealHash, transactionHash } from './domain/hash';
@@ -15,11 +15,14 @@ export interface VerifyReport {
 const SEAL_SIZE = 5000;
 
 /**
- * Tamper evidence. Each transaction's hash is computed when it is written.
- * Sealing runs apart from posting (so writers never queue on one global lock):
- * per tenant, it takes the transactions not yet sealed, in commit-sequence
- * order, and appends a seal whose hash covers the previous seal's hash and
- * every transaction hash. Verification recomputes all of it from the rows.
+ * Tamper evidence. Each transaction's hash is computed when it is written, and
+ * the row records the id of the database transaction that wrote it. Sealing
+ * runs apart from posting (writers never queue on one global lock): per tenant,
+ * it takes the horizon below which no writer can still commit
+ * (pg_snapshot_xmin), and appends a seal covering every ledger transaction
+ * written below it and at or above the previous seal's horizon, in (writer,
+ * sequence) order. The seal's hash covers the previous seal's hash and each
+ * transaction hash. Verification recomputes all of it from the rows.
  */
 export class LedgerAudit {
   constructor(
@@ -28,9 +31,7 @@ export class LedgerAudit {
   ) {}
 
   async sealAll(): Promise<number> {
-    const tenants: { tenant_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT tenant_id FROM ledger_transactions WHERE seal_no IS NULL`,
-    );
+    const tenants: { tenant_id: string }[] = await this.dataSource.query(`SELECT id AS tenant_id FROM tenants ORDER BY id`);
     let sealed = 0;
     for (const t of tenants) sealed += await this.sealTenant(t.tenant_id);
     return sealed;
@@ -42,26 +43,46 @@ export class LedgerAudit {
       const n = await this.uow.run(async (m) => {
         // One sealer per tenant at a time; writers are not involved.
         await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('jifen.seal.' || $1, 0))`, [requireTenant(tenantId)]);
-        // Ordered by the numeric column (an alias of seq::text would sort as text).
-        const txs: { id: string; seq: string; hash: Buffer }[] = await m.query(
-          `SELECT t.id, t.seq::text AS seq, t.hash FROM ledger_transactions t
-            WHERE t.tenant_id = $1 AND t.seal_no IS NULL ORDER BY t.seq LIMIT ${SEAL_SIZE}`,
+        const [last] = await m.query(
+          `SELECT s.seal_no::text AS seal_no, s.hash, s.xid_to::text AS xid_to FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`,
           [tenantId],
         );
+        const from: string = last?.xid_to ?? '0';
+        const [{ horizon }] = await m.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+        // At most SEAL_SIZE transactions per seal: stop before the writer of
+        // the (SEAL_SIZE+1)th, unless that writer is the first one in range.
+        const [cut] = await m.query(
+          `SELECT x.writer_xid::text AS xid FROM ledger_transactions x
+            WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 AND x.writer_xid < $3::xid8
+            ORDER BY x.writer_xid, x.seq OFFSET ${SEAL_SIZE} LIMIT 1`,
+          [tenantId, from, horizon],
+        );
+        let to: string = horizon;
+        if (cut) to = BigInt(cut.xid) > BigInt(from) ? cut.xid : (BigInt(cut.xid) + 1n).toString();
+        const txs: { hash: Buffer }[] = await this.sealRange(m, tenantId, from, to);
         if (!txs.length) return 0;
-        const [last] = await m.query(`SELECT s.seal_no::text AS seal_no, s.hash FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`, [tenantId]);
         const sealNo = last ? BigInt(last.seal_no) + 1n : 1n;
         const prev: Buffer = last ? last.hash : GENESIS_HASH;
         await m.query(
-          `INSERT INTO ledger_seals (tenant_id, seal_no, prev_hash, hash, tx_count, first_seq, last_seq) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [tenantId, sealNo.toString(), prev, sealHash(prev, txs.map((t) => t.hash)), txs.length, txs[0].seq, txs[txs.length - 1].seq],
+          `INSERT INTO ledger_seals (tenant_id, seal_no, prev_hash, hash, tx_count, xid_from, xid_to) VALUES ($1, $2, $3, $4, $5, $6::xid8, $7::xid8)`,
+          [tenantId, sealNo.toString(), prev, sealHash(prev, txs.map((t) => t.hash)), txs.length, from, to],
         );
-        await m.query(`UPDATE ledger_transactions SET seal_no = $2 WHERE tenant_id = $1 AND id = ANY($3::uuid[])`, [tenantId, sealNo.toString(), txs.map((t) => t.id)]);
         return txs.length;
       });
       total += n;
       if (n < SEAL_SIZE) return total;
     }
+  }
+
+  /** The transactions a seal over [from, to) covers, in chain order. */
+  private sealRange(m: EntityManager | DataSource, tenantId: string, from: string, to: string | null) {
+    return m.query(
+      `SELECT x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, x.hash
+         FROM ledger_transactions x
+        WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 ${to === null ? '' : 'AND x.writer_xid < $3::xid8'}
+        ORDER BY x.writer_xid, x.seq`,
+      to === null ? [tenantId, from] : [tenantId, from, to],
+    );
   }
 
   async verify(tenantId: string | null): Promise<VerifyReport> {
@@ -126,47 +147,49 @@ export class LedgerAudit {
     let intact = true;
     let checked = 0;
     let prev: Buffer = GENESIS_HASH;
-    const seals: { seal_no: string; prev_hash: Buffer; hash: Buffer; tx_count: number }[] = await this.dataSource.query(
-      `SELECT s.seal_no::text AS seal_no, s.prev_hash, s.hash, s.tx_count FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no`,
+    let from = '0';
+    const seals: { seal_no: string; prev_hash: Buffer; hash: Buffer; tx_count: number; xid_from: string; xid_to: string }[] = await this.dataSource.query(
+      `SELECT s.seal_no::text AS seal_no, s.prev_hash, s.hash, s.tx_count, s.xid_from::text AS xid_from, s.xid_to::text AS xid_to
+         FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no`,
       [tenantId],
     );
     let expectedNo = 1n;
     for (const seal of [...seals, null]) {
-      if (seal && BigInt(seal.seal_no) !== expectedNo) {
-        problems.push(`tenant ${tenantId}: seal ${expectedNo} is missing`);
-        intact = false;
-      }
-      const txHashes = await this.checkTransactions(tenantId, seal?.seal_no ?? null, problems);
-      checked += txHashes.checked;
-      intact &&= txHashes.intact;
+      // The last pass checks the transactions no seal covers yet, one by one.
+      const range = seal ? { from: seal.xid_from, to: seal.xid_to } : { from, to: null };
+      const txs = await this.checkTransactions(tenantId, range.from, range.to, problems);
+      checked += txs.checked;
+      intact &&= txs.intact;
       if (!seal) break;
-      const why = !seal.prev_hash.equals(prev)
-        ? 'does not link to the previous seal'
-        : txHashes.hashes.length !== seal.tx_count
-          ? `covers ${txHashes.hashes.length} transactions, not ${seal.tx_count}`
-          : !sealHash(prev, txHashes.hashes).equals(seal.hash)
-            ? 'does not match the hashes of its transactions'
-            : null;
+      const why =
+        BigInt(seal.seal_no) !== expectedNo
+          ? `is out of sequence (expected seal ${expectedNo})`
+          : seal.xid_from !== from
+            ? 'does not continue where the previous seal ended'
+            : !seal.prev_hash.equals(prev)
+              ? 'does not link to the previous seal'
+              : txs.hashes.length !== seal.tx_count
+                ? `covers ${txs.hashes.length} transactions, not ${seal.tx_count}`
+                : !sealHash(prev, txs.hashes).equals(seal.hash)
+                  ? 'does not match the hashes of its transactions'
+                  : null;
       if (why) {
         problems.push(`tenant ${tenantId}: seal ${seal.seal_no} ${why}`);
         intact = false;
       }
       prev = seal.hash;
+      from = seal.xid_to;
       expectedNo = BigInt(seal.seal_no) + 1n;
     }
     return { checked, intact };
   }
 
-  /** Recomputes the hash of each transaction of one seal (or of the unsealed ones). */
-  private async checkTransactions(tenantId: string, sealNo: string | null, problems: string[]) {
+  /** Recomputes the hash of each transaction of one seal's range (or of the unsealed tail). */
+  private async checkTransactions(tenantId: string, from: string, to: string | null, problems: string[]) {
     const txs: {
       id: string; kind: string; memo: string; metadata: Record<string, unknown>; source_type: string | null; source_id: string | null;
       actor: string; reversal_of: string | null; created_at: Date; hash: Buffer;
-    }[] = await this.dataSource.query(
-      `SELECT id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash FROM ledger_transactions
-        WHERE tenant_id = $1 AND ${sealNo ? 'seal_no = $2' : 'seal_no IS NULL'} ORDER BY seq`,
-      sealNo ? [tenantId, sealNo] : [tenantId],
-    );
+    }[] = await this.sealRange(this.dataSource, tenantId, from, to);
     const entries: { transaction_id: string; account_id: string; account_seq: string; asset_code: string; amount: string; balance_after: string }[] =
       txs.length
         ? await this.dataSource.query(

@@ -49,6 +49,7 @@ export interface HoldCommand {
 }
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
+const SEAL_INTERVAL_MS = 5000;
 
 /** `asOf=D` is the end of business day D in Asia/Shanghai: the instant D+1 00:00 +08:00. */
 export function endOfBusinessDay(date: string): Date {
@@ -92,10 +93,10 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     this.tenancy.onTenantCreated(async (m, tenant) => {
       for (const a of DEFAULT_ASSETS) await this.assets.insert(m, tenant.id, a);
     });
-    // Seal new transactions into the chain every second, off the posting path.
+    // Seal new transactions into the chain every few seconds, off the posting path.
     this.sealTimer = setInterval(() => {
       this.audit.sealAll().catch((e) => this.logger.warn(`sealing failed: ${String(e)}`));
-    }, 1000);
+    }, SEAL_INTERVAL_MS);
     this.sealTimer.unref();
   }
 

@@ -78,8 +78,8 @@ export class LedgerWriter {
     const touched = new Set<string>();
     const seenKeys = new Map<string, { hash: Buffer; index: number }>();
     const duplicateOf = new Map<number, number>();
-    const idemRows: Parameters<LedgerStore['insertIdempotency']>[1] = [];
-    const holdUpdates: Parameters<LedgerStore['resolveHolds']>[1] = [];
+    const idemRows: Parameters<LedgerStore['writeBatch']>[1]['idempotency'] = [];
+    const holdUpdates: Parameters<LedgerStore['writeBatch']>[1]['holds'] = [];
 
     items.forEach((item, index) => {
       const { req } = item;
@@ -168,10 +168,12 @@ export class LedgerWriter {
       outcomes[index] = o.kind === 'posted' && o.answer ? { kind: 'replayed', answer: o.answer } : o;
     }
 
-    await this.store.insertTransactions(m, posted);
-    await this.store.updateAccounts(m, [...touched].map((id) => states.get(id)!));
-    await this.store.resolveHolds(m, holdUpdates);
-    await this.store.insertIdempotency(m, idemRows);
+    await this.store.writeBatch(m, {
+      transactions: posted,
+      accounts: [...touched].map((id) => states.get(id)!),
+      holds: holdUpdates,
+      idempotency: idemRows,
+    });
     await this.beforeCommit()?.(m, posted);
     return outcomes as BatchOutcome[];
   }

@@ -5,15 +5,15 @@ import { PostingBatcher } from './posting-batcher';
 const item = (memo: string) => ({ req: { memo } } as unknown as BatchItem);
 
 describe('PostingBatcher', () => {
-  it('gathers concurrent submissions into one batch and answers each caller', async () => {
+  it('sends a lone posting at once, gathers what arrives meanwhile into one batch, and answers each caller', async () => {
     const batches: string[][] = [];
     const b = new PostingBatcher(async (items) => {
       batches.push(items.map((i) => i.req.memo));
       return items.map((i) => ({ kind: 'refused', error: new LedgerError('invalid-amount', i.req.memo) }) as BatchOutcome);
     }, { windowMs: 5, maxBatch: 100, maxInFlight: 1 });
-    const out = await Promise.all(['a', 'b', 'c'].map((m) => b.submit(item(m))));
-    expect(batches).toEqual([['a', 'b', 'c']]);
-    expect(out.map((o) => (o as any).error.message)).toEqual(['a', 'b', 'c']);
+    const out = await Promise.all(['a', 'b', 'c', 'd'].map((m) => b.submit(item(m))));
+    expect(batches).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(out.map((o) => (o as any).error.message)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('caps batch size and queues what arrives while batches are in flight', async () => {

@@ -1,7 +1,7 @@
 import type { BatchItem, BatchOutcome } from './ledger.writer';
 
 export interface BatcherOptions {
-  /** How long the first posting of a batch waits for company. */
+  /** How long a posting waits for company when a batch is already committing. */
   windowMs: number;
   maxBatch: number;
   /** Batches committing at once; more arrivals queue up and form the next batch. */
@@ -36,7 +36,10 @@ export class PostingBatcher {
   submit(item: BatchItem): Promise<BatchOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.opts.maxBatch) this.flush();
+      // Idle: go at once (a lone posting should not wait). Busy: arrivals
+      // gather while batches commit, and go when one finishes or after the
+      // window, whichever is first.
+      if (this.queue.length >= this.opts.maxBatch || this.inFlight === 0) this.flush();
       else if (!this.timer && this.inFlight < this.opts.maxInFlight) {
         this.timer = setTimeout(() => this.flush(), this.opts.windowMs);
       }

@@ -117,25 +117,6 @@ export class LedgerStore {
     );
   }
 
-  async insertIdempotency(
-    m: EntityManager,
-    rows: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[],
-  ): Promise<void> {
-    if (!rows.length) return;
-    await m.query(
-      `INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response)
-       SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::bytea[], $5::smallint[], $6::jsonb[])`,
-      [
-        rows.map((r) => r.tenantId),
-        rows.map((r) => r.scope),
-        rows.map((r) => r.key),
-        rows.map((r) => r.requestHash),
-        rows.map((r) => r.status),
-        rows.map((r) => JSON.stringify(r.response)),
-      ],
-    );
-  }
-
   /** Which of these transactions already have a reversal. */
   async findReversed(m: EntityManager, keys: { tenantId: string; id: string }[]): Promise<Set<string>> {
     if (!keys.length) return new Set();
@@ -147,12 +128,51 @@ export class LedgerStore {
     return new Set(rows.map((r) => r.reversal_of));
   }
 
-  async insertTransactions(m: EntityManager, txs: PostedTransaction[]): Promise<void> {
-    if (!txs.length) return;
+  /**
+   * Everything a batch writes, in one statement (one round trip): transactions,
+   * their entries (one INSERT, so the balance trigger sees them together),
+   * account balances, completed holds and idempotency answers. Foreign keys and
+   * the balance trigger are checked at the end of the statement, when all of
+   * it is in place.
+   */
+  async writeBatch(
+    m: EntityManager,
+    w: {
+      transactions: PostedTransaction[];
+      accounts: AccountState[];
+      holds: { tenantId: string; id: string; status: 'completed'; at: Date; completedAmount: Decimal; transactionId: string }[];
+      idempotency: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[];
+    },
+  ): Promise<void> {
+    const txs = w.transactions;
+    if (!txs.length && !w.accounts.length) return;
+    const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
+    for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
     await m.query(
-      `INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
-                            $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])`,
+      `WITH tx AS (
+         INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
+                              $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])
+       ), en AS (
+         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
+         SELECT * FROM unnest($12::uuid[], $13::bigint[], $14::bigint[], $15::uuid[], $16::varchar[], $17::numeric[], $18::numeric[], $19::timestamptz[])
+       ), ac AS (
+         UPDATE accounts a
+            SET balance = v.balance, pending = v.pending, entry_count = v.entry_count, last_entry_at = v.last_entry_at
+           FROM unnest($20::uuid[], $21::bigint[], $22::numeric[], $23::numeric[], $24::bigint[], $25::timestamptz[])
+                AS v(tenant_id, id, balance, pending, entry_count, last_entry_at)
+          WHERE a.tenant_id = v.tenant_id AND a.id = v.id
+       ), ho AS (
+         UPDATE ledger_holds h
+            SET status = v.status, resolved_at = v.at, completed_amount = v.completed_amount, transaction_id = v.transaction_id
+           FROM unnest($26::uuid[], $27::uuid[], $28::varchar[], $29::timestamptz[], $30::numeric[], $31::uuid[])
+                AS v(tenant_id, id, status, at, completed_amount, transaction_id)
+          WHERE h.tenant_id = v.tenant_id AND h.id = v.id AND h.status = 'pending'
+       ), ik AS (
+         INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response)
+         SELECT * FROM unnest($32::uuid[], $33::varchar[], $34::varchar[], $35::bytea[], $36::smallint[], $37::jsonb[])
+       )
+       SELECT 1`,
       [
         txs.map((t) => t.tenantId),
         txs.map((t) => t.id),
@@ -165,15 +185,6 @@ export class LedgerStore {
         txs.map((t) => t.reversalOf ?? null),
         txs.map((t) => t.createdAt),
         txs.map((t) => t.hash),
-      ],
-    );
-    const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
-    for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
-    // One statement for all entries of the batch: the balance trigger checks them together.
-    await m.query(
-      `INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::uuid[], $5::varchar[], $6::numeric[], $7::numeric[], $8::timestamptz[])`,
-      [
         entries.map((e) => e.tenantId),
         entries.map((e) => e.accountId),
         entries.map((e) => e.accountSeq.toString()),
@@ -182,6 +193,24 @@ export class LedgerStore {
         entries.map((e) => e.amount.toFixed()),
         entries.map((e) => e.balanceAfter.toFixed()),
         entries.map((e) => e.createdAt),
+        w.accounts.map((s) => s.tenantId),
+        w.accounts.map((s) => s.id),
+        w.accounts.map((s) => s.balance.toFixed()),
+        w.accounts.map((s) => s.pending.toFixed()),
+        w.accounts.map((s) => s.entryCount.toString()),
+        w.accounts.map((s) => s.lastEntryAt),
+        w.holds.map((h) => h.tenantId),
+        w.holds.map((h) => h.id),
+        w.holds.map((h) => h.status),
+        w.holds.map((h) => h.at),
+        w.holds.map((h) => h.completedAmount.toFixed()),
+        w.holds.map((h) => h.transactionId),
+        w.idempotency.map((r) => r.tenantId),
+        w.idempotency.map((r) => r.scope),
+        w.idempotency.map((r) => r.key),
+        w.idempotency.map((r) => r.requestHash),
+        w.idempotency.map((r) => r.status),
+        w.idempotency.map((r) => JSON.stringify(r.response)),
       ],
     );
   }

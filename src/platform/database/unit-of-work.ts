@@ -25,7 +25,11 @@ export class UnitOfWork {
     const retries = opts.retries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.dataSource.transaction(opts.isolation ?? 'READ COMMITTED', work);
+        // READ COMMITTED is the server default: not naming it saves the
+        // extra SET TRANSACTION round trip TypeORM would send.
+        return await (opts.isolation && opts.isolation !== 'READ COMMITTED'
+          ? this.dataSource.transaction(opts.isolation, work)
+          : this.dataSource.transaction(work));
       } catch (e) {
         if (!isRetryable(e) || attempt >= retries) throw e;
         await sleep(Math.random() * 5 * 2 ** attempt);
