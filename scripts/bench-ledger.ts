@@ -95,21 +95,30 @@ async function main(): Promise<void> {
     const port = (app.getHttpServer().address() as { port: number }).port;
     const file = path.join(tmpdir(), `jifen-bench-households-${process.pid}.json`);
     writeFileSync(file, JSON.stringify(households));
-    say(`HTTP POST /v1/transfers: 8 keep-alive clients, ${SECONDS} s …`);
-    const result = await new Promise<{ elapsed: number; statuses: Record<string, number>; warmed: Record<string, number> }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey, String(SECONDS), '8', file], {
-        env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
+    const load = (mode: 'transfers' | 'health') =>
+      new Promise<{ elapsed: number; statuses: Record<string, number>; warmed: Record<string, number> }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey, String(SECONDS), '8', file, mode], {
+          env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
+        });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => process.stderr.write(d));
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
       });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => process.stderr.write(d));
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
-    });
+    say(`HTTP POST /v1/transfers: 8 keep-alive clients, ${SECONDS} s …`);
+    const result = await load('transfers');
     const http201 = result.statuses['201'] ?? 0;
     const httpTps = http201 / result.elapsed;
     const [httpDb] = await ds.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND memo = 'bench-http'`, [tenant.id]);
     const httpAcked = http201 + (result.warmed['201'] ?? 0);
     say(`HTTP: ${http201} × 201 in ${result.elapsed.toFixed(1)} s = ${httpTps.toFixed(0)}/s; statuses ${JSON.stringify(result.statuses)}; in the database: ${httpDb.n} (acknowledged incl. warm-up: ${httpAcked})`);
+
+    // The same clients against GET /health (one SELECT 1): what the HTTP
+    // stack itself allows on this machine, as a yardstick for the figure above.
+    say(`HTTP GET /health (framework ceiling): 8 keep-alive clients, ${SECONDS} s …`);
+    const health = await load('health');
+    const healthTps = (health.statuses['200'] ?? 0) / health.elapsed;
+    say(`HTTP /health: ${healthTps.toFixed(0)}/s`);
 
     say('verifying the ledger …');
     await ledger.sealAll();
@@ -126,6 +135,7 @@ async function main(): Promise<void> {
         `| pgbench tpcb-like, 8 clients, scale 10 | ${pgTps?.toFixed(0) ?? 'missing'} | 1.00× |`,
         `| in-process batch API, 8 producers | ${inprocTps.toFixed(0)} | ${ratio(inprocTps)} |`,
         `| HTTP POST /v1/transfers, 8 keep-alive clients | ${httpTps.toFixed(0)} | ${ratio(httpTps)} |`,
+        `| (yardstick) HTTP GET /health, 8 keep-alive clients | ${healthTps.toFixed(0)} | ${ratio(healthTps)} |`,
         '',
         `lost or duplicated postings: ${lostOrDuplicated ? 'YES' : 'none'}; verify: balanced=${report.balanced} balancesMatchEntries=${report.balancesMatchEntries} chainIntact=${report.chainIntact} (${report.checkedTransactions} transactions)`,
         '',

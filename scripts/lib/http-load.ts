@@ -2,12 +2,13 @@
  * Load generator for bench:ledger, run in its own process so that it does not
  * share the server's event loop. N keep-alive clients, each sending one
  * POST /v1/transfers after another for the given seconds. Prints JSON.
- * argv: baseUrl apiKey seconds clients householdsFile
+ * With mode "health" it sends GET /health instead: the framework's ceiling.
+ * argv: baseUrl apiKey seconds clients householdsFile [transfers|health]
  */
 import { readFileSync } from 'fs';
 import * as http from 'http';
 
-const [base, apiKey, secondsArg, clientsArg, householdsFile] = process.argv.slice(2);
+const [base, apiKey, secondsArg, clientsArg, householdsFile, mode = 'transfers'] = process.argv.slice(2);
 const households: string[] = JSON.parse(readFileSync(householdsFile, 'utf8'));
 const seconds = Number(secondsArg);
 const clients = Number(clientsArg);
@@ -30,8 +31,24 @@ function post(body: string, key: string): Promise<number> {
   });
 }
 
+function get(pathname: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ agent, hostname: url.hostname, port: url.port, path: pathname }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
 async function client(until: number, id: number): Promise<void> {
   while (Date.now() < until) {
+    if (mode === 'health') {
+      const status = await get('/health');
+      statuses[status] = (statuses[status] ?? 0) + 1;
+      continue;
+    }
     const a = households[Math.floor(Math.random() * households.length)];
     let b = households[Math.floor(Math.random() * households.length)];
     if (b === a) b = households[(households.indexOf(a) + 1) % households.length];

@@ -180,16 +180,19 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       await expect(db.query(`DELETE FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`, [c.tenantId, id])).rejects.toThrow(/immutable/);
       await expect(db.query(`TRUNCATE ledger_entries CASCADE`)).rejects.toThrow(/immutable/);
       const [acc] = await db.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]);
+      // A transaction and its entries written together, unbalanced.
       await expect(
-        db.transaction(async (m) => {
-          await m.query(`INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash) VALUES ($1, gen_random_uuid(), 'issue', 'x', now(), '\\x00') RETURNING id`, [c.tenantId]).then(async ([tx]) => {
-            await m.query(`INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at) VALUES ($1, $2, 999, $3, 'CONDUCT', 5, 5, now()), ($1, $2, 1000, $3, 'CONDUCT', 4, 9, now())`, [c.tenantId, acc.id, tx.id]);
-          });
-        }),
+        db.query(
+          `WITH tx AS (INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash)
+                       VALUES ($1, $3, 'issue', 'x', now(), '\\x00'))
+           INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
+           VALUES ($1, $2, 999, $3, 'CONDUCT', 5, 5, now()), ($1, $2, 1000, $3, 'CONDUCT', 4, 9, now())`,
+          [c.tenantId, acc.id, '00000000-0000-4000-8000-0000000000aa'],
+        ),
       ).rejects.toThrow(/unbalanced/);
       await expect(
         db.transaction((m) => m.query(`INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash) VALUES ($1, gen_random_uuid(), 'issue', 'x', now(), '\\x00')`, [c.tenantId])),
-      ).rejects.toThrow(/no entries/);
+      ).rejects.toThrow(/fewer than two entries/);
     });
 
     it('verify detects a tampered entry and a tampered seal', async () => {
