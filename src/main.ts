@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { ConfigError, parseEnv } from './platform/config/app-config';
+import { EmbeddedServerRunning } from './platform/embedded/embedded-postgres';
 import { resolveRuntime } from './platform/embedded/runtime';
 
 // Console lines here are for the person who ran `npm start`, so they are Chinese.
@@ -55,6 +56,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
+  if (e instanceof EmbeddedServerRunning) {
+    process.stderr.write(`jifen 已在运行（内置数据库端口 ${e.port}）。请先停止另一个进程，或设置另一个 DATA_DIR。\n`);
+    process.exit(1);
+  }
   process.stderr.write(`启动失败: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
   process.exit(1);
 });

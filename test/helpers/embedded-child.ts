@@ -4,12 +4,22 @@
  * crashed `npm start` would be killed.
  *   start-and-hang <dataDir> <port>: start, insert a row, print READY, wait.
  *   start-count-stop <dataDir> <port>: start, print the row count, stop.
+ *   start-expect-running <dataDir> <port>: try to start while another jifen holds the server.
  */
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
+import { EmbeddedServerRunning, startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
 
 async function main(): Promise<void> {
   const [action, dataDir, port] = process.argv.slice(2);
+  if (action === 'start-expect-running') {
+    try {
+      await startEmbeddedPostgres({ dataDir, port: Number(port), password: 'pw', database: 'jifen', fsync: false });
+      process.stdout.write('STARTED\n');
+    } catch (e) {
+      process.stdout.write(e instanceof EmbeddedServerRunning ? `COUNT running on ${e.port}\n` : `FAILED ${String(e)}\n`);
+    }
+    process.exit(0);
+  }
   const pg = await startEmbeddedPostgres({ dataDir, port: Number(port), password: 'pw', database: 'jifen', fsync: false });
   const c = new Client({ connectionString: pg.url });
   await c.connect();

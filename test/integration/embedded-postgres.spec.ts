@@ -42,6 +42,10 @@ describe('embedded PostgreSQL lifecycle (integration)', () => {
     const first = run(['start-and-hang', dataDir, port]);
     expect(await first.output).toContain('READY');
     const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // While its jifen is alive, a second start must leave the server alone.
+    const intruder = run(['start-expect-running', dataDir, port]);
+    expect(await intruder.output).toContain(`COUNT running on ${port}`);
+    expect(() => process.kill(pid, 0)).not.toThrow();
     first.child.kill('SIGKILL'); // the server it started keeps running, orphaned
     await new Promise((r) => first.child.on('exit', r));
     expect(() => process.kill(pid, 0)).not.toThrow();

@@ -50,16 +50,46 @@ function isPostgres(pid: number): boolean {
   }
 }
 
+/** The server of this data directory is running and its jifen is alive. */
+export class EmbeddedServerRunning extends Error {
+  constructor(readonly port: number) {
+    super(`the embedded PostgreSQL in this data directory is already running on port ${port}, for another jifen process`);
+  }
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+function isNode(pid: number): boolean {
+  try {
+    return /(^|\/)node(\0|$)/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]) || readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'node';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A previous run that crashed (or was killed with SIGKILL) leaves either a
  * stale postmaster.pid or an orphaned server still holding the directory. The
  * first is removed; the second is asked to shut down (SIGINT = fast shutdown).
+ * A server whose parent jifen is still alive is not an orphan: that is
+ * reported (EmbeddedServerRunning) so the caller can connect to it instead.
  */
 async function clearPreviousRun(dataDir: string, log: (l: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
   if (Number.isInteger(pid) && pid > 0 && processAlive(pid) && isPostgres(pid)) {
+    const parent = parentOf(pid);
+    if (parent && parent !== 1 && parent !== process.pid && isNode(parent)) throw new EmbeddedServerRunning(Number(lines[3]));
     log(`发现上次运行遗留的 PostgreSQL 进程 (pid ${pid})，正在关闭…`);
     process.kill(pid, 'SIGINT');
     for (let i = 0; i < 300 && processAlive(pid); i++) await sleep(100);
