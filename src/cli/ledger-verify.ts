@@ -12,6 +12,7 @@ import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { LedgerAudit } from '../ledger/ledger.audit';
 import { parseEnv } from '../platform/config/app-config';
+import { loadSqlMigrations } from '../platform/database/sql-migrations';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { EmbeddedPostgresHandle, EmbeddedServerRunning, startEmbeddedPostgres } from '../platform/embedded/embedded-postgres';
 import { loadOrCreateSecrets } from '../platform/embedded/runtime';
@@ -34,9 +35,13 @@ async function main(): Promise<number> {
       url = pgUrl(e.port); // jifen is running: check its database in place
     }
   }
-  const ds = new DataSource({ type: 'postgres', url });
+  const ds = new DataSource({ type: 'postgres', url, migrations: loadSqlMigrations() });
   await ds.initialize();
   try {
+    if (await ds.showMigrations()) {
+      say('数据库尚未迁移到当前版本：请先运行 npm start（或 MIGRATIONS_RUN=true 启动服务）再核对。');
+      return 2;
+    }
     say('正在核对账本（试算平衡、余额与分录、封存哈希链）…');
     const r = await new LedgerAudit(ds, new UnitOfWork(ds)).verify(null);
     const mark = (ok: boolean) => (ok ? '通过' : '不通过');
