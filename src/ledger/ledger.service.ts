@@ -113,7 +113,17 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     checkBalanced(req);
     const catalog = new Map<string, AssetSpec>();
     for (const e of req.entries) if (!catalog.has(e.account.asset)) catalog.set(e.account.asset, await this.assets.get(req.tenantId, e.account.asset, m));
-    const specs: AccountSpec[] = req.entries.map((e) => ({ ...e.account, regionCode: e.account.regionCode ?? null }));
+    const specs: AccountSpec[] = [];
+    for (const e of req.entries) {
+      let regionCode = e.account.regionCode ?? null;
+      if (e.account.holderType !== 'system' && !regionCode) {
+        // Accounts carry their holder's region for scope checks: never create one without it.
+        const holder = await this.holders.find(req.tenantId, e.account.holderType, e.account.holderId, m);
+        if (!holder) throw new LedgerError('unknown-holder', `${e.account.holderType} ${e.account.holderId} not found`);
+        regionCode = holder.regionCode;
+      }
+      specs.push({ ...e.account, regionCode });
+    }
     const ids = await this.directory.resolve(req.tenantId, specs, (c) => catalog.get(c)!, m);
     return {
       entries: req.entries.map((e) => ({ accountId: ids.get(accountKey(e.account))!, asset: e.account.asset, amount: e.amount })),
