@@ -175,6 +175,9 @@ describe('ledger over HTTP (e2e)', () => {
       ['a person holding household points', { to: { type: 'person', id: 'PERSON' } }, 422],
       ['issuer to issuer', { from: 'issuer', to: 'issuer' }, 422],
       ['an unknown field', { extra: 1 }, 400],
+      ['a NUL character in the memo', { memo: 'a\u0000b' }, 400],
+      ['a NUL character in metadata', { metadata: { note: 'a\u0000b' } }, 400],
+      ['an over-long memo', { memo: '长'.repeat(501) }, 400],
     ])('refuses %s and writes nothing', async (_, patch, status) => {
       const before = await countTransactions();
       const body: any = { asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: hh }, amount: '1.00', memo: 'bad', ...patch };
