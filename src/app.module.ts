@@ -1,9 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { DatabaseModule } from './platform/database/database.module';
+import { IdempotencyInterceptor } from './platform/http/idempotency';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { LoggingModule } from './platform/observability/logging.module';
 import { ObservabilityModule } from './platform/observability/observability.module';
@@ -26,7 +27,10 @@ export class AppModule {
         HoldersModule,
         LedgerModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+      ],
     };
   }
 }

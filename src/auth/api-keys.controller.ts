@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IsUUID } from 'class-validator';
+import { IdempotentRedacting } from '../platform/http/idempotency';
 import { Page, PageQuery } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal } from './access.decorator';
@@ -22,6 +23,7 @@ export class ApiKeysController {
   @Post()
   @HttpCode(201)
   @Access({ platform: true, roles: ['admin'] })
+  @IdempotentRedacting('apiKey') // a replay never shows the secret again
   issue(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
     return this.keys.issue(p, dto);
   }

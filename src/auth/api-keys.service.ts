@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { requireTenant } from '../platform/database/tenant';

@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { BadInput, NotFound } from '../platform/http/app-error';
+import { IdempotencyHandledByService, idempotencyKey } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
 import { BalancesQuery, CreateAssetDto, EntriesQuery, HolderParams, ReverseDto, TransferDto } from './ledger.dto';
@@ -12,17 +13,6 @@ import type { IdempotentAnswer } from './ledger.writer';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
 const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;
-
-const KEY_RE = /^[\x21-\x7e]{1,200}$/;
-
-function idempotencyKey(raw: string | undefined, required: boolean): string | undefined {
-  if (raw === undefined || raw === '') {
-    if (required) throw new BadInput('Idempotency-Key header is required', [{ field: 'Idempotency-Key', messages: ['this request moves value and needs an Idempotency-Key header'] }]);
-    return undefined;
-  }
-  if (!KEY_RE.test(raw)) throw new BadInput('Idempotency-Key is malformed', [{ field: 'Idempotency-Key', messages: ['1 to 200 printable ASCII characters'] }]);
-  return raw;
-}
 
 function send(res: Response, a: IdempotentAnswer): void {
   res.status(a.status).json(a.body);
@@ -61,6 +51,7 @@ export class LedgerController {
   /** Admin adjustment. Requires Idempotency-Key. */
   @Post('transfers')
   @Access({ roles: ['admin'] })
+  @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async transfer(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: TransferDto, @Headers('idempotency-key') key: string | undefined, @Res() res: Response) {
     const k = idempotencyKey(key, true)!;
@@ -76,6 +67,7 @@ export class LedgerController {
   /** Reverse a transaction once; a second reversal is 409. */
   @Post('transactions/:id/reverse')
   @Access({ roles: ['admin'] })
+  @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
   async reverse(
     @CurrentPrincipal() p: KeyPrincipal,

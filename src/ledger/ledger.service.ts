@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { createHash, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
@@ -7,13 +7,13 @@ import { HoldersService, HolderType } from '../holders/holders.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { requestHash } from '../platform/http/idempotency';
 import { decodeCursor, encodeCursor, Page } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AccountDirectory, AccountSpec } from './account-directory';
 import { AssetsService, DEFAULT_ASSETS } from './assets.service';
 import { parsePositiveAmount } from './domain/amount';
 import { LedgerError } from './domain/errors';
-import { canonicalJson } from './domain/hash';
 import { accountKey, AccountRef, AssetSpec, PostedTransaction, PostingRequest, TransactionKind } from './domain/model';
 import { applyHold, checkBalanced, reversalEntries, ResolvedEntry } from './domain/posting';
 import { LedgerAudit, VerifyReport } from './ledger.audit';
@@ -57,7 +57,6 @@ export function endOfBusinessDay(date: string): Date {
   return new Date(Date.UTC(y, m - 1, d + 1) - SHANGHAI_OFFSET_MS);
 }
 
-export const requestHash = (scope: string, body: unknown) => createHash('sha256').update(canonicalJson({ scope, body }), 'utf8').digest();
 
 /**
  * The only writer of the ledger tables. Other modules post through `post()`

@@ -1,17 +1,8 @@
 import { createHash } from 'crypto';
 import type Decimal from 'decimal.js';
+import { canonicalJson } from '../../platform/util/canonical-json';
 
-/** JSON with object keys sorted at every level: the same value always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  return `{${Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`)
-    .join(',')}}`;
-}
+export { canonicalJson };
 
 export interface HashableTransaction {
   tenantId: string;

@@ -1,7 +1,6 @@
 import type Decimal from 'decimal.js';
 
 export type HolderType = 'household' | 'person' | 'shop' | 'fund';
-export type SystemAccount = 'issuer' | 'expiry';
 export type FloorPolicy = 'none' | 'non_negative' | 'spend_only';
 
 export const TRANSACTION_KINDS = ['issue', 'penalty', 'transfer', 'redeem', 'settle', 'expire', 'reversal', 'donation', 'adjustment'] as const;
