@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
+import { freePort, startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
 
 /** Prints a progress line (benchmarks run for minutes; say what is happening). */
 export const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -30,7 +30,7 @@ export async function benchDatabase(): Promise<BenchDb> {
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'jifen-bench-'));
   chmodSync(dir, 0o755);
-  const port = 56000 + (process.pid % 1000);
+  const port = await freePort();
   say(`starting embedded PostgreSQL (fsync on) in ${dir} on port ${port}`);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, password: 'bench', database: 'postgres', fsync: true, extraFlags: ['-c', 'max_wal_size=2GB'] });
   return {

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { createServer } from 'net';
 import { chmodSync, mkdtempSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadSqlMigrations } from '../../src/platform/database/sql-migrations';
-import { startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
+import { freePort, startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
 import { databaseUrl, TEMPLATE_DB, workerDbName } from './test-db';
 
 /**
@@ -15,17 +14,6 @@ import { databaseUrl, TEMPLATE_DB, workerDbName } from './test-db';
  * thrown away). Migrations are applied once to a template database, and each
  * jest worker gets its own database cloned from it.
  */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 export default async function globalSetup(globalConfig: { maxWorkers: number }): Promise<void> {
   const started = Date.now();
   let adminUrl = process.env.DATABASE_URL;

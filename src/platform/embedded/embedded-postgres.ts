@@ -1,4 +1,5 @@
 import { existsSync, promises as fs, readFileSync } from 'fs';
+import { createServer } from 'net';
 import * as path from 'path';
 import { Client } from 'pg';
 
@@ -32,6 +33,18 @@ export interface EmbeddedPostgresHandle {
 const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A TCP port free on the loopback interface right now (for throw-away servers). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 function processAlive(pid: number): boolean {
   try {
