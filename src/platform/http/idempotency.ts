@@ -49,31 +49,46 @@ export class IdempotencyInterceptor implements NestInterceptor {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: { kind: string; tenantId?: string } }>();
-    const rule = this.reflector.get<IdempotencyRule | undefined>(IDEMPOTENCY_META, ctx.getHandler());
     const raw = req.headers['idempotency-key'];
-    // The platform admin has no tenant to keep answers under; its POSTs
-    // (tenants, regions) answer 409 to a repeat by themselves.
-    if (req.method !== 'POST' || raw === undefined || rule?.own || req.principal?.kind !== 'key') return next.handle();
+    // Most requests stop here, synchronously. The platform admin has no tenant
+    // to keep answers under; its POSTs (tenants, regions) answer 409 to a repeat.
+    if (req.method !== 'POST' || raw === undefined || req.principal?.kind !== 'key') return next.handle();
+    const rule = this.reflector.get<IdempotencyRule | undefined>(IDEMPOTENCY_META, ctx.getHandler());
+    if (rule?.own) return next.handle();
     const key = idempotencyKey(Array.isArray(raw) ? raw[0] : raw, false)!;
     const tenantId = req.principal.tenantId!;
     const scope = `POST ${req.path}`;
     const hash = requestHash(scope, req.body);
     const slot = `${tenantId}|${scope}|${key}`;
-    for (let earlier = this.inFlight.get(slot); earlier; earlier = this.inFlight.get(slot)) await earlier.catch(() => undefined);
-    const [stored] = await this.dataSource.query(
-      `SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3`,
-      [tenantId, scope, key],
-    );
-    if (stored) {
-      if (!(stored.request_hash as Buffer).equals(hash)) throw new Conflict('this Idempotency-Key was used with a different request', 'idempotency-key-reused');
-      ctx.switchToHttp().getResponse<Response>().status(stored.status_code);
-      return of(stored.response);
-    }
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? 201;
-    let done!: () => void;
-    this.inFlight.set(slot, new Promise<void>((r) => (done = r)));
+
+    // Claims the key's slot in this process (twins wait for the holder), then
+    // looks for a stored answer. Check and claim run with no await between them.
+    const claim = async () => {
+      for (let earlier = this.inFlight.get(slot); earlier; earlier = this.inFlight.get(slot)) await earlier.catch(() => undefined);
+      let done!: () => void;
+      this.inFlight.set(slot, new Promise<void>((r) => (done = r)));
+      const release = () => {
+        this.inFlight.delete(slot);
+        done();
+      };
+      try {
+        const [stored] = await this.dataSource.query(
+          `SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3`,
+          [tenantId, scope, key],
+        );
+        if (stored && !(stored.request_hash as Buffer).equals(hash)) {
+          throw new Conflict('this Idempotency-Key was used with a different request', 'idempotency-key-reused');
+        }
+        if (stored) release();
+        return { stored: stored as { status_code: number; response: unknown } | undefined, release };
+      } catch (e) {
+        release();
+        throw e;
+      }
+    };
     const keep = async (body: unknown) => {
       const kept = body && typeof body === 'object' && rule?.redact ? Object.fromEntries(Object.entries(body).filter(([k]) => !rule.redact!.includes(k))) : body;
       await this.dataSource.query(
@@ -83,12 +98,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
       return body;
     };
-    // Only answers that got through are kept; the slot is freed either way.
-    return next.handle().pipe(
-      mergeMap((body) => from(keep(body))),
-      finalize(() => {
-        this.inFlight.delete(slot);
-        done();
+    return from(claim()).pipe(
+      mergeMap(({ stored, release }) => {
+        if (stored) {
+          ctx.switchToHttp().getResponse<Response>().status(stored.status_code);
+          return of(stored.response);
+        }
+        // Only answers that got through are kept; the slot is freed either way.
+        return next.handle().pipe(
+          mergeMap((body) => from(keep(body))),
+          finalize(release),
+        );
       }),
     );
   }
