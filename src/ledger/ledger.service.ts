@@ -50,6 +50,7 @@ export interface HoldCommand {
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
 const SEAL_INTERVAL_MS = 5000;
+const HOLD_SWEEP_INTERVAL_MS = 15_000;
 
 /** `asOf=D` is the end of business day D in Asia/Shanghai: the instant D+1 00:00 +08:00. */
 export function endOfBusinessDay(date: string): Date {
@@ -73,6 +74,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   private readonly audit: LedgerAudit;
   private readonly inFlightKeys = new Map<string, Promise<unknown>>();
   private sealTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -97,10 +99,16 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       this.audit.sealAll().catch((e) => this.logger.warn(`sealing failed: ${String(e)}`));
     }, SEAL_INTERVAL_MS);
     this.sealTimer.unref();
+    // Holds past their timeout give their reservation back without anyone asking.
+    this.expiryTimer = setInterval(() => {
+      this.expireHolds().catch((e) => this.logger.warn(`expiring holds failed: ${String(e)}`));
+    }, HOLD_SWEEP_INTERVAL_MS);
+    this.expiryTimer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.sealTimer) clearInterval(this.sealTimer);
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.batcher.drain();
   }
 
