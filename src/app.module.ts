@@ -11,6 +11,7 @@ import { ObservabilityModule } from './platform/observability/observability.modu
 import { TenancyModule } from './tenancy/tenancy.module';
 import { HoldersModule } from './holders/holders.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { RulesModule } from './rules/rules.module';
 
 @Module({})
 export class AppModule {
@@ -26,6 +27,7 @@ export class AppModule {
         AuthModule,
         HoldersModule,
         LedgerModule,
+        RulesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -18,7 +18,7 @@ interface Endpoint {
 }
 
 const READERS: Role[] = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'];
-const fx = { household: '', person: '', transaction: '' };
+const fx = { household: '', person: '', transaction: '', ruleSet: '' };
 
 const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/health', url: () => '/health', platform: true, roles: [...ROLES], public: true },
@@ -58,6 +58,19 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/holders/{type}/{id}/balances', url: () => `/v1/holders/household/${fx.household}/balances`, platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/holders/{type}/{id}/entries', url: () => `/v1/holders/household/${fx.household}/entries`, platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/ledger/verify', url: () => '/v1/ledger/verify', platform: false, roles: ['admin', 'auditor'] },
+  // rule sets
+  {
+    method: 'post',
+    path: '/v1/rulesets',
+    url: () => '/v1/rulesets',
+    body: (c) => ({ regionCode: c.county, asset: 'CONDUCT', name: 'm', effectiveFrom: '2030-01-01', items: [{ code: 'R01', name: 'x', direction: 'credit', points: '1' }] }),
+    platform: false,
+    roles: ['admin'],
+  },
+  { method: 'get', path: '/v1/rulesets', url: () => '/v1/rulesets', platform: false, roles: [...READERS] },
+  { method: 'get', path: '/v1/rulesets/applicable', url: (c) => `/v1/rulesets/applicable?villageCode=${c.villages[0]}&asset=CONDUCT`, platform: false, roles: [...READERS] },
+  { method: 'get', path: '/v1/rulesets/{id}', url: () => `/v1/rulesets/${fx.ruleSet}`, platform: false, roles: [...READERS] },
+  { method: 'post', path: '/v1/rulesets/{id}/activate', url: () => `/v1/rulesets/${fx.ruleSet}/activate`, platform: false, roles: ['admin'] },
 ];
 
 describe('access matrix: every endpoint × every role (e2e)', () => {
@@ -71,6 +84,9 @@ describe('access matrix: every endpoint × every role (e2e)', () => {
     const tx = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
       .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: fx.household }, amount: '5', memo: 'fixture' });
     fx.transaction = tx.body.id;
+    const rs = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin))
+      .send({ regionCode: c.county, asset: 'CONDUCT', name: 'fixture', effectiveFrom: '2026-01-01', items: [{ code: 'R01', name: 'x', direction: 'credit', points: '1' }] });
+    fx.ruleSet = rs.body.id;
   });
   afterAll(async () => t.close());
 

@@ -1,0 +1,141 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
+  ValidateIf, ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
+
+const POSITIVE = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
+const SIGNED = /^-?(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const decimal = (what: string) => ({ message: `$property must be ${what} decimal string such as "5" or "2.50"` });
+
+export class CapDto {
+  @IsIn(['day', 'month', 'year'])
+  period!: 'day' | 'month' | 'year';
+
+  @IsOptional() @IsString() @Matches(POSITIVE, decimal('a positive'))
+  maxPoints?: string;
+
+  @IsOptional() @IsInt() @Min(1) @Max(10000)
+  maxCount?: number;
+}
+
+export class RuleItemDto {
+  /** e.g. R01 (红十条) or Y01 (黄十条). */
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: '$property must be a code such as R01' })
+  code!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsIn(['credit', 'debit'])
+  direction!: 'credit' | 'debit';
+
+  /** Points per record, or per hour/time when `unit` is set. */
+  @IsString() @Matches(POSITIVE, decimal('a positive'))
+  points!: string;
+
+  @IsOptional() @IsIn(['hour', 'time'])
+  unit?: 'hour' | 'time';
+
+  @IsOptional() @IsArray() @ArrayMaxSize(3) @ValidateNested({ each: true }) @Type(() => CapDto)
+  caps?: CapDto[];
+
+  @IsOptional() @IsBoolean()
+  evidenceRequired?: boolean;
+
+  /** Days of public notice (公示) before posting; default 7, 0 posts on approval. */
+  @IsOptional() @IsInt() @Min(0) @Max(60)
+  noticeDays?: number;
+
+  @IsOptional() @IsBoolean()
+  convertible?: boolean;
+}
+
+export class SanctionWhenDto {
+  @ValidateIf((o) => o.balanceBelow === undefined) @IsString() @Matches(POSITIVE, decimal('a positive'))
+  deductedAtLeast?: string;
+
+  @ValidateIf((o) => o.balanceBelow === undefined) @IsInt() @Min(1) @Max(3660)
+  windowDays?: number;
+
+  @ValidateIf((o) => o.deductedAtLeast === undefined && o.windowDays === undefined) @IsString() @Matches(SIGNED, decimal('a'))
+  balanceBelow?: string;
+}
+
+export class SanctionLiftDto {
+  @IsString() @Matches(SIGNED, decimal('a'))
+  balanceAtLeast!: string;
+}
+
+export class SanctionRuleDto {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: '$property must be a code such as S01' })
+  code!: string;
+
+  /** Benefits (惠民政策) suspended while the sanction is active; REDEEM blocks redemptions. */
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { each: true, message: 'each benefit code must be upper-case, e.g. REDEEM' })
+  benefitCodes!: string[];
+
+  @ValidateNested() @Type(() => SanctionWhenDto)
+  when!: SanctionWhenDto;
+
+  @IsOptional() @ValidateNested() @Type(() => SanctionLiftDto)
+  liftWhen?: SanctionLiftDto;
+}
+
+export class CreateRuleSetDto {
+  @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code such as CONDUCT' })
+  asset!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(DATE, { message: 'effectiveFrom must be a date YYYY-MM-DD' })
+  effectiveFrom!: string;
+
+  /** The id of the set this one extends (a county's or township's set of the same asset). */
+  @IsOptional() @IsUUID('all')
+  extends?: string;
+
+  /** The villagers' assembly record that adopted it (村民代表大会决议). */
+  @IsOptional() @IsString() @MaxLength(200)
+  adoptedBy?: string;
+
+  @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => RuleItemDto)
+  items!: RuleItemDto[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => SanctionRuleDto)
+  sanctions?: SanctionRuleDto[];
+
+  /** Points granted when a household enrolls. */
+  @IsOptional() @IsString() @Matches(POSITIVE, decimal('a positive'))
+  openingPoints?: string;
+
+  /** Points at or below this cannot be redeemed. */
+  @IsOptional() @IsString() @Matches(SIGNED, decimal('a'))
+  redeemFloor?: string;
+}
+
+export class ListRuleSetsQuery extends PageQuery {
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  @IsOptional() @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset?: string;
+}
+
+export class ApplicableQuery {
+  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode!: string;
+
+  @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset!: string;
+
+  /** Default: today (Asia/Shanghai). */
+  @IsOptional() @IsString() @Matches(DATE, { message: 'date must be YYYY-MM-DD' })
+  date?: string;
+}
