@@ -12,6 +12,8 @@ import { TenancyModule } from './tenancy/tenancy.module';
 import { HoldersModule } from './holders/holders.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
+import { RecordsModule } from './records/records.module';
+import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
 export class AppModule {
@@ -28,6 +30,8 @@ export class AppModule {
         HoldersModule,
         LedgerModule,
         RulesModule,
+        RecordsModule,
+        ScheduleModule.forRoot(),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -239,15 +239,22 @@ export class RuleSetsService {
   async applicable(p: KeyPrincipal, q: ApplicableQuery): Promise<RuleSetView> {
     assertRegionInScope(p, q.villageCode, `village ${q.villageCode}`);
     const date = q.date ?? shanghaiToday();
-    const [r]: RuleSetRow[] = await this.dataSource.query(
+    const found = await this.applicableFor(p.tenantId, q.villageCode, q.asset, date);
+    if (!found) throw new NotFound(`a ${q.asset} rule set in effect for ${q.villageCode} on ${date}`);
+    return found;
+  }
+
+  /** As `applicable`, for other modules: null when no set is in effect. */
+  async applicableFor(tenantId: string, regionCode: string, asset: string, date: string, m: EntityManager = this.dataSource.manager): Promise<RuleSetView | null> {
+    const [r]: RuleSetRow[] = await m.query(
       `SELECT ${COLUMNS} FROM rule_sets
         WHERE tenant_id = $1 AND asset_code = $2 AND status <> 'draft'
           AND region_code IN ($3::varchar, left($3::varchar, 9), left($3::varchar, 6))
           AND effective_from <= $4::date AND (effective_to IS NULL OR effective_to > $4::date)
         ORDER BY length(region_code) DESC, version DESC LIMIT 1`,
-      [requireTenant(p.tenantId), q.asset, q.villageCode, date],
+      [requireTenant(tenantId), asset, regionCode, date],
     );
-    if (!r) throw new NotFound(`a ${q.asset} rule set in effect for ${q.villageCode} on ${date}`);
-    return { ...toView(r), effectiveItems: await this.itemsOf(p.tenantId, r) };
+    if (!r) return null;
+    return { ...toView(r), effectiveItems: await this.itemsOf(tenantId, r) };
   }
 }

@@ -18,7 +18,7 @@ interface Endpoint {
 }
 
 const READERS: Role[] = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'];
-const fx = { household: '', person: '', transaction: '', ruleSet: '' };
+const fx = { household: '', person: '', transaction: '', ruleSet: '', record: '' };
 
 const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/health', url: () => '/health', platform: true, roles: [...ROLES], public: true },
@@ -71,6 +71,23 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/rulesets/applicable', url: (c) => `/v1/rulesets/applicable?villageCode=${c.villages[0]}&asset=CONDUCT`, platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/rulesets/{id}', url: () => `/v1/rulesets/${fx.ruleSet}`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/rulesets/{id}/activate', url: () => `/v1/rulesets/${fx.ruleSet}/activate`, platform: false, roles: ['admin'] },
+  // records
+  {
+    method: 'post',
+    path: '/v1/records',
+    url: () => '/v1/records',
+    body: () => ({ holder: { type: 'household', id: fx.household }, ruleCode: 'R01', occurredOn: '2026-01-02' }),
+    platform: false,
+    roles: ['admin', 'clerk'],
+  },
+  { method: 'get', path: '/v1/records', url: () => '/v1/records', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
+  { method: 'get', path: '/v1/records/{id}', url: () => `/v1/records/${fx.record}`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
+  { method: 'post', path: '/v1/records/{id}/approve', url: () => `/v1/records/${fx.record}/approve`, platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/records/{id}/reject', url: () => `/v1/records/${fx.record}/reject`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/records/{id}/objections', url: () => `/v1/records/${fx.record}/objections`, body: () => ({ reason: 'm', raisedBy: 'm' }), platform: false, roles: ['admin', 'clerk', 'reviewer'] },
+  { method: 'post', path: '/v1/records/{id}/resolve', url: () => `/v1/records/${fx.record}/resolve`, body: () => ({ outcome: 'upheld', reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
 ];
 
 describe('access matrix: every endpoint × every role (e2e)', () => {
@@ -87,6 +104,10 @@ describe('access matrix: every endpoint × every role (e2e)', () => {
     const rs = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin))
       .send({ regionCode: c.county, asset: 'CONDUCT', name: 'fixture', effectiveFrom: '2026-01-01', items: [{ code: 'R01', name: 'x', direction: 'credit', points: '1' }] });
     fx.ruleSet = rs.body.id;
+    await t.http().post(`/v1/rulesets/${rs.body.id}/activate`).set(bearer(c.keys.admin));
+    const rec = await t.http().post('/v1/records').set(bearer(c.keys.clerk))
+      .send({ holder: { type: 'household', id: fx.household }, ruleCode: 'R01', occurredOn: '2026-01-02' });
+    fx.record = rec.body.id;
   });
   afterAll(async () => t.close());
 

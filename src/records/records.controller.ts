@@ -1,0 +1,85 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { Page } from '../platform/http/pagination';
+import { IdParam } from '../platform/http/validation';
+import { CreateRecordDto, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto } from './records.dto';
+import { RecordsService, RecordView } from './records.service';
+
+const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
+const REVIEWERS = ['admin', 'reviewer'] as const;
+
+@ApiTags('records')
+@Controller('v1')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  /** Enter a conduct record; it is valued at once (caps applied) and waits for review. */
+  @Post('records')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'clerk'] })
+  submit(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateRecordDto) {
+    return this.records.submit(p, dto);
+  }
+
+  @Get('records')
+  @Access({ roles: READERS })
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRecordsQuery): Promise<Page<RecordView>> {
+    return this.records.list(p, q);
+  }
+
+  /** A record with its history. */
+  @Get('records/:id')
+  @Access({ roles: READERS })
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RecordView> {
+    return this.records.get(p, id);
+  }
+
+  /** Approve (not by the enterer): into public notice, or posted at once when the item has no notice. */
+  @Post('records/:id/approve')
+  @HttpCode(200)
+  @Access({ roles: REVIEWERS })
+  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RecordView> {
+    return this.records.approve(p, id);
+  }
+
+  @Post('records/:id/reject')
+  @HttpCode(200)
+  @Access({ roles: REVIEWERS })
+  reject(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ReasonDto): Promise<RecordView> {
+    return this.records.reject(p, id, dto.reason);
+  }
+
+  /** An objection raised during public notice. */
+  @Post('records/:id/objections')
+  @HttpCode(200)
+  @Access({ roles: ['admin', 'clerk', 'reviewer'] })
+  object(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ObjectionDto): Promise<RecordView> {
+    return this.records.object(p, id, dto.reason, dto.raisedBy);
+  }
+
+  /** upheld → rejected; dismissed → posted. */
+  @Post('records/:id/resolve')
+  @HttpCode(200)
+  @Access({ roles: REVIEWERS })
+  resolve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ResolveDto): Promise<RecordView> {
+    return this.records.resolve(p, id, dto.outcome, dto.reason);
+  }
+
+  /** Void a posted record; its transaction is reversed. */
+  @Post('records/:id/void')
+  @HttpCode(200)
+  @Access({ roles: REVIEWERS })
+  void(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ReasonDto): Promise<RecordView> {
+    return this.records.void(p, id, dto.reason);
+  }
+
+  /** Run the notice job now for this tenant (it also runs every minute). */
+  @Post('jobs/post-records')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  async postDue(@CurrentPrincipal() p: KeyPrincipal): Promise<{ posted: number }> {
+    return { posted: await this.records.postDueRecords(undefined, p.tenantId) };
+  }
+}

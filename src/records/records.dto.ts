@@ -1,0 +1,65 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
+
+export class RecordHolderDto {
+  @IsIn(['household', 'person'])
+  type!: 'household' | 'person';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class CreateRecordDto {
+  @ValidateNested() @Type(() => RecordHolderDto)
+  holder!: RecordHolderDto;
+
+  /** The rule item's code in the set that applies to the holder's village on occurredOn. */
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: 'ruleCode must be a code such as R01' })
+  ruleCode!: string;
+
+  /** Needed only when two assets' rule sets use the same code. */
+  @IsOptional() @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset?: string;
+
+  /** Hours or times for unit items; default "1". */
+  @IsOptional() @IsString() @Matches(/^(0|[1-9]\d{0,5})(\.\d{1,2})?$/, { message: 'quantity must be a decimal string such as "1" or "2.5"' })
+  quantity?: string;
+
+  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
+  occurredOn!: string;
+
+  /** References to photos or documents (URLs or file ids). */
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsString({ each: true }) @MaxLength(500, { each: true })
+  evidence?: string[];
+
+  @IsOptional() @IsString() @MaxLength(500)
+  note?: string;
+}
+
+export class ReasonDto {
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  reason!: string;
+}
+
+export class ObjectionDto extends ReasonDto {
+  /** Who objects (a villager's name, as said at the notice board). */
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  raisedBy!: string;
+}
+
+export class ResolveDto extends ReasonDto {
+  @IsIn(['upheld', 'dismissed'])
+  outcome!: 'upheld' | 'dismissed';
+}
+
+export class ListRecordsQuery extends PageQuery {
+  @IsOptional() @IsIn(['submitted', 'in_notice', 'posted', 'rejected', 'objected', 'voided'])
+  status?: string;
+
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  @IsOptional() @IsUUID('all')
+  holderId?: string;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { HoldersModule } from '../holders/holders.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { RulesModule } from '../rules/rules.module';
+import { RecordsController } from './records.controller';
+import { RecordsJob } from './records.job';
+import { RecordsService } from './records.service';
+
+@Module({
+  imports: [RulesModule, HoldersModule, LedgerModule],
+  providers: [RecordsService, RecordsJob],
+  controllers: [RecordsController],
+  exports: [RecordsService],
+})
+export class RecordsModule {}

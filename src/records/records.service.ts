@@ -1,0 +1,357 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { DataSource, EntityManager } from 'typeorm';
+import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { HoldersService } from '../holders/holders.service';
+import { AssetsService } from '../ledger/assets.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { requireTenant } from '../platform/database/tenant';
+import { UnitOfWork } from '../platform/database/unit-of-work';
+import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
+import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
+import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
+import { CreateRecordDto, ListRecordsQuery } from './records.dto';
+
+type Status = 'submitted' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
+
+interface RecordRow {
+  id: string;
+  holder_type: 'household' | 'person';
+  holder_id: string;
+  region_code: string;
+  rule_set_id: string;
+  rule_set_version: number;
+  rule_code: string;
+  rule_name: string;
+  asset_code: string;
+  direction: 'credit' | 'debit';
+  quantity: string;
+  points: string;
+  uncapped_points: string;
+  capped: boolean;
+  occurred_on: string;
+  evidence: string[];
+  note: string | null;
+  status: Status;
+  notice_days: number;
+  notice_ends_on: string | null;
+  entered_by: string;
+  approved_by: string | null;
+  transaction_id: string | null;
+  reversal_transaction_id: string | null;
+  created_at: Date;
+}
+
+export interface RecordView {
+  id: string;
+  holder: { type: string; id: string };
+  regionCode: string;
+  ruleCode: string;
+  ruleName: string;
+  ruleSetId: string;
+  ruleSetVersion: number;
+  asset: string;
+  direction: string;
+  quantity: string;
+  points: string;
+  uncappedPoints: string;
+  capped: boolean;
+  occurredOn: string;
+  evidence: string[];
+  note: string | null;
+  status: Status;
+  noticeEndsOn: string | null;
+  transactionId: string | null;
+  reversalTransactionId: string | null;
+  createdAt: string;
+  history?: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+}
+
+const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
+  quantity::text AS quantity, points::text AS points, uncapped_points::text AS uncapped_points, capped,
+  to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, note, status, notice_days,
+  to_char(notice_ends_on, 'YYYY-MM-DD') AS notice_ends_on, entered_by, approved_by, transaction_id, reversal_transaction_id, created_at`;
+
+const addDays = (date: string, days: number) => {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
+
+@Injectable()
+export class RecordsService {
+  private readonly logger = new Logger('RecordsService');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly ruleSets: RuleSetsService,
+    private readonly holders: HoldersService,
+    private readonly assets: AssetsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  private view(r: RecordRow, scale: number): RecordView {
+    return {
+      id: r.id,
+      holder: { type: r.holder_type, id: r.holder_id },
+      regionCode: r.region_code,
+      ruleCode: r.rule_code,
+      ruleName: r.rule_name,
+      ruleSetId: r.rule_set_id,
+      ruleSetVersion: r.rule_set_version,
+      asset: r.asset_code,
+      direction: r.direction,
+      quantity: r.quantity,
+      points: new Decimal(r.points).toFixed(scale),
+      uncappedPoints: new Decimal(r.uncapped_points).toFixed(scale),
+      capped: r.capped,
+      occurredOn: r.occurred_on,
+      evidence: r.evidence,
+      note: r.note,
+      status: r.status,
+      noticeEndsOn: r.notice_ends_on,
+      transactionId: r.transaction_id,
+      reversalTransactionId: r.reversal_transaction_id,
+      createdAt: r.created_at.toISOString(),
+    };
+  }
+
+  private async scaleOf(tenantId: string, asset: string): Promise<number> {
+    return (await this.assets.get(tenantId, asset)).scale;
+  }
+
+  /** Finds the rule item for a code among the sets that apply to the holder's region on the date. */
+  private async findItem(tenantId: string, holderType: string, regionCode: string, dto: CreateRecordDto, m: EntityManager) {
+    const assets = (await this.assets.list(tenantId, m)).filter((a) => a.holderType === holderType && (!dto.asset || a.code === dto.asset));
+    const found: { set: RuleSetView; item: RuleItem; scale: number }[] = [];
+    for (const a of assets) {
+      const set = await this.ruleSets.applicableFor(tenantId, regionCode, a.code, dto.occurredOn, m);
+      const item = set?.effectiveItems?.find((i) => i.code === dto.ruleCode);
+      if (set && item) found.push({ set, item, scale: a.scale });
+    }
+    if (!found.length) throw new Unprocessable(`no rule ${dto.ruleCode} applies to ${regionCode} on ${dto.occurredOn}`, 'no-such-rule');
+    if (found.length > 1) throw new Unprocessable(`rule ${dto.ruleCode} exists for ${found.map((f) => f.set.asset).join(' and ')}; say which asset`, 'ambiguous-rule');
+    return found[0];
+  }
+
+  /** What the holder has been given under this item in each cap's window (records not rejected or voided). */
+  private async usage(m: EntityManager, tenantId: string, holderId: string, item: RuleItem, occurredOn: string): Promise<CapUsage> {
+    const usage: CapUsage = {};
+    for (const cap of item.caps ?? []) {
+      const w = capWindow(cap.period, occurredOn);
+      const [row] = await m.query(
+        `SELECT COALESCE(sum(points), 0)::text AS points, count(*)::int AS n FROM records
+          WHERE tenant_id = $1 AND holder_id = $2 AND rule_code = $3 AND occurred_on >= $4 AND occurred_on < $5
+            AND status NOT IN ('rejected', 'voided')`,
+        [tenantId, holderId, item.code, w.from, w.to],
+      );
+      usage[cap.period] = { points: new Decimal(row.points), count: row.n };
+    }
+    return usage;
+  }
+
+  async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
+    const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id);
+    if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
+    assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
+    if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
+    const quantity = new Decimal(dto.quantity ?? '1');
+    if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');
+    return this.uow.run(async (m) => {
+      const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
+      if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
+      // One submission per holder and item at a time, so two cannot both fit under one cap.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.record.${p.tenantId}.${dto.holder.id}.${item.code}`]);
+      const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
+      const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
+      if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
+      const id = randomUUID();
+      await m.query(
+        `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
+                              direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'submitted', $19, $20)`,
+        [
+          p.tenantId, id, dto.holder.type, dto.holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
+          item.direction, quantity.toFixed(), points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, dto.occurredOn,
+          JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, `key:${p.keyId}`,
+        ],
+      );
+      await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
+      const row = (await this.load(m, p.tenantId, id))!;
+      return { ...this.view(row, scale), cappedBy: v.cappedBy };
+    });
+  }
+
+  private async load(m: EntityManager, tenantId: string, id: string, lock = false): Promise<RecordRow | null> {
+    const [r] = await m.query(`SELECT ${COLUMNS} FROM records WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(tenantId), id]);
+    return r ?? null;
+  }
+
+  private async history(m: EntityManager, tenantId: string, id: string, from: Status | null, to: Status, actor: string, reason: string | null): Promise<void> {
+    await m.query(
+      `INSERT INTO record_history (tenant_id, record_id, from_status, to_status, actor, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [tenantId, id, from, to, actor, reason],
+    );
+  }
+
+  /** Runs a transition on a locked record in the caller's scope; other villages' records are 404. */
+  private async transition(p: KeyPrincipal, id: string, work: (m: EntityManager, r: RecordRow) => Promise<void>): Promise<RecordView> {
+    return this.uow.run(async (m) => {
+      const r = await this.load(m, p.tenantId, id, true);
+      if (!r) throw new NotFound(`record ${id}`);
+      assertRegionInScope(p, r.region_code, `record ${id}`);
+      await work(m, r);
+      return this.view((await this.load(m, p.tenantId, id))!, await this.scaleOf(p.tenantId, r.asset_code));
+    });
+  }
+
+  private requireStatus(r: RecordRow, ...allowed: Status[]): void {
+    if (!allowed.includes(r.status)) throw new Conflict(`record ${r.id} is ${r.status}; this needs ${allowed.join(' or ')}`, 'record-state');
+  }
+
+  /** Posts a record's points: status and posting commit together. */
+  private async post(m: EntityManager, tenantId: string, r: RecordRow, actor: string, reason: string | null): Promise<void> {
+    const amount = new Decimal(r.points);
+    const holder = { holderType: r.holder_type, holderId: r.holder_id, asset: r.asset_code, regionCode: r.region_code };
+    const issuer = { holderType: 'system' as const, holderId: 'issuer', asset: r.asset_code };
+    const [from, to] = r.direction === 'credit' ? [issuer, holder] : [holder, issuer];
+    const tx = await this.ledger.post(m, {
+      tenantId,
+      kind: r.direction === 'credit' ? 'issue' : 'penalty',
+      entries: [
+        { account: from, amount: amount.negated() },
+        { account: to, amount },
+      ],
+      memo: `${r.rule_code} ${r.rule_name}`,
+      metadata: { ruleSetId: r.rule_set_id, ruleSetVersion: r.rule_set_version, ruleCode: r.rule_code, occurredOn: r.occurred_on },
+      source: { type: 'record', id: r.id },
+      actor,
+    });
+    await m.query(`UPDATE records SET status = 'posted', transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, r.id, tx.id]);
+    await this.history(m, tenantId, r.id, r.status, 'posted', actor, reason);
+  }
+
+  async approve(p: KeyPrincipal, id: string): Promise<RecordView> {
+    const actor = `key:${p.keyId}`;
+    return this.transition(p, id, async (m, r) => {
+      this.requireStatus(r, 'submitted');
+      if (r.entered_by === actor) throw new Unprocessable('the approver must not be the one who entered the record', 'maker-checker');
+      await m.query(`UPDATE records SET approved_by = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, actor]);
+      if (r.notice_days === 0) {
+        await this.post(m, p.tenantId, r, actor, 'approved; no notice period');
+        return;
+      }
+      const endsOn = addDays(shanghaiToday(), r.notice_days);
+      await m.query(`UPDATE records SET status = 'in_notice', notice_ends_on = $3 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, endsOn]);
+      await this.history(m, p.tenantId, id, 'submitted', 'in_notice', actor, `approved; public notice until ${endsOn}`);
+    });
+  }
+
+  async reject(p: KeyPrincipal, id: string, reason: string): Promise<RecordView> {
+    return this.transition(p, id, async (m, r) => {
+      this.requireStatus(r, 'submitted');
+      await m.query(`UPDATE records SET status = 'rejected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      await this.history(m, p.tenantId, id, r.status, 'rejected', `key:${p.keyId}`, reason);
+    });
+  }
+
+  async object(p: KeyPrincipal, id: string, reason: string, raisedBy: string): Promise<RecordView> {
+    return this.transition(p, id, async (m, r) => {
+      this.requireStatus(r, 'in_notice');
+      await m.query(`UPDATE records SET status = 'objected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      await this.history(m, p.tenantId, id, r.status, 'objected', `key:${p.keyId}`, `${raisedBy}: ${reason}`);
+    });
+  }
+
+  async resolve(p: KeyPrincipal, id: string, outcome: 'upheld' | 'dismissed', reason: string): Promise<RecordView> {
+    return this.transition(p, id, async (m, r) => {
+      this.requireStatus(r, 'objected');
+      if (outcome === 'dismissed') return this.post(m, p.tenantId, r, `key:${p.keyId}`, `objection dismissed: ${reason}`);
+      await m.query(`UPDATE records SET status = 'rejected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      await this.history(m, p.tenantId, id, r.status, 'rejected', `key:${p.keyId}`, `objection upheld: ${reason}`);
+    });
+  }
+
+  /** Voids a posted record: its transaction is reversed in the same DB transaction. */
+  async void(p: KeyPrincipal, id: string, reason: string): Promise<RecordView> {
+    return this.transition(p, id, async (m, r) => {
+      this.requireStatus(r, 'posted');
+      const actor = `key:${p.keyId}`;
+      const reversal = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `作废: ${reason}`, actor));
+      await m.query(`UPDATE records SET status = 'voided', reversal_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, reversal.id]);
+      await this.history(m, p.tenantId, id, r.status, 'voided', actor, reason);
+    });
+  }
+
+  async get(p: KeyPrincipal, id: string): Promise<RecordView> {
+    const r = await this.load(this.dataSource.manager, p.tenantId, id);
+    if (!r) throw new NotFound(`record ${id}`);
+    assertRegionInScope(p, r.region_code, `record ${id}`);
+    const history = await this.dataSource.query(
+      `SELECT from_status, to_status, actor, reason, at FROM record_history WHERE tenant_id = $1 AND record_id = $2 ORDER BY id`,
+      [p.tenantId, id],
+    );
+    return {
+      ...this.view(r, await this.scaleOf(p.tenantId, r.asset_code)),
+      history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
+    };
+  }
+
+  async list(p: KeyPrincipal, q: ListRecordsQuery): Promise<Page<RecordView>> {
+    const limit = pageLimit(q);
+    const after = decodeCursor(q.cursor, 2);
+    const prefix = q.regionCode && q.regionCode.startsWith(p.scopeRegionCode) ? q.regionCode : p.scopeRegionCode;
+    if (q.regionCode && !q.regionCode.startsWith(p.scopeRegionCode) && !p.scopeRegionCode.startsWith(q.regionCode)) {
+      throw new NotFound(`region ${q.regionCode}`);
+    }
+    const rows: (RecordRow & { created_key: string })[] = await this.dataSource.query(
+      `SELECT ${COLUMNS}, created_at::text AS created_key FROM records
+        WHERE tenant_id = $1 AND starts_with(region_code, $2)
+          AND ($3::varchar IS NULL OR status = $3) AND ($4::uuid IS NULL OR holder_id = $4)
+          AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
+        ORDER BY created_at DESC, id DESC LIMIT $7`,
+      [requireTenant(p.tenantId), prefix, q.status ?? null, q.holderId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const scales = new Map((await this.assets.list(p.tenantId)).map((a) => [a.code, a.scale]));
+    return toPage(rows, limit, (r) => [r.created_key, r.id], (r) => this.view(r, scales.get(r.asset_code) ?? 2));
+  }
+
+  /**
+   * Posts every record whose public notice has ended (notice_ends_on ≤ today,
+   * Asia/Shanghai). Each record is claimed with SKIP LOCKED and posted in its own
+   * transaction, so two instances running the job never post one twice, and
+   * one record that cannot post (say, a deduction past a floor) does not hold
+   * up the rest; it stays in notice and is logged.
+   */
+  async postDueRecords(today = shanghaiToday(), tenantId: string | null = null): Promise<number> {
+    let posted = 0;
+    for (;;) {
+      const done = await this.uow.run(async (m) => {
+        const [r]: (RecordRow & { tenant_id: string })[] = await m.query(
+          `SELECT tenant_id, ${COLUMNS} FROM records WHERE status = 'in_notice' AND notice_ends_on <= $1::date
+             AND ($2::uuid IS NULL OR tenant_id = $2)
+            ORDER BY notice_ends_on, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+          [today, tenantId],
+        );
+        if (!r) return 'none';
+        await m.query('SAVEPOINT post_record');
+        try {
+          await this.post(m, r.tenant_id, r, 'job:notice', `public notice ended ${r.notice_ends_on}`);
+          return 'posted';
+        } catch (e) {
+          await m.query('ROLLBACK TO SAVEPOINT post_record');
+          this.logger.warn(`record ${r.id} could not be posted after its notice: ${String((e as Error).message)}`);
+          // Pushed to tomorrow so the job moves on; the history says why.
+          await m.query(`UPDATE records SET notice_ends_on = $3::date + 1 WHERE tenant_id = $1 AND id = $2`, [r.tenant_id, r.id, today]);
+          await this.history(m, r.tenant_id, r.id, 'in_notice', 'in_notice', 'job:notice', `posting failed, retried tomorrow: ${String((e as Error).message)}`);
+          return 'skipped';
+        }
+      });
+      if (done === 'none') return posted;
+      if (done === 'posted') posted++;
+    }
+  }
+}
