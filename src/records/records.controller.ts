@@ -1,5 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { IsIn, IsOptional } from 'class-validator';
+import { AppError } from '../platform/http/app-error';
+import { IdempotencyNotOffered } from '../platform/http/idempotency';
+import { RecordsImportService } from './records-import';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { Page } from '../platform/http/pagination';
@@ -8,12 +13,37 @@ import { CreateRecordDto, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto 
 import { RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
+
+class ImportQuery {
+  /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
+  @IsOptional() @IsIn(['true', 'false'])
+  partial?: 'true' | 'false';
+}
 const REVIEWERS = ['admin', 'reviewer'] as const;
 
 @ApiTags('records')
 @Controller('v1')
 export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly importer: RecordsImportService,
+  ) {}
+
+  /**
+   * Import a month's records from CSV (header holderType,holderId,ruleCode,quantity,occurredOn,note;
+   * UTF-8 with or without BOM, or GBK). All-or-nothing unless ?partial=true.
+   */
+  @Post('records/import')
+  @Access({ roles: ['admin', 'clerk'] })
+  @IdempotencyNotOffered()
+  @ApiConsumes('text/csv')
+  async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
+    const charset = /charset=([\w-]+)/i.exec(type)?.[1];
+    const { status, body } = await this.importer.importCsv(p, req, charset, q.partial === 'true');
+    res.status(status).json(body);
+  }
 
   /** Enter a conduct record; it is valued at once (caps applied) and waits for review. */
   @Post('records')

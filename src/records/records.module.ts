@@ -3,12 +3,13 @@ import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { RulesModule } from '../rules/rules.module';
 import { RecordsController } from './records.controller';
+import { RecordsImportService } from './records-import';
 import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
 
 @Module({
   imports: [RulesModule, HoldersModule, LedgerModule],
-  providers: [RecordsService, RecordsJob],
+  providers: [RecordsService, RecordsImportService, RecordsJob],
   controllers: [RecordsController],
   exports: [RecordsService],
 })

@@ -154,35 +154,38 @@ export class RecordsService {
   }
 
   async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
-    const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id);
+    return this.uow.run((m) => this.submitWithin(m, p, dto));
+  }
+
+  /** Enters one record inside the caller's transaction (the CSV import enters many in one). */
+  async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
+    const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id, m);
     if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
     assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
     if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
     const quantity = new Decimal(dto.quantity ?? '1');
     if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');
-    return this.uow.run(async (m) => {
-      const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
-      if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
-      // One submission per holder and item at a time, so two cannot both fit under one cap.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.record.${p.tenantId}.${dto.holder.id}.${item.code}`]);
-      const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
-      const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
-      if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
-      const id = randomUUID();
-      await m.query(
-        `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
-                              direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'submitted', $19, $20)`,
-        [
-          p.tenantId, id, dto.holder.type, dto.holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
-          item.direction, quantity.toFixed(), points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, dto.occurredOn,
-          JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, `key:${p.keyId}`,
-        ],
-      );
-      await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
-      const row = (await this.load(m, p.tenantId, id))!;
-      return { ...this.view(row, scale), cappedBy: v.cappedBy };
-    });
+    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
+    if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
+    // One submission per holder and item at a time, so two cannot both fit under one cap.
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.record.${p.tenantId}.${dto.holder.id}.${item.code}`]);
+    const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
+    const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
+    if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
+    const id = randomUUID();
+    await m.query(
+      `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
+                            direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'submitted', $19, $20)`,
+      [
+        p.tenantId, id, dto.holder.type, dto.holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
+        item.direction, quantity.toFixed(), points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, dto.occurredOn,
+        JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, `key:${p.keyId}`,
+      ],
+    );
+    await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
+    const row = (await this.load(m, p.tenantId, id))!;
+    return { ...this.view(row, scale), cappedBy: v.cappedBy };
   }
 
   private async load(m: EntityManager, tenantId: string, id: string, lock = false): Promise<RecordRow | null> {

@@ -1,16 +1,16 @@
 import type { NextFunction, Request, Response } from 'express';
-import { json, text } from 'express';
+import { json } from 'express';
 import { problem, sendProblem } from './problem';
 
 /**
- * Body parsers registered by hand, followed at once by an error handler, so
+ * Body parsers registered by hand (JSON only), followed at once by an error handler, so
  * that malformed JSON and oversized bodies become problem+json 400/413 rather
  * than Express's default HTML page.
  */
 export function bodyParsers(limit: string) {
   return [
     json({ limit, type: ['application/json', 'application/*+json'], strict: true }),
-    text({ limit: '10mb', type: ['text/csv', 'text/plain'] }),
+    // text/csv is not parsed here: the CSV import streams the request itself.
     (err: any, _req: Request, res: Response, next: NextFunction) => {
       if (!err) return next();
       if (err.type === 'entity.too.large') {

@@ -32,6 +32,8 @@ interface IdempotencyRule {
   redact?: string[];
 }
 export const IdempotencyHandledByService = () => SetMetadata(IDEMPOTENCY_META, { own: true } satisfies IdempotencyRule);
+/** The interceptor leaves it alone (the CSV import streams a body it cannot hash up front). */
+export const IdempotencyNotOffered = () => SetMetadata(IDEMPOTENCY_META, { own: true } satisfies IdempotencyRule);
 export const IdempotentRedacting = (...fields: string[]) => SetMetadata(IDEMPOTENCY_META, { redact: fields } satisfies IdempotencyRule);
 
 /**

@@ -1,0 +1,91 @@
+import * as iconv from 'iconv-lite';
+import { readFileSync } from 'fs';
+import * as path from 'path';
+import { DataSource } from 'typeorm';
+import { bearer, startTestApp, TestApp } from '../helpers/test-app';
+import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
+
+const HEADER = 'holderType,holderId,ruleCode,quantity,occurredOn,note';
+
+describe('CSV import of records (e2e)', () => {
+  let t: TestApp;
+  let c: County;
+  let hh: string;
+  let hh2: string;
+  const send = (body: Buffer | string, query = '', type = 'text/csv') =>
+    t.http().post(`/v1/records/import${query}`).set(bearer(c.keys.clerk)).set('Content-Type', type).send(Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'));
+  const count = async () => (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM records WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    c = await makeCounty(t);
+    const program = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'programs', 'kaizhou-guanmian-conduct.json'), 'utf8'));
+    const set = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin)).send({ ...program, regionCode: c.county });
+    await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(bearer(c.keys.admin));
+    hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '赵家');
+    hh2 = await makeHousehold(t, c.keys.clerk, c.villages[0], '钱家');
+  });
+  afterAll(async () => t.close());
+
+  it('imports UTF-8 with a BOM', async () => {
+    const before = await count();
+    const csv = `\uFEFF${HEADER}\nhousehold,${hh},R01,,2026-03-05,孝敬老人\nhousehold,${hh2},R04,1,2026-03-06,庭院整洁\n`;
+    const res = await send(csv);
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ accepted: 2, rejected: [] });
+    expect(await count()).toBe(before + 2);
+  });
+
+  it('imports GBK, as Excel on a Chinese Windows saves it', async () => {
+    const csv = iconv.encode(`${HEADER}\r\nhousehold,${hh},R02,1,2026-03-07,调解邻里纠纷\r\n`, 'gbk');
+    const res = await send(csv);
+    expect(res.status).toBe(201);
+    expect(res.body.accepted).toBe(1);
+    const [row] = await t.app.get(DataSource).query(`SELECT note FROM records WHERE tenant_id = $1 AND rule_code = 'R02' AND holder_id = $2`, [c.tenantId, hh]);
+    expect(row.note).toBe('调解邻里纠纷');
+  });
+
+  it('all-or-nothing: one bad line → 422 naming every bad line, nothing written', async () => {
+    const before = await count();
+    const csv = [
+      HEADER,
+      `household,${hh2},R02,1,2026-03-08,ok`,
+      `household,${hh2},R99,1,2026-03-08,no such rule`,
+      `household,not-a-uuid,R02,1,2026-03-08,bad id`,
+      `household,${hh2},R02,1,2026-02-30x,bad date`,
+      `household,${hh2},R02`,
+    ].join('\n');
+    const res = await send(csv);
+    expect(res.status).toBe(422);
+    expect(res.body.accepted).toBe(0);
+    expect(res.body.rejected.map((r: any) => r.line)).toEqual([3, 4, 5, 6]);
+    expect(res.body.rejected[0].errors[0]).toMatch(/R99/);
+    expect(res.body.rejected[3].errors[0]).toMatch(/columns/);
+    expect(await count()).toBe(before);
+  });
+
+  it('?partial=true accepts the good lines and reports the bad', async () => {
+    const before = await count();
+    const csv = `${HEADER}\nhousehold,${hh2},R07,2,2026-03-09,开会\nhousehold,${hh2},R03,1,2026-03-09,缺证据\n`;
+    const res = await send(csv, '?partial=true');
+    expect(res.status).toBe(201);
+    expect(res.body.accepted).toBe(1);
+    expect(res.body.rejected).toEqual([{ line: 3, errors: [expect.stringMatching(/evidence/)] }]);
+    expect(await count()).toBe(before + 1);
+  });
+
+  it('caps count the lines of the same file', async () => {
+    const csv = `${HEADER}\n` + Array.from({ length: 3 }, () => `household,${hh},R07,2,2026-04-10,会议`).join('\n');
+    const res = await send(csv, '?partial=true');
+    expect(res.body.accepted).toBe(2); // R07: at most 4 points a month
+    expect(res.body.rejected[0]).toMatchObject({ line: 4 });
+  });
+
+  it('refuses a wrong header, an empty file and another media type', async () => {
+    expect((await send('a,b,c\n')).status).toBe(400);
+    expect((await send('')).status).toBe(400);
+    const wrongType = await t.http().post('/v1/records/import').set(bearer(c.keys.clerk)).set('Content-Type', 'application/json').send({});
+    expect(wrongType.status).toBe(415);
+    expect((await t.http().post('/v1/records/import').set(bearer(c.keys.reviewer)).set('Content-Type', 'text/csv').send(HEADER)).status).toBe(403);
+  });
+});
