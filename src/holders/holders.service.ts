@@ -49,6 +49,7 @@ export class HoldersService implements HolderLookup {
   private readonly pii: PiiCipher;
   private readonly finders = new Map<HolderType, HolderFinder>();
   private readonly found = new Map<string, { info: HolderInfo; until: number }>();
+  private sanctionsOf: (tenantId: string, householdId: string) => Promise<unknown[]> = async () => [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -64,6 +65,11 @@ export class HoldersService implements HolderLookup {
       const rows = await m.query(`SELECT region_code FROM people WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return rows[0] ? { type: 'person', id, regionCode: rows[0].region_code } : null;
     });
+  }
+
+  /** The records module answers "which sanctions are active" for household views. */
+  registerSanctions(provider: (tenantId: string, householdId: string) => Promise<unknown[]>): void {
+    this.sanctionsOf = provider;
   }
 
   /** Shops and funds register their own finder when their module starts. */
@@ -143,7 +149,7 @@ export class HoldersService implements HolderLookup {
       headIdNumber: rows[0].head_id_masked,
       phone: rows[0].phone_masked,
       members: members.map(toPersonView),
-      sanctions: [],
+      sanctions: await this.sanctionsOf(p.tenantId, id),
     };
   }
 

@@ -1,10 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { AppError } from '../platform/http/app-error';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { RecordsImportService } from './records-import';
+import { SanctionsService } from './sanctions.service';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { Page } from '../platform/http/pagination';
@@ -13,6 +14,11 @@ import { CreateRecordDto, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto 
 import { RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
+
+class EligibilityQuery {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { message: 'benefit must be a benefit code such as REDEEM' })
+  benefit!: string;
+}
 
 class ImportQuery {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
@@ -27,6 +33,7 @@ export class RecordsController {
   constructor(
     private readonly records: RecordsService,
     private readonly importer: RecordsImportService,
+    private readonly sanctions: SanctionsService,
   ) {}
 
   /**
@@ -103,6 +110,13 @@ export class RecordsController {
   @Access({ roles: REVIEWERS })
   void(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ReasonDto): Promise<RecordView> {
     return this.records.void(p, id, dto.reason);
+  }
+
+  /** Whether a household may receive a benefit (惠民政策), with the sanctions that block it. */
+  @Get('households/:id/eligibility')
+  @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
+  eligibility(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: EligibilityQuery) {
+    return this.sanctions.eligibility(p, id, q.benefit);
   }
 
   /** Run the notice job now for this tenant (it also runs every minute). */

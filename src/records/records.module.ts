@@ -6,11 +6,12 @@ import { RecordsController } from './records.controller';
 import { RecordsImportService } from './records-import';
 import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
+import { SanctionsService } from './sanctions.service';
 
 @Module({
   imports: [RulesModule, HoldersModule, LedgerModule],
-  providers: [RecordsService, RecordsImportService, RecordsJob],
+  providers: [RecordsService, RecordsImportService, RecordsJob, SanctionsService],
   controllers: [RecordsController],
-  exports: [RecordsService],
+  exports: [RecordsService, SanctionsService],
 })
 export class RecordsModule {}

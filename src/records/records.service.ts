@@ -13,6 +13,7 @@ import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/paginati
 import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { CreateRecordDto, ListRecordsQuery } from './records.dto';
+import { SanctionsService } from './sanctions.service';
 
 type Status = 'submitted' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
 
@@ -91,6 +92,7 @@ export class RecordsService {
     private readonly holders: HoldersService,
     private readonly assets: AssetsService,
     private readonly ledger: LedgerService,
+    private readonly sanctions: SanctionsService,
   ) {}
 
   private view(r: RecordRow, scale: number): RecordView {
@@ -235,6 +237,12 @@ export class RecordsService {
     });
     await m.query(`UPDATE records SET status = 'posted', transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, r.id, tx.id]);
     await this.history(m, tenantId, r.id, r.status, 'posted', actor, reason);
+    await this.afterConductChange(m, tenantId, r, actor);
+  }
+
+  /** Sanctions follow a household's CONDUCT in the same transaction as the posting. */
+  private async afterConductChange(m: EntityManager, tenantId: string, r: RecordRow, actor: string): Promise<void> {
+    if (r.holder_type === 'household' && r.asset_code === 'CONDUCT') await this.sanctions.evaluate(m, tenantId, r.holder_id, r.region_code, actor);
   }
 
   async approve(p: KeyPrincipal, id: string): Promise<RecordView> {
@@ -286,6 +294,7 @@ export class RecordsService {
       const reversal = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `作废: ${reason}`, actor));
       await m.query(`UPDATE records SET status = 'voided', reversal_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, reversal.id]);
       await this.history(m, p.tenantId, id, r.status, 'voided', actor, reason);
+      await this.afterConductChange(m, p.tenantId, { ...r, status: 'voided' }, actor);
     });
   }
 

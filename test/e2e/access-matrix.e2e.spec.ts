@@ -87,6 +87,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/records/{id}/objections', url: () => `/v1/records/${fx.record}/objections`, body: () => ({ reason: 'm', raisedBy: 'm' }), platform: false, roles: ['admin', 'clerk', 'reviewer'] },
   { method: 'post', path: '/v1/records/{id}/resolve', url: () => `/v1/records/${fx.record}/resolve`, body: () => ({ outcome: 'upheld', reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'get', path: '/v1/households/{id}/eligibility', url: () => `/v1/households/${fx.household}/eligibility?benefit=REDEEM`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk'] },
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
 ];

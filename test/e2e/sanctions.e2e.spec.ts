@@ -1,0 +1,70 @@
+import { bearer, startTestApp, TestApp } from '../helpers/test-app';
+import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
+
+const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+
+describe('sanctions and eligibility (e2e)', () => {
+  let t: TestApp;
+  let c: County;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    c = await makeCounty(t);
+    const admin = bearer(c.keys.admin);
+    const set = await t.http().post('/v1/rulesets').set(admin).send({
+      regionCode: c.county, asset: 'CONDUCT', name: '测试红黄榜', effectiveFrom: '2026-01-01',
+      items: [
+        { code: 'R01', name: '好人好事', direction: 'credit', points: '10', noticeDays: 0 },
+        { code: 'Y01', name: '乱扔垃圾', direction: 'debit', points: '5', noticeDays: 0 },
+      ],
+      sanctions: [
+        { code: 'S01', benefitCodes: ['REDEEM', 'SUBSIDY'], when: { deductedAtLeast: '5', windowDays: 30 } },
+        { code: 'S02', benefitCodes: ['LOAN'], when: { balanceBelow: '-1' }, liftWhen: { balanceAtLeast: '0' } },
+      ],
+    });
+    expect(set.status).toBe(201);
+    await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(admin);
+  });
+  afterAll(async () => t.close());
+
+  const record = async (hh: string, ruleCode: string) => {
+    const rec = await t.http().post('/v1/records').set(bearer(c.keys.clerk)).send({ holder: { type: 'household', id: hh }, ruleCode, occurredOn: today() });
+    const ok = await t.http().post(`/v1/records/${rec.body.id}/approve`).set(bearer(c.keys.reviewer)).send({});
+    expect(ok.body.status).toBe('posted');
+    return rec.body.id as string;
+  };
+  const eligible = async (hh: string, benefit: string) =>
+    (await t.http().get(`/v1/households/${hh}/eligibility?benefit=${benefit}`).set(bearer(c.keys.auditor))).body;
+
+  it('a deduction starts a sanction that suspends its benefits; voiding it lifts the sanction', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    expect(await eligible(hh, 'REDEEM')).toEqual({ eligible: true, reasons: [] });
+    const y = await record(hh, 'Y01');
+    const household = await t.http().get(`/v1/households/${hh}`).set(bearer(c.keys.clerk));
+    expect(household.body.sanctions.map((s: any) => s.code).sort()).toEqual(['S01', 'S02']);
+    expect(await eligible(hh, 'REDEEM')).toMatchObject({ eligible: false, reasons: [expect.stringMatching(/^S01/)] });
+    expect((await eligible(hh, 'LOAN')).eligible).toBe(false);
+    expect((await eligible(hh, 'HOUSING')).eligible).toBe(true);
+
+    await t.http().post(`/v1/records/${y}/void`).set(bearer(c.keys.reviewer)).send({ reason: '误录' });
+    // S01's condition no longer holds; S02 lifts because the balance is back at 0.
+    expect((await t.http().get(`/v1/households/${hh}`).set(bearer(c.keys.clerk))).body.sanctions).toEqual([]);
+    expect((await eligible(hh, 'REDEEM')).eligible).toBe(true);
+  });
+
+  it('liftWhen is honoured: the balance sanction lifts when red points bring the balance back', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await record(hh, 'Y01');
+    expect((await eligible(hh, 'LOAN')).eligible).toBe(false);
+    await record(hh, 'R01');
+    expect((await eligible(hh, 'LOAN')).eligible).toBe(true);
+    expect((await eligible(hh, 'REDEEM')).eligible).toBe(false); // S01 counts deductions in 30 days, not the balance
+  });
+
+  it('eligibility is scoped and validated', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    expect((await t.http().get(`/v1/households/${hh}/eligibility?benefit=REDEEM`).set(bearer(c.otherVillageKeys.clerk))).status).toBe(404);
+    expect((await t.http().get(`/v1/households/${hh}/eligibility`).set(bearer(c.keys.clerk))).status).toBe(400);
+    expect((await t.http().get(`/v1/households/${hh}/eligibility?benefit=REDEEM`).set(bearer(c.keys.shopkeeper))).status).toBe(403);
+  });
+});
