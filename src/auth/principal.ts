@@ -3,6 +3,9 @@ import { Forbidden, NotFound } from '../platform/http/app-error';
 export const ROLES = ['admin', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Tenant roles that read holders, ledgers and rules within their region scope. */
+export const READER_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const satisfies readonly Role[];
+
 /** Roles whose scope is the whole tenant (their scope is the county code). */
 export const TENANT_WIDE_ROLES: readonly Role[] = ['admin', 'auditor', 'shopkeeper', 'bank'];
 

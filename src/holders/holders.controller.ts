@@ -1,12 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
-import type { KeyPrincipal } from '../auth/principal';
+import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
 import { HoldersService } from './holders.service';
 
-const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
 
 @ApiTags('holders')
 @Controller('v1')
@@ -22,7 +21,7 @@ export class HoldersController {
   }
 
   @Get('households/:id')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   getHousehold(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<HouseholdView> {
     return this.holders.getHousehold(p, id);
   }
@@ -36,7 +35,7 @@ export class HoldersController {
   }
 
   @Get('people/:id')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   getPerson(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<PersonView> {
     return this.holders.getPerson(p, id);
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
-import type { KeyPrincipal } from '../auth/principal';
+import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { BadInput, NotFound } from '../platform/http/app-error';
 import { IdempotencyHandledByService, idempotencyKey } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
@@ -11,7 +11,6 @@ import { BalancesQuery, CreateAssetDto, EntriesQuery, HolderParams, ReverseDto, 
 import { LedgerService } from './ledger.service';
 import type { IdempotentAnswer } from './ledger.writer';
 
-const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
 const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;
 
 function send(res: Response, a: IdempotentAnswer): void {
@@ -59,7 +58,7 @@ export class LedgerController {
   }
 
   @Get('transactions/:id')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
     return this.ledger.getTransaction(p, id);
   }
@@ -80,14 +79,14 @@ export class LedgerController {
   }
 
   @Get('holders/:type/:id/balances')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery) {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
     return this.ledger.balances(p, { type: params.type, id: params.id.toLowerCase() }, q.asOf);
   }
 
   @Get('holders/:type/:id/entries')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery) {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
     return this.ledger.entries(p, { type: params.type, id: params.id.toLowerCase() }, q);

@@ -1,13 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
-import type { KeyPrincipal } from '../auth/principal';
+import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { ApplicableQuery, CreateRuleSetDto, ListRuleSetsQuery } from './rulesets.dto';
 import { RuleSetsService, RuleSetView } from './rulesets.service';
 
-const READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] as const;
 
 @ApiTags('rule sets')
 @Controller('v1/rulesets')
@@ -24,20 +23,20 @@ export class RuleSetsController {
 
   /** Rule sets in or above the caller's region, newest first. */
   @Get()
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRuleSetsQuery): Promise<Page<RuleSetView>> {
     return this.ruleSets.list(p, q);
   }
 
   /** The set in effect for a village on a date (default today), with its inherited items. */
   @Get('applicable')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   applicable(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ApplicableQuery): Promise<RuleSetView> {
     return this.ruleSets.applicable(p, q);
   }
 
   @Get(':id')
-  @Access({ roles: READERS })
+  @Access({ roles: READER_ROLES })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RuleSetView> {
     return this.ruleSets.get(p, id);
   }
