@@ -13,6 +13,7 @@ import { HoldersModule } from './holders/holders.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
 import { RecordsModule } from './records/records.module';
+import { VolunteeringModule } from './volunteering/volunteering.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -31,6 +32,7 @@ export class AppModule {
         LedgerModule,
         RulesModule,
         RecordsModule,
+        VolunteeringModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

@@ -89,6 +89,19 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/v1/households/{id}/eligibility', url: () => `/v1/households/${fx.household}/eligibility?benefit=REDEEM`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk'] },
+  // volunteering
+  {
+    method: 'post',
+    path: '/v1/activities',
+    url: () => '/v1/activities',
+    body: (c) => ({ title: 'm', category: 'm', regionCode: c.villages[0], startsAt: '2026-06-01T01:00:00Z', endsAt: '2026-06-01T02:00:00Z' }),
+    platform: false,
+    roles: ['admin', 'organizer'],
+  },
+  { method: 'post', path: '/v1/activities/{id}/approve', url: () => '/v1/activities/00000000-0000-4000-8000-000000000000/approve', platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/activities/{id}/attendance', url: () => '/v1/activities/00000000-0000-4000-8000-000000000000/attendance', body: () => ({ entries: [] }), platform: false, roles: ['admin', 'organizer'] },
+  { method: 'post', path: '/v1/service-records/{id}/verify', url: () => '/v1/service-records/00000000-0000-4000-8000-000000000000/verify', platform: false, roles: ['admin', 'reviewer', 'organizer'] },
+  { method: 'get', path: '/v1/people/{id}/service', url: () => `/v1/people/${fx.person}/service`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
 ];
 

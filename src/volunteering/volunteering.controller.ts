@@ -1,0 +1,52 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
+import { IdParam } from '../platform/http/validation';
+import { AttendanceDto, CreateActivityDto } from './volunteering.dto';
+import { VolunteeringService } from './volunteering.service';
+
+@ApiTags('volunteering')
+@Controller('v1')
+export class VolunteeringController {
+  constructor(private readonly volunteering: VolunteeringService) {}
+
+  /** Propose an activity for the library (活动库). */
+  @Post('activities')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'organizer'] })
+  propose(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateActivityDto) {
+    return this.volunteering.propose(p, dto);
+  }
+
+  /** List it in the library, with a sign-in code. */
+  @Post('activities/:id/approve')
+  @HttpCode(200)
+  @Access({ roles: ['admin', 'reviewer'] })
+  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.volunteering.approve(p, id);
+  }
+
+  /** Attendance and hours → service records (submitted). */
+  @Post('activities/:id/attendance')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'organizer'] })
+  attendance(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: AttendanceDto) {
+    return this.volunteering.attendance(p, id, dto);
+  }
+
+  /** Verify: signed hours credit 益币; backfilled hours only count. */
+  @Post('service-records/:id/verify')
+  @HttpCode(200)
+  @Access({ roles: ['admin', 'reviewer', 'organizer'] })
+  verify(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.volunteering.verify(p, id);
+  }
+
+  /** Verified hours and star level (1–5 stars at 100/300/600/1000/1500 hours). */
+  @Get('people/:id/service')
+  @Access({ roles: READER_ROLES })
+  summary(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.volunteering.summary(p, id);
+  }
+}

@@ -1,0 +1,42 @@
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+
+const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
+
+export class CreateActivityDto {
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  title!: string;
+
+  /** e.g. 助老, 环境整治, 政策宣讲 */
+  @IsString() @IsNotEmpty() @MaxLength(50)
+  category!: string;
+
+  @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsISO8601({ strict: true })
+  startsAt!: string;
+
+  @IsISO8601({ strict: true })
+  endsAt!: string;
+
+  @IsOptional() @IsString() @Matches(HOURS, { message: 'maxHoursPerPerson must be a decimal string such as "4"' })
+  maxHoursPerPerson?: string;
+}
+
+export class AttendanceEntryDto {
+  @IsUUID('all')
+  personId!: string;
+
+  @IsString() @Matches(HOURS, { message: 'hours must be a decimal string such as "2.5"' })
+  hours!: string;
+
+  /** signed: signed in on the day (credits 益币); backfilled (补录): recorded only. */
+  @IsIn(['signed', 'backfilled'])
+  kind!: 'signed' | 'backfilled';
+}
+
+export class AttendanceDto {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => AttendanceEntryDto)
+  entries!: AttendanceEntryDto[];
+}

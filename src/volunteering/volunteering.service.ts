@@ -1,0 +1,216 @@
+import { Injectable } from '@nestjs/common';
+import { randomInt, randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { DataSource, EntityManager } from 'typeorm';
+import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { HoldersService } from '../holders/holders.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { requireTenant } from '../platform/database/tenant';
+import { UnitOfWork } from '../platform/database/unit-of-work';
+import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
+import { RuleSetsService } from '../rules/rulesets.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { AttendanceDto, CreateActivityDto } from './volunteering.dto';
+
+const COIN = 'YIBI';
+/** Star levels (星级志愿者) by total verified hours. */
+export const STAR_HOURS = [100, 300, 600, 1000, 1500];
+export const starsFor = (hours: Decimal) => STAR_HOURS.filter((h) => hours.gte(h)).length;
+
+interface ActivityRow {
+  id: string;
+  title: string;
+  category: string;
+  region_code: string;
+  starts_at: Date;
+  ends_at: Date;
+  max_hours_per_person: string | null;
+  status: 'proposed' | 'listed';
+  sign_in_code: string | null;
+}
+
+const activityView = (a: ActivityRow) => ({
+  id: a.id,
+  title: a.title,
+  category: a.category,
+  regionCode: a.region_code,
+  startsAt: a.starts_at.toISOString(),
+  endsAt: a.ends_at.toISOString(),
+  maxHoursPerPerson: a.max_hours_per_person,
+  status: a.status,
+  signInCode: a.sign_in_code,
+});
+
+/** Business date (Asia/Shanghai) of an instant. */
+const shanghaiDate = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+@Injectable()
+export class VolunteeringService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly tenancy: TenancyService,
+    private readonly holders: HoldersService,
+    private readonly ruleSets: RuleSetsService,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {
+    const [a] = await m.query(
+      `SELECT id, title, category, region_code, starts_at, ends_at, max_hours_per_person::text AS max_hours_per_person, status, sign_in_code
+         FROM activities WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!a) throw new NotFound(`activity ${id}`);
+    assertRegionInScope(p, a.region_code, `activity ${id}`);
+    return a;
+  }
+
+  async propose(p: KeyPrincipal, dto: CreateActivityDto) {
+    await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
+    if (new Date(dto.endsAt) <= new Date(dto.startsAt)) throw new BadInput('endsAt must be after startsAt', [{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO activities (tenant_id, id, title, category, region_code, starts_at, ends_at, max_hours_per_person, status, proposed_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9)`,
+      [p.tenantId, id, dto.title, dto.category, dto.regionCode, dto.startsAt, dto.endsAt, dto.maxHoursPerPerson ?? null, `key:${p.keyId}`],
+    );
+    return activityView(await this.activity(this.dataSource.manager, p, id));
+  }
+
+  /** Lists the activity in the library, with a 6-digit sign-in code. */
+  async approve(p: KeyPrincipal, id: string) {
+    return this.uow.run(async (m) => {
+      const a = await this.activity(m, p, id, true);
+      if (a.status === 'listed') throw new Conflict(`activity ${id} is already listed`, 'activity-state');
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      await m.query(`UPDATE activities SET status = 'listed', sign_in_code = $3, approved_by = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, code, `key:${p.keyId}`]);
+      return activityView(await this.activity(m, p, id));
+    });
+  }
+
+  /**
+   * Attendance of a listed activity becomes service records, all or none:
+   * hours are capped by the activity's length and maxHoursPerPerson; a person
+   * already recorded for it (409) or for an overlapping activity (409) is refused.
+   */
+  async attendance(p: KeyPrincipal, activityId: string, dto: AttendanceDto) {
+    return this.uow.run(async (m) => {
+      const a = await this.activity(m, p, activityId, true);
+      if (a.status !== 'listed') throw new Unprocessable('only activities listed in the library accrue hours', 'activity-not-listed');
+      const length = new Decimal(a.ends_at.getTime() - a.starts_at.getTime()).div(3_600_000);
+      const limit = a.max_hours_per_person ? Decimal.min(length, a.max_hours_per_person) : length;
+      const seen = new Set<string>();
+      const out: { id: string; personId: string; hours: string; kind: string; status: string }[] = [];
+      for (const [i, e] of dto.entries.entries()) {
+        if (seen.has(e.personId)) throw new Conflict(`entries[${i}]: person ${e.personId} appears twice`, 'duplicate-attendance');
+        seen.add(e.personId);
+        const hours = new Decimal(e.hours);
+        if (hours.lte(0) || hours.gt(limit)) throw new Unprocessable(`entries[${i}]: hours must be more than 0 and at most ${limit.toFixed(2)}`, 'hours-out-of-range');
+        const person = await this.holders.find(p.tenantId, 'person', e.personId, m);
+        if (!person) throw new NotFound(`person ${e.personId}`);
+        assertRegionInScope(p, person.regionCode, `person ${e.personId}`);
+        const clash = await m.query(
+          `SELECT s.activity_id FROM service_records s JOIN activities x ON x.tenant_id = s.tenant_id AND x.id = s.activity_id
+            WHERE s.tenant_id = $1 AND s.person_id = $2
+              AND (s.activity_id = $3 OR tstzrange(x.starts_at, x.ends_at) && tstzrange($4::timestamptz, $5::timestamptz))
+            LIMIT 1`,
+          [p.tenantId, e.personId, activityId, a.starts_at, a.ends_at],
+        );
+        if (clash.length) {
+          throw new Conflict(
+            clash[0].activity_id === activityId ? `entries[${i}]: person ${e.personId} is already recorded for this activity` : `entries[${i}]: person ${e.personId} has service at the same time (activity ${clash[0].activity_id})`,
+            'attendance-overlap',
+          );
+        }
+        const id = randomUUID();
+        await m.query(
+          `INSERT INTO service_records (tenant_id, id, activity_id, person_id, region_code, hours, kind, status, entered_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8)`,
+          [p.tenantId, id, activityId, e.personId, person.regionCode, hours.toFixed(), e.kind, `key:${p.keyId}`],
+        );
+        out.push({ id, personId: e.personId, hours: hours.toFixed(2), kind: e.kind, status: 'submitted' });
+      }
+      return { items: out };
+    });
+  }
+
+  /**
+   * Verifies a service record. Signed hours credit 益币 at the rate of the YIBI
+   * rule set in effect (its hourly credit item, caps applied); backfilled hours
+   * count toward the person's total but credit nothing.
+   */
+  async verify(p: KeyPrincipal, id: string): Promise<{ id: string; status: 'verified'; credited: string; transactionId: string | null }> {
+    return this.uow.run(async (m) => {
+      const [s] = await m.query(
+        `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, a.starts_at, a.title
+           FROM service_records s JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
+          WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE OF s`,
+        [requireTenant(p.tenantId), id],
+      );
+      if (!s) throw new NotFound(`service record ${id}`);
+      assertRegionInScope(p, s.region_code, `service record ${id}`);
+      if (s.status === 'verified') throw new Conflict(`service record ${id} is already verified`, 'service-record-state');
+      let credited = new Decimal(0);
+      let txId: string | null = null;
+      let set: { id: string; version: number } | null = null;
+      if (s.kind === 'signed') {
+        const day = shanghaiDate(s.starts_at);
+        const rules = await this.ruleSets.applicableFor(p.tenantId, s.region_code, COIN, day, m);
+        const item = rules?.effectiveItems?.find((i) => i.direction === 'credit' && i.unit === 'hour');
+        if (!rules || !item) throw new Unprocessable(`no ${COIN} rule set with an hourly item applies to ${s.region_code} on ${day}`, 'no-such-rule');
+        set = rules;
+        await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.service.${p.tenantId}.${s.person_id}`]);
+        const usage: CapUsage = {};
+        for (const cap of item.caps ?? []) {
+          const w = capWindow(cap.period, day);
+          const [u] = await m.query(
+            `SELECT COALESCE(sum(s.credited), 0)::text AS points, count(*)::int AS n FROM service_records s
+               JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
+              WHERE s.tenant_id = $1 AND s.person_id = $2 AND s.status = 'verified' AND s.kind = 'signed'
+                AND (a.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= $3::date AND (a.starts_at AT TIME ZONE 'Asia/Shanghai')::date < $4::date`,
+            [p.tenantId, s.person_id, w.from, w.to],
+          );
+          usage[cap.period] = { points: new Decimal(u.points), count: u.n };
+        }
+        credited = valueRecord(item, new Decimal(s.hours), usage).points.toDecimalPlaces(2, Decimal.ROUND_DOWN);
+        if (credited.gt(0)) {
+          const tx = await this.ledger.post(m, {
+            tenantId: p.tenantId,
+            kind: 'issue',
+            entries: [
+              { account: { holderType: 'system', holderId: 'issuer', asset: COIN }, amount: credited.negated() },
+              { account: { holderType: 'person', holderId: s.person_id, asset: COIN, regionCode: s.region_code }, amount: credited },
+            ],
+            memo: `志愿服务 ${s.title} ${new Decimal(s.hours).toFixed(2)} 小时`,
+            metadata: { ruleSetId: rules.id, ruleSetVersion: rules.version, ruleCode: item.code, hours: s.hours },
+            source: { type: 'service-record', id },
+            actor: `key:${p.keyId}`,
+          });
+          txId = tx.id;
+        }
+      }
+      await m.query(
+        `UPDATE service_records SET status = 'verified', credited = $3, transaction_id = $4, rule_set_id = $5, rule_set_version = $6,
+                verified_by = $7, verified_at = now() WHERE tenant_id = $1 AND id = $2`,
+        [p.tenantId, id, credited.toFixed(), txId, set?.id ?? null, set?.version ?? null, `key:${p.keyId}`],
+      );
+      return { id, status: 'verified' as const, credited: credited.toFixed(2), transactionId: txId };
+    });
+  }
+
+  /** A person's verified hours (signed and backfilled) and star level. */
+  async summary(p: KeyPrincipal, personId: string) {
+    const person = await this.holders.find(p.tenantId, 'person', personId);
+    if (!person) throw new NotFound(`person ${personId}`);
+    assertRegionInScope(p, person.regionCode, `person ${personId}`);
+    const [row] = await this.dataSource.query(
+      `SELECT COALESCE(sum(hours), 0)::text AS hours, COALESCE(sum(credited), 0)::text AS credited, count(*)::int AS n
+         FROM service_records WHERE tenant_id = $1 AND person_id = $2 AND status = 'verified'`,
+      [p.tenantId, personId],
+    );
+    const hours = new Decimal(row.hours);
+    return { personId, verifiedHours: hours.toFixed(2), credited: new Decimal(row.credited).toFixed(2), serviceRecords: row.n, stars: starsFor(hours) };
+  }
+}
