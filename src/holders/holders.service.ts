@@ -6,6 +6,7 @@ import { AppConfig } from '../platform/config/app-config';
 import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher } from '../platform/crypto/pii';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
+import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
@@ -50,10 +51,12 @@ export class HoldersService implements HolderLookup {
   private readonly finders = new Map<HolderType, HolderFinder>();
   private readonly found = new Map<string, { info: HolderInfo; until: number }>();
   private sanctionsOf: (tenantId: string, householdId: string) => Promise<unknown[]> = async () => [];
+  private readonly enrolledListeners: ((m: EntityManager, household: HolderInfo, tenantId: string, actor: string) => Promise<void>)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenancy: TenancyService,
+    private readonly uow: UnitOfWork,
     config: AppConfig,
   ) {
     this.pii = new PiiCipher(config.piiKey);
@@ -65,6 +68,11 @@ export class HoldersService implements HolderLookup {
       const rows = await m.query(`SELECT region_code FROM people WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return rows[0] ? { type: 'person', id, regionCode: rows[0].region_code } : null;
     });
+  }
+
+  /** Work done in the enrolment transaction of a household (the opening points grant). */
+  onEnrolled(listener: (m: EntityManager, household: HolderInfo, tenantId: string, actor: string) => Promise<void>): void {
+    this.enrolledListeners.push(listener);
   }
 
   /** The records module answers "which sanctions are active" for household views. */
@@ -87,7 +95,8 @@ export class HoldersService implements HolderLookup {
     if (hit && hit.until > Date.now()) return hit.info;
     const finder = this.finders.get(type);
     const info = finder ? await finder(tenantId, id, m ?? this.dataSource.manager) : null;
-    if (info) {
+    // Only what is committed is cached: a holder seen inside a transaction may yet roll back.
+    if (info && !m) {
       if (this.found.size >= 100_000) this.found.clear();
       this.found.set(key, { info, until: Date.now() + 60_000 });
     }
@@ -114,16 +123,20 @@ export class HoldersService implements HolderLookup {
     if (region.level !== 'village') throw new BadInput('villageCode must name a village', [{ field: 'villageCode', messages: ['villageCode must be a village'] }]);
     const idn = this.sealIdNumber(dto.headIdNumber, 'headIdNumber');
     const id = randomUUID();
+    const pinHash = dto.pin ? await hashPin(dto.pin) : null;
     try {
-      await this.dataSource.query(
-        `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [
-          p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
-          dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
-          dto.pin ? await hashPin(dto.pin) : null,
-        ],
-      );
+      await this.uow.run(async (m) => {
+        await m.query(
+          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
+            dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
+            pinHash,
+          ],
+        );
+        for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, `key:${p.keyId}`);
+      });
     } catch (e) {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');
       throw e;

@@ -46,7 +46,7 @@ describe('conduct records workflow (e2e)', () => {
     expect((await act(rec.body.id, 'objections', { reason: '并未照顾', raisedBy: '邻居李某' }, clerk)).body.status).toBe('objected');
     const resolved = await act(rec.body.id, 'resolve', { outcome: 'dismissed', reason: '经核实属实' });
     expect(resolved.body).toMatchObject({ status: 'posted', transactionId: expect.any(String) });
-    expect(await balance()).toBe('5.00');
+    expect(await balance()).toBe('105.00'); // 100 opening points + 5
     const shown = await t.http().get(`/v1/records/${rec.body.id}`).set(reviewer);
     expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'in_notice', 'objected', 'posted']);
     const tx = await t.http().get(`/v1/transactions/${resolved.body.transactionId}`).set(admin);
@@ -118,6 +118,13 @@ describe('conduct records workflow (e2e)', () => {
     const mine = await t.http().get(`/v1/records?holderId=${hh}&status=submitted`).set(clerk);
     expect(mine.body.items.length).toBeGreaterThan(0);
     expect((await t.http().post('/v1/records').set(bearer(c.otherVillageKeys.clerk)).send({ holder: { type: 'household', id: hh }, ruleCode: 'R01', occurredOn: today() })).status).toBe(404);
+  });
+
+  it('a household enrolling under a set with openingPoints starts with them', async () => {
+    // The Kaizhou program grants 100 on enrolment.
+    const fresh = await makeHousehold(t, c.keys.admin, c.villages[1], '新户');
+    const res = await t.http().get(`/v1/holders/household/${fresh}/entries`).set(admin);
+    expect(res.body.items).toEqual([expect.objectContaining({ amount: '100.00', balanceAfter: '100.00', kind: 'issue', memo: '开户初始积分' })]);
   });
 
   it('leaves the ledger verifiable', async () => {
