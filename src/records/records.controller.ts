@@ -15,6 +15,14 @@ import { RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
+class SimulateDto {
+  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'from must be a date YYYY-MM-DD' })
+  from!: string;
+
+  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'to must be a date YYYY-MM-DD' })
+  to!: string;
+}
+
 class EligibilityQuery {
   @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { message: 'benefit must be a benefit code such as REDEEM' })
   benefit!: string;
@@ -110,6 +118,14 @@ export class RecordsController {
   @Access({ roles: REVIEWERS })
   void(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ReasonDto): Promise<RecordView> {
     return this.records.void(p, id, dto.reason);
+  }
+
+  /** What a (draft) rule set would have given over a period, per holder, against what was posted. Writes nothing. */
+  @Post('rulesets/:id/simulate')
+  @HttpCode(200)
+  @Access({ roles: ['admin', 'auditor', 'reviewer'] })
+  simulate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: SimulateDto) {
+    return this.records.simulate(p, id, dto.from, dto.to);
   }
 
   /** Whether a household may receive a benefit (惠民政策), with the sanctions that block it. */

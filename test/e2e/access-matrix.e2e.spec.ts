@@ -71,6 +71,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/rulesets/applicable', url: (c) => `/v1/rulesets/applicable?villageCode=${c.villages[0]}&asset=CONDUCT`, platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/rulesets/{id}', url: () => `/v1/rulesets/${fx.ruleSet}`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/rulesets/{id}/activate', url: () => `/v1/rulesets/${fx.ruleSet}/activate`, platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/rulesets/{id}/simulate', url: () => `/v1/rulesets/${fx.ruleSet}/simulate`, body: () => ({ from: '2026-01-01', to: '2026-01-31' }), platform: false, roles: ['admin', 'auditor', 'reviewer'] },
   // records
   {
     method: 'post',

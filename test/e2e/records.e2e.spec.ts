@@ -127,6 +127,24 @@ describe('conduct records workflow (e2e)', () => {
     expect(res.body.items).toEqual([expect.objectContaining({ amount: '100.00', balanceAfter: '100.00', kind: 'issue', memo: '开户初始积分' })]);
   });
 
+  it('simulate: a draft set valued against what was posted, writing nothing', async () => {
+    const program = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'programs', 'kaizhou-guanmian-conduct.json'), 'utf8'));
+    program.items.find((i: any) => i.code === 'R01').points = '8';
+    const draft = await t.http().post('/v1/rulesets').set(admin).send({ ...program, regionCode: c.county, effectiveFrom: '2027-01-01', name: '草案：孝老爱亲加到8分' });
+    expect(draft.status).toBe(201);
+    const txCount = async () => (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+    const before = await txCount();
+    const sim = await t.http().post(`/v1/rulesets/${draft.body.id}/simulate`).set(reviewer).send({ from: '2026-01-01', to: today() });
+    expect(sim.status).toBe(200);
+    const mine = sim.body.holders.find((h: any) => h.holder.id === hh);
+    // posted for this household: R01 5 and R05 15 (rejected, voided and unposted records do not count)
+    expect(mine).toEqual({ holder: { type: 'household', id: hh }, records: 2, posted: '20.00', simulated: '23.00', difference: '3.00' });
+    expect(sim.body.totals.difference).toBe('3.00');
+    expect(await txCount()).toBe(before);
+    expect((await t.http().post(`/v1/rulesets/${draft.body.id}/simulate`).set(reviewer).send({ from: '2026-05-01', to: '2026-04-01' })).status).toBe(422);
+    expect((await t.http().post(`/v1/rulesets/${draft.body.id}/simulate`).set(clerk).send({ from: '2026-01-01', to: '2026-02-01' })).status).toBe(403);
+  });
+
   it('leaves the ledger verifiable', async () => {
     const res = await t.http().get('/v1/ledger/verify').set(admin);
     expect(res.body).toMatchObject({ balanced: true, balancesMatchEntries: true, chainIntact: true });
