@@ -82,6 +82,9 @@ export class LedgerController {
   @Access({ roles: READER_ROLES })
   balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery) {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
+    if (q.asOf && new Date(`${q.asOf}T00:00:00Z`).toISOString().slice(0, 10) !== q.asOf) {
+      throw new BadInput('asOf is not a calendar date', [{ field: 'asOf', messages: [`${q.asOf} does not exist`] }]);
+    }
     return this.ledger.balances(p, { type: params.type, id: params.id.toLowerCase() }, q.asOf);
   }
 

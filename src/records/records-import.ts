@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import * as iconv from 'iconv-lite';
 import { Readable } from 'stream';
 import type { KeyPrincipal } from '../auth/principal';
+import { isDataException } from '../platform/database/pg-errors';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, mapError } from '../platform/http/app-error';
 import { flattenValidationErrors } from '../platform/http/validation';
@@ -141,6 +142,8 @@ export class RecordsImportService {
       return [];
     } catch (e) {
       await m.query('ROLLBACK TO SAVEPOINT import_line');
+      // A value PostgreSQL refuses (say 2026-02-30) is this line's problem, not the file's.
+      if (isDataException(e)) return ['a value is out of range or malformed (check dates and numbers)'];
       const known = mapError(e);
       if (!known || known.status >= 500) throw e;
       return [known.message];

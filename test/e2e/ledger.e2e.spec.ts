@@ -119,6 +119,7 @@ describe('ledger over HTTP (e2e)', () => {
       expect((await balances('household', hh, yesterday)).CONDUCT.balance).toBe('0.00');
       expect((await balances('household', hh, today)).CONDUCT.balance).toBe('12.50');
       expect((await t.http().get(`/v1/holders/household/${hh}/balances?asOf=2026-13-01`).set(admin)).status).toBe(400);
+      expect((await t.http().get(`/v1/holders/household/${hh}/balances?asOf=2026-02-30`).set(admin)).status).toBe(400);
     });
 
     it('moves points between households; a spend cannot overdraw (422), a penalty can go below zero', async () => {

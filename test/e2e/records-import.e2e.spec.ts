@@ -54,11 +54,12 @@ describe('CSV import of records (e2e)', () => {
       `household,not-a-uuid,R02,1,2026-03-08,bad id`,
       `household,${hh2},R02,1,2026-02-30x,bad date`,
       `household,${hh2},R02`,
+      `household,${hh2},R02,1,2026-02-30,no such day`,
     ].join('\n');
     const res = await send(csv);
     expect(res.status).toBe(422);
     expect(res.body.accepted).toBe(0);
-    expect(res.body.rejected.map((r: any) => r.line)).toEqual([3, 4, 5, 6]);
+    expect(res.body.rejected.map((r: any) => r.line)).toEqual([3, 4, 5, 6, 7]);
     expect(res.body.rejected[0].errors[0]).toMatch(/R99/);
     expect(res.body.rejected[3].errors[0]).toMatch(/columns/);
     expect(await count()).toBe(before);
