@@ -33,8 +33,8 @@ const SANCTIONED_ASSET = 'CONDUCT';
  * that changes a household's CONDUCT, in the same DB transaction: a sanction
  * starts when a rule's condition holds (deductions posted in the last
  * `windowDays` reach `deductedAtLeast`, or the balance is below `balanceBelow`)
- * and is lifted when `liftWhen` is met, or, without `liftWhen`, when the
- * condition no longer holds.
+ * and is lifted when the condition no longer holds and, if the rule has
+ * `liftWhen`, the balance is back at `balanceAtLeast`.
  */
 @Injectable()
 export class SanctionsService implements OnModuleInit {
@@ -85,9 +85,10 @@ export class SanctionsService implements OnModuleInit {
           [tenantId, randomUUID(), householdId, set.id, rule.code, JSON.stringify(rule.benefitCodes), `${why}（${actor}）`],
         );
       } else if (active) {
-        const lift = rule.liftWhen ? balance.gte(rule.liftWhen.balanceAtLeast) : !met;
+        // Lifted once the condition no longer holds and, where the rule says so, the balance is back.
+        const lift = !met && (!rule.liftWhen || balance.gte(rule.liftWhen.balanceAtLeast));
         if (lift) {
-          const reason = rule.liftWhen ? `余额恢复到 ${balance.toFixed(2)}（不低于 ${rule.liftWhen.balanceAtLeast}）` : '条件不再成立';
+          const reason = rule.liftWhen ? `条件不再成立，余额 ${balance.toFixed(2)} 不低于 ${rule.liftWhen.balanceAtLeast}` : '条件不再成立';
           await m.query(`UPDATE sanctions SET status = 'lifted', lifted_at = now(), lifted_reason = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, active.id, reason]);
         }
       }

@@ -68,3 +68,39 @@ describe('sanctions and eligibility (e2e)', () => {
     expect((await t.http().get(`/v1/households/${hh}/eligibility?benefit=REDEEM`).set(bearer(c.keys.shopkeeper))).status).toBe(403);
   });
 });
+
+describe('liftWhen keeps a sanction until the balance is back (e2e)', () => {
+  let t: TestApp;
+  let c: County;
+  beforeAll(async () => {
+    t = await startTestApp();
+    c = await makeCounty(t);
+    const admin = bearer(c.keys.admin);
+    const set = await t.http().post('/v1/rulesets').set(admin).send({
+      regionCode: c.county, asset: 'CONDUCT', name: '需恢复积分', effectiveFrom: '2026-01-01',
+      items: [
+        { code: 'R01', name: '好人好事', direction: 'credit', points: '3', noticeDays: 0 },
+        { code: 'Y01', name: '乱扔垃圾', direction: 'debit', points: '5', noticeDays: 0 },
+      ],
+      sanctions: [{ code: 'S09', benefitCodes: ['REDEEM'], when: { deductedAtLeast: '5', windowDays: 30 }, liftWhen: { balanceAtLeast: '2' } }],
+    });
+    await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(admin);
+  });
+  afterAll(async () => t.close());
+
+  it('the condition gone is not enough while the balance is below liftWhen', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const post = async (ruleCode: string) => {
+      const rec = await t.http().post('/v1/records').set(bearer(c.keys.clerk)).send({ holder: { type: 'household', id: hh }, ruleCode, occurredOn: today() });
+      await t.http().post(`/v1/records/${rec.body.id}/approve`).set(bearer(c.keys.reviewer)).send({});
+      return rec.body.id as string;
+    };
+    const redeem = async () => (await t.http().get(`/v1/households/${hh}/eligibility?benefit=REDEEM`).set(bearer(c.keys.clerk))).body.eligible;
+    const y = await post('Y01'); // balance −5, deducted 5: sanctioned
+    expect(await redeem()).toBe(false);
+    await t.http().post(`/v1/records/${y}/void`).set(bearer(c.keys.reviewer)).send({ reason: '误录' }); // deducted 0, but balance 0 < 2
+    expect(await redeem()).toBe(false);
+    await post('R01'); // balance 3 ≥ 2
+    expect(await redeem()).toBe(true);
+  });
+});
