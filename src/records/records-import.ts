@@ -11,6 +11,7 @@ import { AppError, BadInput, mapError } from '../platform/http/app-error';
 import { flattenValidationErrors } from '../platform/http/validation';
 import { CreateRecordDto } from './records.dto';
 import { RecordsService } from './records.service';
+import type { RuleSetView } from '../rules/rulesets.service';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
@@ -92,6 +93,8 @@ export class RecordsImportService {
       parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
     );
     const result: ImportResult = { accepted: 0, rejected: [] };
+    // Rule set lookups repeat for every line of a village and date: once per import.
+    const rules = new Map<string, Promise<RuleSetView | null>>();
     try {
       await this.uow.run(
         async (m) => {
@@ -105,7 +108,7 @@ export class RecordsImportService {
               }
               continue;
             }
-            const errors = await this.enter(m, p, record);
+            const errors = await this.enter(m, p, record, rules);
             if (errors.length) result.rejected.push({ line, errors });
             else result.accepted++;
           }
@@ -123,7 +126,12 @@ export class RecordsImportService {
   }
 
   /** Enters one line in a savepoint; returns its problems (none when it was entered). */
-  private async enter(m: Parameters<RecordsService['submitWithin']>[0], p: KeyPrincipal, cells: string[]): Promise<string[]> {
+  private async enter(
+    m: Parameters<RecordsService['submitWithin']>[0],
+    p: KeyPrincipal,
+    cells: string[],
+    rules: Map<string, Promise<RuleSetView | null>>,
+  ): Promise<string[]> {
     if (cells.length !== IMPORT_HEADER.length) return [`expected ${IMPORT_HEADER.length} columns, found ${cells.length}`];
     const [holderType, holderId, ruleCode, quantity, occurredOn, note] = cells;
     const dto = plainToInstance(CreateRecordDto, {
@@ -137,7 +145,7 @@ export class RecordsImportService {
     if (invalid.length) return invalid.flatMap((f) => f.messages);
     await m.query('SAVEPOINT import_line');
     try {
-      await this.records.submitWithin(m, p, dto);
+      await this.records.submitWithin(m, p, dto, rules);
       await m.query('RELEASE SAVEPOINT import_line');
       return [];
     } catch (e) {

@@ -126,11 +126,17 @@ export class RecordsService {
   }
 
   /** Finds the rule item for a code among the sets that apply to the holder's region on the date. */
-  private async findItem(tenantId: string, holderType: string, regionCode: string, dto: CreateRecordDto, m: EntityManager) {
+  private async findItem(tenantId: string, holderType: string, regionCode: string, dto: CreateRecordDto, m: EntityManager, rules?: Map<string, Promise<RuleSetView | null>>) {
     const assets = (await this.assets.list(tenantId, m)).filter((a) => a.holderType === holderType && (!dto.asset || a.code === dto.asset));
     const found: { set: RuleSetView; item: RuleItem; scale: number }[] = [];
+    const lookUp = (asset: string) => {
+      if (!rules) return this.ruleSets.applicableFor(tenantId, regionCode, asset, dto.occurredOn, m);
+      const key = `${regionCode}|${asset}|${dto.occurredOn}`;
+      if (!rules.has(key)) rules.set(key, this.ruleSets.applicableFor(tenantId, regionCode, asset, dto.occurredOn, m));
+      return rules.get(key)!;
+    };
     for (const a of assets) {
-      const set = await this.ruleSets.applicableFor(tenantId, regionCode, a.code, dto.occurredOn, m);
+      const set = await lookUp(a.code);
       const item = set?.effectiveItems?.find((i) => i.code === dto.ruleCode);
       if (set && item) found.push({ set, item, scale: a.scale });
     }
@@ -156,18 +162,22 @@ export class RecordsService {
   }
 
   async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
-    return this.uow.run((m) => this.submitWithin(m, p, dto));
+    return this.uow.run(async (m) => (await this.submitWithin(m, p, dto))!);
   }
 
-  /** Enters one record inside the caller's transaction (the CSV import enters many in one). */
-  async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
+  /**
+   * Enters one record inside the caller's transaction (the CSV import enters
+   * many in one). `rules` memoises rule set lookups across the calls of one
+   * import; with it the entered record is not read back (the import only counts).
+   */
+  async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto, rules?: Map<string, Promise<RuleSetView | null>>): Promise<(RecordView & { cappedBy: unknown }) | null> {
     const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id, m);
     if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
     assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
     if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
     const quantity = new Decimal(dto.quantity ?? '1');
     if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');
-    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
+    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m, rules);
     if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
     // One submission per holder and item at a time, so two cannot both fit under one cap.
     await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.record.${p.tenantId}.${dto.holder.id}.${item.code}`]);
@@ -186,6 +196,7 @@ export class RecordsService {
       ],
     );
     await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
+    if (rules) return null;
     const row = (await this.load(m, p.tenantId, id))!;
     return { ...this.view(row, scale), cappedBy: v.cappedBy };
   }

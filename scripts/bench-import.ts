@@ -1,0 +1,93 @@
+/**
+ * npm run bench:import — the CSV import of conduct records, as records entered
+ * per second, as a ratio to pgbench tpcb-like measured in the same run on the
+ * same PostgreSQL (fsync on), and the process's peak RSS. BENCH_LINES sets the
+ * number of lines (default 100,000). The file is generated and streamed, never
+ * held whole in memory.
+ *
+ * It measures entry only (records land as `submitted`); approval-on-entry and
+ * posting are not part of the import yet (see docs/PERFORMANCE.md).
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app.factory';
+import { KeyPrincipal } from '../src/auth/principal';
+import { buildConfig } from '../src/platform/config/app-config';
+import { RecordsImportService } from '../src/records/records-import';
+import { RuleSetsService } from '../src/rules/rulesets.service';
+import { TenancyService } from '../src/tenancy/tenancy.service';
+import { benchDatabase, machine, pgbenchTps, recreateDatabase, say } from './lib/bench-env';
+
+const LINES = Number(process.env.BENCH_LINES ?? 100_000);
+const HOUSEHOLDS = 1000;
+
+async function main(): Promise<void> {
+  say(`machine: ${machine()}`);
+  const db = await benchDatabase();
+  try {
+    const pgTps = await pgbenchTps(db, 8, Number(process.env.BENCH_SECONDS ?? 15));
+    if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
+    await recreateDatabase(db, 'jifen_bench');
+    const app = await createApp(
+      buildConfig({ LOG_LEVEL: 'silent', DEMO: false }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false }),
+    );
+    await app.init();
+    const ds = app.get(DataSource);
+    const tenant = await app.get(TenancyService).createTenant({ regionCode: '500154', name: '基准测试县' });
+    await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
+    const households = Array.from({ length: HOUSEHOLDS }, () => randomUUID());
+    await ds.query(`INSERT INTO households (tenant_id, id, village_code, head_name) SELECT $1, unnest($2::uuid[]), '500154101001', '户主'`, [tenant.id, households]);
+    const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null };
+    const set = await app.get(RuleSetsService).create(p, {
+      regionCode: '500154', asset: 'CONDUCT', name: '基准', effectiveFrom: '2026-01-01',
+      items: [{ code: 'B01', name: '基准条目', direction: 'credit', points: '1', noticeDays: 0 }],
+    });
+    await app.get(RuleSetsService).activate(p, set.id);
+    await ds.query('ANALYZE');
+
+    let generated = 0;
+    async function* csv(): AsyncGenerator<Buffer> {
+      yield Buffer.from('holderType,holderId,ruleCode,quantity,occurredOn,note\n');
+      const batch: string[] = [];
+      for (let i = 0; i < LINES; i++) {
+        batch.push(`household,${households[i % HOUSEHOLDS]},B01,1,2026-03-${String((i % 28) + 1).padStart(2, '0')},基准`);
+        if (batch.length === 500 || i === LINES - 1) {
+          generated += batch.length;
+          yield Buffer.from(batch.join('\n') + '\n');
+          batch.length = 0;
+          if (generated % 10_000 === 0) say(`… ${generated} lines sent`);
+        }
+      }
+    }
+    say(`importing ${LINES} lines …`);
+    const started = Date.now();
+    const result = await app.get(RecordsImportService).importCsv(p, csv(), undefined, false);
+    const seconds = (Date.now() - started) / 1000;
+    const perSecond = result.body.accepted / seconds;
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM records WHERE tenant_id = $1`, [tenant.id]);
+    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    await app.close();
+    process.stdout.write(
+      [
+        '',
+        `| measurement | value | ratio to pgbench |`,
+        `|---|---|---|`,
+        `| pgbench tpcb-like, 8 clients, scale 10 | ${pgTps?.toFixed(0) ?? 'missing'} TPS | 1.00× |`,
+        `| CSV import, records entered per second (${LINES} lines, status ${result.status}) | ${perSecond.toFixed(0)} | ${pgTps ? (perSecond / pgTps).toFixed(2) + '×' : 'n/a'} |`,
+        `| peak RSS of the process | ${peakRssMb.toFixed(0)} MB | |`,
+        '',
+        `accepted ${result.body.accepted}, rejected ${result.body.rejected.length}, in the database ${n}, ${seconds.toFixed(1)} s`,
+        '',
+      ].join('\n'),
+    );
+    if (n !== LINES || result.body.accepted !== LINES) process.exitCode = 1;
+  } finally {
+    await db.stop();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});
