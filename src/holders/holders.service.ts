@@ -103,6 +103,19 @@ export class HoldersService implements HolderLookup {
     return info;
   }
 
+  /**
+   * Many households or people at once (the CSV import looks up a chunk of
+   * lines in one query). Reads through the caller's transaction; caches nothing.
+   */
+  async findMany(tenantId: string, type: 'household' | 'person', ids: string[], m: EntityManager): Promise<Map<string, HolderInfo>> {
+    const sql =
+      type === 'household'
+        ? `SELECT id, village_code AS region_code FROM households WHERE tenant_id = $1 AND id = ANY($2::uuid[])`
+        : `SELECT id, region_code FROM people WHERE tenant_id = $1 AND id = ANY($2::uuid[])`;
+    const rows: { id: string; region_code: string }[] = ids.length ? await m.query(sql, [requireTenant(tenantId), [...new Set(ids)]]) : [];
+    return new Map(rows.map((r) => [r.id, { type, id: r.id, regionCode: r.region_code }]));
+  }
+
   private sealIdNumber(raw: string | undefined, field: string) {
     if (raw === undefined) return { cipher: null, lookup: null, masked: null };
     const id = normaliseIdNumber(raw);

@@ -73,6 +73,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   private readonly batcher: PostingBatcher;
   private readonly audit: LedgerAudit;
   private readonly inFlightKeys = new Map<string, Promise<unknown>>();
+  private readonly adjustedListeners: ((tenantId: string, accounts: AccountRef[]) => Promise<void>)[] = [];
   private sealTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
 
@@ -116,26 +117,36 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves account ids (creating accounts lazily) and checks the posting's shape. */
   private async prepare(req: PostingRequest, m?: EntityManager): Promise<{ entries: ResolvedEntry[]; refs: AccountRef[] }> {
-    requireTenant(req.tenantId);
-    checkBalanced(req);
+    return (await this.prepareAll(req.tenantId, [req], m))[0];
+  }
+
+  /** As `prepare`, for many postings of one tenant: their accounts are resolved (and created) together. */
+  private async prepareAll(tenantId: string, reqs: PostingRequest[], m?: EntityManager): Promise<{ entries: ResolvedEntry[]; refs: AccountRef[] }[]> {
+    requireTenant(tenantId);
     const catalog = new Map<string, AssetSpec>();
-    for (const e of req.entries) if (!catalog.has(e.account.asset)) catalog.set(e.account.asset, await this.assets.get(req.tenantId, e.account.asset, m));
-    const specs: AccountSpec[] = [];
-    for (const e of req.entries) {
-      let regionCode = e.account.regionCode ?? null;
-      if (e.account.holderType !== 'system' && !regionCode) {
-        // Accounts carry their holder's region for scope checks: never create one without it.
-        const holder = await this.holders.find(req.tenantId, e.account.holderType, e.account.holderId, m);
-        if (!holder) throw new LedgerError('unknown-holder', `${e.account.holderType} ${e.account.holderId} not found`);
-        regionCode = holder.regionCode;
+    const specs = new Map<string, AccountSpec>();
+    for (const req of reqs) {
+      if (req.tenantId !== tenantId) throw new Error('postings of one batch must belong to one tenant');
+      checkBalanced(req);
+      for (const e of req.entries) {
+        if (!catalog.has(e.account.asset)) catalog.set(e.account.asset, await this.assets.get(tenantId, e.account.asset, m));
+        const key = accountKey(e.account);
+        if (specs.has(key)) continue;
+        let regionCode = e.account.regionCode ?? null;
+        if (e.account.holderType !== 'system' && !regionCode) {
+          // Accounts carry their holder's region for scope checks: never create one without it.
+          const holder = await this.holders.find(tenantId, e.account.holderType, e.account.holderId, m);
+          if (!holder) throw new LedgerError('unknown-holder', `${e.account.holderType} ${e.account.holderId} not found`);
+          regionCode = holder.regionCode;
+        }
+        specs.set(key, { ...e.account, regionCode });
       }
-      specs.push({ ...e.account, regionCode });
     }
-    const ids = await this.directory.resolve(req.tenantId, specs, (c) => catalog.get(c)!, m);
-    return {
+    const ids = await this.directory.resolve(tenantId, [...specs.values()], (c) => catalog.get(c)!, m);
+    return reqs.map((req) => ({
       entries: req.entries.map((e) => ({ accountId: ids.get(accountKey(e.account))!, asset: e.account.asset, amount: e.amount })),
       refs: req.entries.map((e) => e.account),
-    };
+    }));
   }
 
   private async runBatch(items: BatchItem[]): Promise<BatchOutcome[]> {
@@ -166,12 +177,13 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
    * refused one refusing only itself.
    */
   async postMany(m: EntityManager, reqs: PostingRequest[]): Promise<BatchOutcome[]> {
-    const items: BatchItem[] = [];
-    for (const req of reqs) {
-      if (req.idempotency) throw new Error('postMany() inside a unit of work takes no idempotency keys');
-      items.push({ req, entries: (await this.prepare(req, m)).entries });
-    }
-    return this.writer.apply(m, items);
+    if (!reqs.length) return [];
+    if (reqs.some((r) => r.idempotency)) throw new Error('postMany() inside a unit of work takes no idempotency keys');
+    const prepared = await this.prepareAll(reqs[0].tenantId, reqs, m);
+    return this.writer.apply(
+      m,
+      reqs.map((req, i) => ({ req, entries: prepared[i].entries })),
+    );
   }
 
   /**
@@ -222,6 +234,23 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     return (tx: PostedTransaction, refs: AccountRef[]): IdempotentAnswer => ({ status: 201, body: transactionView(tx, refs, scales) });
   }
 
+  /**
+   * Called after an admin transfer or reversal has committed, with the accounts
+   * it moved (the sanctions re-evaluate a household's CONDUCT). A failing
+   * listener is logged, never undoes the posting; the daily re-evaluation
+   * catches up.
+   */
+  onAdjusted(listener: (tenantId: string, accounts: AccountRef[]) => Promise<void>): void {
+    this.adjustedListeners.push(listener);
+  }
+
+  private async adjusted(o: BatchOutcome, req: PostingRequest): Promise<void> {
+    if (o.kind !== 'posted') return;
+    for (const l of this.adjustedListeners) {
+      await l(req.tenantId, req.entries.map((e) => e.account)).catch((e) => this.logger.warn(`after-adjustment listener failed: ${String(e)}`));
+    }
+  }
+
   private answer(o: BatchOutcome): IdempotentAnswer {
     if (o.kind === 'refused') throw o.error;
     if (o.kind === 'replayed') return o.answer;
@@ -237,21 +266,20 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     if (accountKey(from) === accountKey(to)) throw new LedgerError('same-account', 'from and to are the same account');
     const kind: TransactionKind = cmd.from === 'issuer' ? 'issue' : cmd.to === 'issuer' ? 'penalty' : 'transfer';
     const scope = 'POST /v1/transfers';
-    const outcome = await this.submit(
-      {
-        tenantId: p.tenantId,
-        kind,
-        entries: [
-          { account: from, amount: amount.negated() },
-          { account: to, amount },
-        ],
-        memo: cmd.memo,
-        metadata: cmd.metadata ?? {},
-        actor: `key:${p.keyId}`,
-        idempotency: { scope, key: idempotencyKey, requestHash: requestHash(scope, rawBody) },
-      },
-      this.responder(new Map([[asset.code, asset.scale]])),
-    );
+    const req: PostingRequest = {
+      tenantId: p.tenantId,
+      kind,
+      entries: [
+        { account: from, amount: amount.negated() },
+        { account: to, amount },
+      ],
+      memo: cmd.memo,
+      metadata: cmd.metadata ?? {},
+      actor: `key:${p.keyId}`,
+      idempotency: { scope, key: idempotencyKey, requestHash: requestHash(scope, rawBody) },
+    };
+    const outcome = await this.submit(req, this.responder(new Map([[asset.code, asset.scale]])));
+    await this.adjusted(outcome, req);
     return this.answer(outcome);
   }
 
@@ -334,7 +362,9 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     if (idempotencyKey) req.idempotency = { scope, key: idempotencyKey, requestHash: requestHash(scope, { reason }) };
     const scales = new Map<string, number>();
     for (const e of found.entries) scales.set(e.asset_code, (await this.assets.get(p.tenantId, e.asset_code)).scale);
-    return this.answer(await this.submit(req, this.responder(scales)));
+    const outcome = await this.submit(req, this.responder(scales));
+    await this.adjusted(outcome, req);
+    return this.answer(outcome);
   }
 
   // ---------------------------------------------------------------- reading

@@ -1,16 +1,22 @@
-import { Injectable } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
 import { parse } from 'csv-parse';
 import * as iconv from 'iconv-lite';
 import { Readable } from 'stream';
+import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
+import { HolderInfo, HoldersService } from '../holders/holders.service';
+import { LedgerService } from '../ledger/ledger.service';
+import { columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
-import { AppError, BadInput, mapError } from '../platform/http/app-error';
-import { flattenValidationErrors } from '../platform/http/validation';
-import { CreateRecordDto } from './records.dto';
-import { RecordsService } from './records.service';
-import type { RuleSetView } from '../rules/rulesets.service';
+import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
+import { isUuid } from '../platform/http/validation';
+import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
+import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
+import { DATE_RE, MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
+import { addDays, capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
+import { SanctionsService } from './sanctions.service';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
@@ -75,32 +81,122 @@ async function* decodeStream(source: AsyncIterable<Buffer>, charset: string | un
   if (rest) yield rest;
 }
 
+/** Lines are checked, valued and written this many at a time: one round trip per kind of row per chunk. */
+const CHUNK = 2000;
+
+export interface ImportOptions {
+  /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
+  partial: boolean;
+  /**
+   * Approval on entry: the file transcribes what a meeting (评议会, 村民代表会议)
+   * already decided, named by `ref`. Records with no notice period post at
+   * once; the others go into notice. Only reviewer and admin keys may.
+   */
+  approve?: { ref: string };
+  /** Lines per chunk (default 2,000); tests make it small to see writes of one chunk undone by a later one. */
+  chunkLines?: number;
+}
+
+interface Line {
+  line: number;
+  holderType: 'household' | 'person';
+  holderId: string;
+  ruleCode: string;
+  quantity: Decimal;
+  occurredOn: string;
+  note: string | null;
+}
+
+interface Valued {
+  line: Line;
+  id: string;
+  holder: HolderInfo;
+  set: RuleSetView;
+  item: RuleItem;
+  points: Decimal;
+  uncapped: Decimal;
+  capped: boolean;
+}
+
+/** What one import carries from chunk to chunk. */
+interface ImportRun {
+  p: KeyPrincipal;
+  options: ImportOptions;
+  today: string;
+  result: ImportResult;
+  rules: Map<string, Promise<RuleSetView | null>>;
+  /** Cap usage per holder, item and window, seeded from the database once and then kept up to date in memory. */
+  usage: Map<string, { points: Decimal; count: number }>;
+  locked: Set<string>;
+  /** Households whose CONDUCT changed, for the sanction rules at the end. */
+  conduct: Map<string, string>;
+  posted: number;
+  inNotice: number;
+}
+
+/** Checks one line's cells; answers its problems, or the line. */
+export function parseLine(line: number, cells: string[]): Line | string[] {
+  if (cells.length !== IMPORT_HEADER.length) return [`expected ${IMPORT_HEADER.length} columns, found ${cells.length}`];
+  const [holderType, holderId, ruleCode, quantity, occurredOn, note] = cells;
+  const errors: string[] = [];
+  if (holderType !== 'household' && holderType !== 'person') errors.push('holderType must be household or person');
+  if (!isUuid(holderId)) errors.push('holderId must be a UUID');
+  if (!RULE_CODE_RE.test(ruleCode)) errors.push(MESSAGES.ruleCode);
+  if (quantity && !QUANTITY_RE.test(quantity)) errors.push(MESSAGES.quantity);
+  if (!DATE_RE.test(occurredOn)) errors.push(MESSAGES.occurredOn);
+  else if (!isCalendarDate(occurredOn)) errors.push(`occurredOn ${occurredOn} is not a calendar date`);
+  if (note.length > 500) errors.push('note must be at most 500 characters');
+  if (errors.length) return errors;
+  return { line, holderType: holderType as Line['holderType'], holderId: holderId.toLowerCase(), ruleCode, quantity: new Decimal(quantity || '1'), occurredOn, note: note || null };
+}
+
 /**
  * POST /v1/records/import: streams the CSV (memory stays flat however long the
- * file), enters each line as a record inside one DB transaction. All-or-nothing unless `partial`: any bad line rolls everything
- * back and answers 422 with every bad line and its reasons. Lines are counted
+ * file) and enters it set-based inside one DB transaction, CHUNK lines at a
+ * time: holders looked up in one query, rule sets memoised, caps valued in
+ * memory from usage seeded by one query, then records, their history and (on
+ * approval) their postings written in bulk. All-or-nothing unless `partial`:
+ * any bad line rolls everything back and answers 422 with every bad line and
+ * its reasons; once a line is bad the rest are only checked. Lines are counted
  * with the header as line 1.
  */
 @Injectable()
 export class RecordsImportService {
+  private readonly logger = new Logger('RecordsImport');
+
   constructor(
     private readonly uow: UnitOfWork,
     private readonly records: RecordsService,
+    private readonly holders: HoldersService,
+    private readonly ledger: LedgerService,
+    private readonly sanctions: SanctionsService,
   ) {}
 
-  async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, partial: boolean): Promise<{ status: number; body: ImportResult }> {
+  async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
+    if (options.approve && p.role !== 'admin' && p.role !== 'reviewer') throw new Forbidden('approval on entry needs a reviewer or admin key');
+    if (!options.approve && p.role === 'reviewer') throw new Forbidden('a reviewer imports only with approve=true; records to be reviewed are entered by a clerk');
     const rows = Readable.from(decodeStream(body, charset, IMPORT_LIMIT_BYTES)).pipe(
       parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
     );
-    const result: ImportResult = { accepted: 0, rejected: [] };
-    // Rule set lookups repeat for every line of a village and date: once per import.
-    const rules = new Map<string, Promise<RuleSetView | null>>();
+    const run: ImportRun = {
+      p,
+      options,
+      today: shanghaiToday(),
+      result: { accepted: 0, rejected: [] },
+      rules: new Map(),
+      usage: new Map(),
+      locked: new Set(),
+      conduct: new Map(),
+      posted: 0,
+      inNotice: 0,
+    };
     try {
       await this.uow.run(
         async (m) => {
           let headerSeen = false;
+          let chunk: Line[] = [];
+          let seen = 0;
           for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-            const line = info.lines;
             if (!headerSeen) {
               headerSeen = true;
               if (record.map((h) => h.trim()).join(',') !== IMPORT_HEADER.join(',')) {
@@ -108,12 +204,22 @@ export class RecordsImportService {
               }
               continue;
             }
-            const errors = await this.enter(m, p, record, rules);
-            if (errors.length) result.rejected.push({ line, errors });
-            else result.accepted++;
+            const parsed = parseLine(info.lines, record);
+            if (Array.isArray(parsed)) run.result.rejected.push({ line: info.lines, errors: parsed });
+            else chunk.push(parsed);
+            if (chunk.length >= (options.chunkLines ?? CHUNK)) {
+              await this.enterChunk(m, run, chunk);
+              chunk = [];
+            }
+            if (++seen % 20_000 === 0) this.logger.log(`导入进度：已处理 ${seen} 行，接受 ${run.result.accepted} 行，拒绝 ${run.result.rejected.length} 行`);
           }
           if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
-          if (result.rejected.length && !partial) throw new ImportRefused({ accepted: 0, rejected: result.rejected });
+          await this.enterChunk(m, run, chunk);
+          if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
+          const households = [...run.conduct].map(([id, regionCode]) => ({ id, regionCode }));
+          for (let i = 0; i < households.length; i += 1000) {
+            await this.sanctions.evaluateMany(m, p.tenantId, households.slice(i, i + 1000), `key:${p.keyId}`);
+          }
         },
         { retries: 0 }, // the request body cannot be read twice
       );
@@ -122,39 +228,187 @@ export class RecordsImportService {
       if (e instanceof ImportRefused) return { status: 422, body: e.result };
       throw e;
     }
+    const result: ImportResult = { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected) };
+    if (options.approve) Object.assign(result, { posted: run.posted, inNotice: run.inNotice });
     return { status: 201, body: result };
   }
 
-  /** Enters one line in a savepoint; returns its problems (none when it was entered). */
-  private async enter(
-    m: Parameters<RecordsService['submitWithin']>[0],
-    p: KeyPrincipal,
-    cells: string[],
-    rules: Map<string, Promise<RuleSetView | null>>,
-  ): Promise<string[]> {
-    if (cells.length !== IMPORT_HEADER.length) return [`expected ${IMPORT_HEADER.length} columns, found ${cells.length}`];
-    const [holderType, holderId, ruleCode, quantity, occurredOn, note] = cells;
-    const dto = plainToInstance(CreateRecordDto, {
-      holder: { type: holderType, id: holderId },
-      ruleCode,
-      ...(quantity ? { quantity } : {}),
-      occurredOn,
-      ...(note ? { note } : {}),
-    });
-    const invalid = flattenValidationErrors(await validate(dto, { whitelist: true, forbidNonWhitelisted: true }));
-    if (invalid.length) return invalid.flatMap((f) => f.messages);
-    if (!isCalendarDate(dto.occurredOn)) return [`occurredOn ${dto.occurredOn} is not a calendar date`];
-    // No savepoint per line: every refusal is decided before the line writes
-    // anything, and 100,000 subtransactions in one transaction would overflow
-    // PostgreSQL's subtransaction cache and slow every statement after it.
-    // A statement the database itself refuses fails the whole import.
-    try {
-      await this.records.submitWithin(m, p, dto, rules);
-      return [];
-    } catch (e) {
-      const known = mapError(e);
-      if (!known || known.status >= 500) throw e;
-      return [known.message];
+  /** Checks, values and (unless an all-or-nothing import has already failed) writes one chunk of lines. */
+  private async enterChunk(m: EntityManager, run: ImportRun, lines: Line[]): Promise<void> {
+    if (!lines.length) return;
+    const { p } = run;
+    const refuse = (l: Line, message: string) => run.result.rejected.push({ line: l.line, errors: [message] });
+    const found = new Map<string, HolderInfo>();
+    for (const type of ['household', 'person'] as const) {
+      const ids = lines.filter((l) => l.holderType === type).map((l) => l.holderId);
+      for (const [id, h] of await this.holders.findMany(p.tenantId, type, ids, m)) found.set(`${type}|${id}`, h);
+    }
+
+    // Everything that can be decided line by line, before any valuation.
+    const candidates: (Omit<Valued, 'points' | 'uncapped' | 'capped' | 'id'> & { scale: number })[] = [];
+    for (const l of lines) {
+      const holder = found.get(`${l.holderType}|${l.holderId}`);
+      // Out of scope reads like unknown: a key never learns of another village's holders.
+      if (!holder || !holder.regionCode.startsWith(p.scopeRegionCode)) refuse(l, `${l.holderType} ${l.holderId} not found`);
+      else if (l.occurredOn > run.today) refuse(l, 'occurredOn is in the future');
+      else if (l.quantity.lte(0)) refuse(l, 'quantity must be greater than zero');
+      else {
+        try {
+          const { set, item, scale } = await this.records.findItem(p.tenantId, l.holderType, holder.regionCode, l, m, run.rules);
+          if (item.evidenceRequired) refuse(l, `rule ${item.code} requires evidence; enter it on its own with the evidence attached`);
+          else candidates.push({ line: l, holder, set, item, scale });
+        } catch (e) {
+          const known = mapError(e);
+          if (!known || known.status >= 500) throw e;
+          refuse(l, known.message);
+        }
+      }
+    }
+
+    // Caps: lock the holder × item pairs, seed the windows not seen yet with one query, then value in file order.
+    const capped = candidates.filter((c) => c.item.caps?.length);
+    const lockKeys = [...new Set(capped.map((c) => capLockKey(p.tenantId, c.holder.id, c.item.code)))].filter((k) => !run.locked.has(k));
+    await lockCapUsage(m, lockKeys);
+    lockKeys.forEach((k) => run.locked.add(k));
+    const windowKey = (c: { line: Line; holder: HolderInfo; item: RuleItem }, period: 'day' | 'month' | 'year') => {
+      const w = capWindow(period, c.line.occurredOn);
+      return { key: `${c.line.holderType}|${c.holder.id}|${c.item.code}|${w.from}|${w.to}`, ...w };
+    };
+    const seed = new Map<string, { holderType: string; holderId: string; code: string; from: string; to: string }>();
+    for (const c of capped) {
+      for (const cap of c.item.caps!) {
+        const w = windowKey(c, cap.period);
+        if (!run.usage.has(w.key)) seed.set(w.key, { holderType: c.line.holderType, holderId: c.holder.id, code: c.item.code, from: w.from, to: w.to });
+      }
+    }
+    if (seed.size) {
+      const keys = [...seed.keys()];
+      const rows: { i: number; points: string; n: number }[] = await m.query(
+        `SELECT k.i::int AS i, COALESCE(sum(r.points), 0)::text AS points, count(r.id)::int AS n
+           FROM unnest($2::varchar[], $3::uuid[], $4::varchar[], $5::date[], $6::date[]) WITH ORDINALITY AS k(holder_type, holder_id, code, d_from, d_to, i)
+           LEFT JOIN records r ON r.tenant_id = $1 AND r.holder_type = k.holder_type AND r.holder_id = k.holder_id AND r.rule_code = k.code
+                              AND r.occurred_on >= k.d_from AND r.occurred_on < k.d_to AND r.${COUNTS_TOWARD_CAPS}
+          GROUP BY k.i`,
+        [p.tenantId, ...columns([...seed.values()].map((s) => [s.holderType, s.holderId, s.code, s.from, s.to]), 5)],
+      );
+      for (const r of rows) run.usage.set(keys[r.i - 1], { points: new Decimal(r.points), count: r.n });
+    }
+    const valued: Valued[] = [];
+    for (const c of candidates) {
+      const usage: Parameters<typeof valueRecord>[2] = {};
+      for (const cap of c.item.caps ?? []) usage[cap.period] = run.usage.get(windowKey(c, cap.period).key);
+      const v = valueRecord(c.item, c.line.quantity, usage);
+      const points = v.points.toDecimalPlaces(c.scale, Decimal.ROUND_DOWN);
+      if (points.isZero()) {
+        refuse(c.line, `the ${v.cappedBy?.period ?? ''} cap of rule ${c.item.code} is reached for this holder`);
+        continue;
+      }
+      this.use(run, c.item, (period) => windowKey(c, period).key, points, 1);
+      valued.push({ ...c, id: randomUUID(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
+    }
+
+    // An all-or-nothing import with a bad line will roll back: only check the rest.
+    if (run.result.rejected.length && !run.options.partial) return;
+    await this.write(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1));
+  }
+
+  private use(run: ImportRun, item: RuleItem, key: (period: 'day' | 'month' | 'year') => string, points: Decimal, count: number): void {
+    for (const cap of item.caps ?? []) {
+      const k = key(cap.period);
+      const u = run.usage.get(k) ?? { points: new Decimal(0), count: 0 };
+      run.usage.set(k, { points: u.points.plus(points), count: u.count + count });
     }
   }
+
+  /** Posts what approval on entry posts, then writes the records and their history in bulk. */
+  private async write(m: EntityManager, run: ImportRun, valued: Valued[], unuse: (v: Valued) => void): Promise<void> {
+    const { p, options, today } = run;
+    const actor = `key:${p.keyId}`;
+    const status = new Map<Valued, { to: 'submitted' | 'in_notice' | 'posted'; endsOn: string | null; tx: string | null }>();
+    for (const v of valued) {
+      const days = v.item.noticeDays ?? DEFAULT_NOTICE_DAYS;
+      status.set(v, !options.approve ? { to: 'submitted', endsOn: null, tx: null } : days === 0 ? { to: 'posted', endsOn: null, tx: null } : { to: 'in_notice', endsOn: addDays(today, days), tx: null });
+    }
+    const toPost = valued.filter((v) => status.get(v)!.to === 'posted');
+    const outcomes = await this.ledger.postMany(m, toPost.map((v) => recordPosting(p.tenantId, this.row(v), actor)));
+    const written: Valued[] = [];
+    const refusedPostings = new Set<Valued>();
+    outcomes.forEach((o, i) => {
+      const v = toPost[i];
+      if (o.kind === 'posted') status.get(v)!.tx = o.transaction.id;
+      else {
+        refusedPostings.add(v);
+        unuse(v);
+        run.result.rejected.push({ line: v.line.line, errors: [o.kind === 'refused' ? o.error.message : 'not posted'] });
+      }
+    });
+    for (const v of valued) if (!refusedPostings.has(v)) written.push(v);
+    if (run.result.rejected.length && !options.partial) return;
+    if (!written.length) return;
+
+    const approvedBy = options.approve ? `meeting:${options.approve.ref}`.slice(0, 100) : null;
+    await m.query(
+      `INSERT INTO records (tenant_id, entered_by, approved_by, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
+                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, status, notice_days, notice_ends_on, transaction_id)
+       SELECT $1, $2, $3, * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
+                                        $12::varchar[], $13::varchar[], $14::numeric[], $15::numeric[], $16::numeric[], $17::bool[], $18::date[], $19::varchar[],
+                                        $20::varchar[], $21::int[], $22::date[], $23::uuid[])`,
+      [
+        p.tenantId,
+        actor,
+        approvedBy,
+        ...columns(
+          written.map((v) => {
+            const s = status.get(v)!;
+            return [
+              v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
+              v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
+              s.to, v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, s.endsOn, s.tx,
+            ];
+          }),
+          20,
+        ),
+      ],
+    );
+    const history: unknown[][] = written.map((v) => [v.id, null, 'submitted', v.line.note]);
+    if (options.approve) {
+      for (const v of written) {
+        const s = status.get(v)!;
+        const how = s.to === 'posted' ? 'no notice period' : `public notice until ${s.endsOn}`;
+        history.push([v.id, 'submitted', s.to, `approved on entry (${options.approve.ref}); ${how}`]);
+      }
+    }
+    await m.query(
+      `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
+       SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
+      [p.tenantId, actor, ...columns(history, 4)],
+    );
+    run.result.accepted += written.length;
+    for (const v of written) {
+      const s = status.get(v)!.to;
+      if (s === 'posted') {
+        run.posted++;
+        if (v.holder.type === 'household' && v.set.asset === 'CONDUCT') run.conduct.set(v.holder.id, v.holder.regionCode);
+      } else if (s === 'in_notice') run.inNotice++;
+    }
+  }
+
+  private row(v: Valued) {
+    return {
+      id: v.id,
+      holder_type: v.line.holderType,
+      holder_id: v.holder.id,
+      region_code: v.holder.regionCode,
+      asset_code: v.set.asset,
+      direction: v.item.direction,
+      points: v.points.toFixed(),
+      rule_code: v.item.code,
+      rule_name: v.item.name,
+      rule_set_id: v.set.id,
+      rule_set_version: v.set.version,
+      occurred_on: v.line.occurredOn,
+    };
+  }
 }
+
+const sortByLine = (rejected: ImportResult['rejected']) => [...rejected].sort((a, b) => a.line - b.line);

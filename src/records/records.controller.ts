@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { AppError } from '../platform/http/app-error';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { RecordsImportService } from './records-import';
@@ -32,6 +32,18 @@ class ImportQuery {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
   @IsOptional() @IsIn(['true', 'false'])
   partial?: 'true' | 'false';
+
+  /**
+   * Approval on entry (reviewer or admin keys): the file transcribes decisions a
+   * meeting already took; records with no notice period post at once, the others go into notice.
+   */
+  @IsOptional() @IsIn(['true', 'false'])
+  approve?: 'true' | 'false';
+
+  /** With approve=true: the meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要". */
+  @ValidateIf((q: ImportQuery) => q.approve === 'true')
+  @IsString() @IsNotEmpty({ message: 'approvalRef is required with approve=true' }) @MaxLength(80)
+  approvalRef?: string;
 }
 const REVIEWERS = ['admin', 'reviewer'] as const;
 
@@ -49,14 +61,17 @@ export class RecordsController {
    * UTF-8 with or without BOM, or GBK). All-or-nothing unless ?partial=true.
    */
   @Post('records/import')
-  @Access({ roles: ['admin', 'clerk'] })
+  @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   @IdempotencyNotOffered()
   @ApiConsumes('text/csv')
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const type = req.headers['content-type'] ?? '';
     if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
     const charset = /charset=([\w-]+)/i.exec(type)?.[1];
-    const { status, body } = await this.importer.importCsv(p, req, charset, q.partial === 'true');
+    const { status, body } = await this.importer.importCsv(p, req, charset, {
+      partial: q.partial === 'true',
+      ...(q.approve === 'true' ? { approve: { ref: q.approvalRef! } } : {}),
+    });
     res.status(status).json(body);
   }
 
@@ -141,5 +156,13 @@ export class RecordsController {
   @Access({ roles: ['admin'] })
   async postDue(@CurrentPrincipal() p: KeyPrincipal): Promise<{ posted: number }> {
     return { posted: await this.records.postDueRecords(undefined, p.tenantId) };
+  }
+
+  /** Runs the nightly sanction re-evaluation now, for this county (deductions that aged out of their window lift sanctions). */
+  @Post('jobs/evaluate-sanctions')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  evaluateSanctions(@CurrentPrincipal() p: KeyPrincipal): Promise<{ households: number; activated: number; lifted: number }> {
+    return this.sanctions.reevaluateAll(undefined, p.tenantId);
   }
 }

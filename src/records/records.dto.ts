@@ -2,6 +2,15 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
 
+export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
+export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;
+export const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+export const MESSAGES = {
+  ruleCode: 'ruleCode must be a code such as R01',
+  quantity: 'quantity must be a decimal string such as "1" or "2.5"',
+  occurredOn: 'occurredOn must be a date YYYY-MM-DD',
+};
+
 export class RecordHolderDto {
   @IsIn(['household', 'person'])
   type!: 'household' | 'person';
@@ -15,7 +24,7 @@ export class CreateRecordDto {
   holder!: RecordHolderDto;
 
   /** The rule item's code in the set that applies to the holder's village on occurredOn. */
-  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: 'ruleCode must be a code such as R01' })
+  @IsString() @Matches(RULE_CODE_RE, { message: MESSAGES.ruleCode })
   ruleCode!: string;
 
   /** Needed only when two assets' rule sets use the same code. */
@@ -23,10 +32,10 @@ export class CreateRecordDto {
   asset?: string;
 
   /** Hours or times for unit items; default "1". */
-  @IsOptional() @IsString() @Matches(/^(0|[1-9]\d{0,5})(\.\d{1,2})?$/, { message: 'quantity must be a decimal string such as "1" or "2.5"' })
+  @IsOptional() @IsString() @Matches(QUANTITY_RE, { message: MESSAGES.quantity })
   quantity?: string;
 
-  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'occurredOn must be a date YYYY-MM-DD' })
+  @IsString() @Matches(DATE_RE, { message: MESSAGES.occurredOn })
   occurredOn!: string;
 
   /** References to photos or documents (URLs or file ids). */

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
+import type { PostingRequest } from '../ledger/domain/model';
 import { LedgerService } from '../ledger/ledger.service';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -17,7 +18,7 @@ import { SanctionsService } from './sanctions.service';
 
 type Status = 'submitted' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
 
-interface RecordRow {
+export interface RecordRow {
   id: string;
   holder_type: 'household' | 'person';
   holder_id: string;
@@ -75,7 +76,50 @@ const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_
   to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, note, status, notice_days,
   to_char(notice_ends_on, 'YYYY-MM-DD') AS notice_ends_on, entered_by, approved_by, transaction_id, reversal_transaction_id, created_at`;
 
-const addDays = (date: string, days: number) => {
+/** Records that use up a cap: everything not rejected or voided. */
+export const COUNTS_TOWARD_CAPS = `status NOT IN ('rejected', 'voided')`;
+
+export const capLockKey = (tenantId: string, holderId: string, ruleCode: string) => `${tenantId}.${holderId}.${ruleCode}`;
+
+/**
+ * Serialises cap checks of the same holder and item: an advisory lock on one
+ * of 1,024 buckets (namespace 7301) per key, taken in bucket order. Buckets,
+ * not one lock per key, so that an import of 100,000 lines holds at most 1,024
+ * locks; two keys sharing a bucket only wait for each other.
+ */
+export async function lockCapUsage(m: EntityManager, keys: string[]): Promise<void> {
+  if (!keys.length) return;
+  await m.query(
+    `SELECT count(pg_advisory_xact_lock(7301, b)) FROM (SELECT DISTINCT hashtext(k) & 1023 AS b FROM unnest($1::text[]) AS k ORDER BY 1) AS s`,
+    [keys],
+  );
+}
+
+/** The ledger posting of a record's points: an issue from the issuer, or a penalty back to it. */
+export function recordPosting(
+  tenantId: string,
+  r: Pick<RecordRow, 'id' | 'holder_type' | 'holder_id' | 'region_code' | 'asset_code' | 'direction' | 'points' | 'rule_code' | 'rule_name' | 'rule_set_id' | 'rule_set_version' | 'occurred_on'>,
+  actor: string,
+): PostingRequest {
+  const amount = new Decimal(r.points);
+  const holder = { holderType: r.holder_type, holderId: r.holder_id, asset: r.asset_code, regionCode: r.region_code };
+  const issuer = { holderType: 'system' as const, holderId: 'issuer', asset: r.asset_code };
+  const [from, to] = r.direction === 'credit' ? [issuer, holder] : [holder, issuer];
+  return {
+    tenantId,
+    kind: r.direction === 'credit' ? 'issue' : 'penalty',
+    entries: [
+      { account: from, amount: amount.negated() },
+      { account: to, amount },
+    ],
+    memo: `${r.rule_code} ${r.rule_name}`,
+    metadata: { ruleSetId: r.rule_set_id, ruleSetVersion: r.rule_set_version, ruleCode: r.rule_code, occurredOn: r.occurred_on },
+    source: { type: 'record', id: r.id },
+    actor,
+  };
+}
+
+export const addDays = (date: string, days: number) => {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
@@ -125,8 +169,19 @@ export class RecordsService {
     return (await this.assets.get(tenantId, asset)).scale;
   }
 
-  /** Finds the rule item for a code among the sets that apply to the holder's region on the date. */
-  private async findItem(tenantId: string, holderType: string, regionCode: string, dto: CreateRecordDto, m: EntityManager, rules?: Map<string, Promise<RuleSetView | null>>) {
+  /**
+   * Finds the rule item for a code among the sets that apply to the holder's
+   * region on the date. `rules` memoises set lookups (the CSV import asks the
+   * same question for every line of a village and date).
+   */
+  async findItem(
+    tenantId: string,
+    holderType: string,
+    regionCode: string,
+    dto: Pick<CreateRecordDto, 'asset' | 'occurredOn' | 'ruleCode'>,
+    m: EntityManager,
+    rules?: Map<string, Promise<RuleSetView | null>>,
+  ): Promise<{ set: RuleSetView; item: RuleItem; scale: number }> {
     const assets = (await this.assets.list(tenantId, m)).filter((a) => a.holderType === holderType && (!dto.asset || a.code === dto.asset));
     const found: { set: RuleSetView; item: RuleItem; scale: number }[] = [];
     const lookUp = (asset: string) => {
@@ -145,7 +200,7 @@ export class RecordsService {
     return found[0];
   }
 
-  /** What the holder has been given under this item in each cap's window (records not rejected or voided). */
+  /** What the holder has been given under this item in each cap's window (records that count toward caps). */
   private async usage(m: EntityManager, tenantId: string, holderId: string, item: RuleItem, occurredOn: string): Promise<CapUsage> {
     const usage: CapUsage = {};
     for (const cap of item.caps ?? []) {
@@ -153,7 +208,7 @@ export class RecordsService {
       const [row] = await m.query(
         `SELECT COALESCE(sum(points), 0)::text AS points, count(*)::int AS n FROM records
           WHERE tenant_id = $1 AND holder_id = $2 AND rule_code = $3 AND occurred_on >= $4 AND occurred_on < $5
-            AND status NOT IN ('rejected', 'voided')`,
+            AND ${COUNTS_TOWARD_CAPS}`,
         [tenantId, holderId, item.code, w.from, w.to],
       );
       usage[cap.period] = { points: new Decimal(row.points), count: row.n };
@@ -161,26 +216,22 @@ export class RecordsService {
     return usage;
   }
 
+  /** Enters one record; it is valued at once (caps applied) and waits for review. */
   async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
-    return this.uow.run(async (m) => (await this.submitWithin(m, p, dto))!);
+    return this.uow.run(async (m) => this.submitWithin(m, p, dto));
   }
 
-  /**
-   * Enters one record inside the caller's transaction (the CSV import enters
-   * many in one). `rules` memoises rule set lookups across the calls of one
-   * import; with it the entered record is not read back (the import only counts).
-   */
-  async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto, rules?: Map<string, Promise<RuleSetView | null>>): Promise<(RecordView & { cappedBy: unknown }) | null> {
+  private async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
     const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id, m);
     if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
     assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
     if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
     const quantity = new Decimal(dto.quantity ?? '1');
     if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');
-    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m, rules);
+    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
     if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
     // One submission per holder and item at a time, so two cannot both fit under one cap.
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.record.${p.tenantId}.${dto.holder.id}.${item.code}`]);
+    if (item.caps?.length) await lockCapUsage(m, [capLockKey(p.tenantId, dto.holder.id, item.code)]);
     const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
     const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
     if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
@@ -196,7 +247,6 @@ export class RecordsService {
       ],
     );
     await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
-    if (rules) return null;
     const row = (await this.load(m, p.tenantId, id))!;
     return { ...this.view(row, scale), cappedBy: v.cappedBy };
   }
@@ -230,22 +280,7 @@ export class RecordsService {
 
   /** Posts a record's points: status and posting commit together. */
   private async post(m: EntityManager, tenantId: string, r: RecordRow, actor: string, reason: string | null): Promise<void> {
-    const amount = new Decimal(r.points);
-    const holder = { holderType: r.holder_type, holderId: r.holder_id, asset: r.asset_code, regionCode: r.region_code };
-    const issuer = { holderType: 'system' as const, holderId: 'issuer', asset: r.asset_code };
-    const [from, to] = r.direction === 'credit' ? [issuer, holder] : [holder, issuer];
-    const tx = await this.ledger.post(m, {
-      tenantId,
-      kind: r.direction === 'credit' ? 'issue' : 'penalty',
-      entries: [
-        { account: from, amount: amount.negated() },
-        { account: to, amount },
-      ],
-      memo: `${r.rule_code} ${r.rule_name}`,
-      metadata: { ruleSetId: r.rule_set_id, ruleSetVersion: r.rule_set_version, ruleCode: r.rule_code, occurredOn: r.occurred_on },
-      source: { type: 'record', id: r.id },
-      actor,
-    });
+    const tx = await this.ledger.post(m, recordPosting(tenantId, r, actor));
     await m.query(`UPDATE records SET status = 'posted', transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, r.id, tx.id]);
     await this.history(m, tenantId, r.id, r.status, 'posted', actor, reason);
     await this.afterConductChange(m, tenantId, r, actor);

@@ -89,7 +89,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/records/{id}/resolve', url: () => `/v1/records/${fx.record}/resolve`, body: () => ({ outcome: 'upheld', reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/v1/households/{id}/eligibility', url: () => `/v1/households/${fx.household}/eligibility?benefit=REDEEM`, platform: false, roles: [...READERS] },
-  { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk', 'reviewer'] },
   // volunteering
   {
     method: 'post',
@@ -104,6 +104,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/service-records/{id}/verify', url: () => '/v1/service-records/00000000-0000-4000-8000-000000000000/verify', platform: false, roles: ['admin', 'reviewer', 'organizer'] },
   { method: 'get', path: '/v1/people/{id}/service', url: () => `/v1/people/${fx.person}/service`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/jobs/evaluate-sanctions', url: () => '/v1/jobs/evaluate-sanctions', platform: false, roles: ['admin'] },
 ];
 
 describe('access matrix: every endpoint × every role (e2e)', () => {

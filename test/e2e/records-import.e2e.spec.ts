@@ -1,7 +1,10 @@
 import * as iconv from 'iconv-lite';
 import { readFileSync } from 'fs';
 import * as path from 'path';
+import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
+import type { KeyPrincipal } from '../../src/auth/principal';
+import { RecordsImportService } from '../../src/records/records-import';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
 
@@ -88,5 +91,54 @@ describe('CSV import of records (e2e)', () => {
     const wrongType = await t.http().post('/v1/records/import').set(bearer(c.keys.clerk)).set('Content-Type', 'application/json').send({});
     expect(wrongType.status).toBe(415);
     expect((await t.http().post('/v1/records/import').set(bearer(c.keys.reviewer)).set('Content-Type', 'text/csv').send(HEADER)).status).toBe(403);
+  });
+
+  describe('approval on entry', () => {
+    const approve = (body: string, key: string, query = '?approve=true&approvalRef=' + encodeURIComponent('2026年3月村民代表评议会纪要')) =>
+      t.http().post(`/v1/records/import${query}`).set(bearer(key)).set('Content-Type', 'text/csv').send(Buffer.from(body, 'utf8'));
+    const balance = async (id: string) =>
+      (await t.http().get(`/v1/holders/household/${id}/balances`).set(bearer(c.keys.clerk))).body.balances.find((b: any) => b.asset === 'CONDUCT')?.balance;
+
+    it('a reviewer transcribing a meeting: no-notice items post at once, the others go into notice, history names the meeting', async () => {
+      const hh3 = await makeHousehold(t, c.keys.clerk, c.villages[0], '孙家');
+      const before = await balance(hh3);
+      const items = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'programs', 'kaizhou-guanmian-conduct.json'), 'utf8')).items as any[];
+      const noNotice = items.find((i) => i.code === 'R07'); // 1 point a time, no notice
+      const withNotice = items.find((i) => i.code === 'R04'); // 3 days' notice
+      expect([noNotice.noticeDays, withNotice.noticeDays]).toEqual([0, 3]);
+      const res = await approve(`${HEADER}\nhousehold,${hh3},${noNotice.code},1,2026-03-05,评议\nhousehold,${hh3},${withNotice.code},1,2026-03-05,评议\n`, c.keys.reviewer);
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ accepted: 2, rejected: [], posted: 1, inNotice: 1 });
+      expect(Number(await balance(hh3))).toBeCloseTo(Number(before) + Number(noNotice.points), 2);
+      const listed = await t.http().get(`/v1/records?holderId=${hh3}`).set(bearer(c.keys.reviewer));
+      const byCode = new Map(listed.body.items.map((r: any) => [r.ruleCode, r]));
+      expect((byCode.get(noNotice.code) as any).status).toBe('posted');
+      expect((byCode.get(withNotice.code) as any).status).toBe('in_notice');
+      const shown = await t.http().get(`/v1/records/${(byCode.get(noNotice.code) as any).id}`).set(bearer(c.keys.reviewer));
+      expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'posted']);
+      expect(shown.body.history[1].reason).toMatch(/2026年3月村民代表评议会纪要/);
+    });
+
+    it('only reviewer and admin keys approve on entry, and only naming the meeting', async () => {
+      const csv = `${HEADER}\nhousehold,${hh},R01,1,2026-03-05,x\n`;
+      expect((await approve(csv, c.keys.clerk)).status).toBe(403);
+      const noRef = await approve(csv, c.keys.reviewer, '?approve=true');
+      expect(noRef.status).toBe(400);
+      expect(JSON.stringify(noRef.body)).toMatch(/approvalRef/);
+    });
+
+    it('holders of another village read as unknown, and a refused import writes nothing, not even the postings of chunks already written', async () => {
+      const other = await makeHousehold(t, c.otherVillageKeys.clerk, c.villages[2], '外村');
+      const txBefore = (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+      const before = await count();
+      const csv = `${HEADER}\nhousehold,${hh},R07,1,2026-05-05,ok\nhousehold,${other},R07,1,2026-05-05,外村\n`;
+      const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null };
+      // One line per chunk: line 2 is posted before line 3 is seen.
+      const res = await t.app.get(RecordsImportService).importCsv(reviewer, [Buffer.from(csv)], undefined, { partial: false, approve: { ref: '评议会' }, chunkLines: 1 });
+      expect(res.status).toBe(422);
+      expect(res.body.rejected).toEqual([{ line: 3, errors: [`household ${other} not found`] }]);
+      expect(await count()).toBe(before);
+      expect((await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n).toBe(txBefore);
+    });
   });
 });

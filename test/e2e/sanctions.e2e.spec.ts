@@ -1,5 +1,7 @@
+import { DataSource } from 'typeorm';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
+import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
+import { SanctionsService } from '../../src/records/sanctions.service';
 
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
@@ -59,6 +61,31 @@ describe('sanctions and eligibility (e2e)', () => {
     await record(hh, 'R01');
     expect((await eligible(hh, 'LOAN')).eligible).toBe(true);
     expect((await eligible(hh, 'REDEEM')).eligible).toBe(false); // S01 counts deductions in 30 days, not the balance
+  });
+
+  it('an admin transfer re-evaluates at once; a deduction that ages out of its window lifts in the nightly run', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await record(hh, 'Y01'); // balance −5: S01 (deductions) and S02 (balance)
+    const codes = async () => ((await t.http().get(`/v1/households/${hh}`).set(bearer(c.keys.clerk))).body.sanctions as any[]).map((s) => s.code).sort();
+    expect(await codes()).toEqual(['S01', 'S02']);
+    const restored = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
+      .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: hh }, amount: '5', memo: '申诉后调整' });
+    expect(restored.status).toBe(201);
+    expect(await codes()).toEqual(['S01']); // balance 0: S02 lifted without waiting for a record
+
+    // Run now: the deduction is still inside its 30 days.
+    const now = await t.http().post('/v1/jobs/evaluate-sanctions').set(bearer(c.keys.admin));
+    expect(now.status).toBe(200);
+    expect(now.body).toMatchObject({ activated: 0, lifted: 0 });
+    expect(await codes()).toEqual(['S01']);
+    // Thirty-one days on, the deduction is out of the window.
+    const later = new Date(Date.now() + 8 * 3600_000 + 31 * 86400_000).toISOString().slice(0, 10);
+    const r = await t.app.get(SanctionsService).reevaluateAll(later, c.tenantId);
+    expect(r.lifted).toBeGreaterThanOrEqual(1);
+    expect(await codes()).toEqual([]);
+    expect((await eligible(hh, 'REDEEM')).eligible).toBe(true);
+    const [lifted] = await t.app.get(DataSource).query(`SELECT lifted_reason FROM sanctions WHERE household_id = $1 AND code = 'S01'`, [hh]);
+    expect(lifted.lifted_reason).toBe('条件不再成立');
   });
 
   it('eligibility is scoped and validated', async () => {
