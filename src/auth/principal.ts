@@ -45,6 +45,18 @@ export function assertRegionInScope(p: Principal, regionCode: string, what: stri
   throw new Forbidden(`${what} is outside this key's region scope (${p.scopeRegionCode})`, 'out-of-scope');
 }
 
+/**
+ * The region prefix a list may show: the requested region when it lies inside
+ * the key's scope, the key's scope when the request is wider (or absent).
+ * A region beside the scope is 404.
+ */
+export function listScope(p: KeyPrincipal, regionCode: string | undefined): string {
+  if (!regionCode) return p.scopeRegionCode;
+  if (regionCode.startsWith(p.scopeRegionCode)) return regionCode;
+  if (p.scopeRegionCode.startsWith(regionCode)) return p.scopeRegionCode;
+  throw new NotFound(`region ${regionCode}`);
+}
+
 export function assertTenant(p: Principal, tenantId: string, what: string): void {
   if (p.kind === 'platform') return;
   if (p.tenantId !== tenantId) throw new NotFound(what);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import type { PostingRequest } from '../ledger/domain/model';
@@ -361,10 +361,7 @@ export class RecordsService {
   async list(p: KeyPrincipal, q: ListRecordsQuery): Promise<Page<RecordView>> {
     const limit = pageLimit(q);
     const after = decodeCursor(q.cursor, 2);
-    const prefix = q.regionCode && q.regionCode.startsWith(p.scopeRegionCode) ? q.regionCode : p.scopeRegionCode;
-    if (q.regionCode && !q.regionCode.startsWith(p.scopeRegionCode) && !p.scopeRegionCode.startsWith(q.regionCode)) {
-      throw new NotFound(`region ${q.regionCode}`);
-    }
+    const prefix = listScope(p, q.regionCode);
     const rows: (RecordRow & { created_key: string })[] = await this.dataSource.query(
       `SELECT ${COLUMNS}, created_at::text AS created_key FROM records
         WHERE tenant_id = $1 AND starts_with(region_code, $2)

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { AttendanceDto, CreateActivityDto } from './volunteering.dto';
+import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 import { VolunteeringService } from './volunteering.service';
 
 @ApiTags('volunteering')
@@ -17,6 +17,26 @@ export class VolunteeringController {
   @Access({ roles: ['admin', 'organizer'] })
   propose(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateActivityDto) {
     return this.volunteering.propose(p, dto);
+  }
+
+  /** The activity library and proposals in the key's scope (?status=proposed|listed&regionCode=). */
+  @Get('activities')
+  @Access({ roles: READER_ROLES })
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListActivitiesQuery) {
+    return this.volunteering.list(p, q);
+  }
+
+  @Get('activities/:id')
+  @Access({ roles: READER_ROLES })
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.volunteering.get(p, id);
+  }
+
+  /** Service records in scope; ?status=submitted is the verification queue. */
+  @Get('service-records')
+  @Access({ roles: ['admin', 'auditor', 'reviewer', 'organizer'] })
+  listServiceRecords(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListServiceRecordsQuery) {
+    return this.volunteering.listServiceRecords(p, q);
   }
 
   /** List it in the library, with a sign-in code. */

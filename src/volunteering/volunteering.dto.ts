@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
 
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
 
@@ -39,4 +40,26 @@ export class AttendanceEntryDto {
 export class AttendanceDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => AttendanceEntryDto)
   entries!: AttendanceEntryDto[];
+}
+
+export class ListActivitiesQuery extends PageQuery {
+  @IsOptional() @IsIn(['proposed', 'listed'])
+  status?: 'proposed' | 'listed';
+
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+}
+
+export class ListServiceRecordsQuery extends PageQuery {
+  @IsOptional() @IsIn(['submitted', 'verified'])
+  status?: 'submitted' | 'verified';
+
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  @IsOptional() @IsUUID('all')
+  activityId?: string;
+
+  @IsOptional() @IsUUID('all')
+  personId?: string;
 }

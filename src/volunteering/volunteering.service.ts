@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { randomInt, randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { HoldersService } from '../holders/holders.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { requireTenant } from '../platform/database/tenant';
@@ -11,7 +12,7 @@ import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/ap
 import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { AttendanceDto, CreateActivityDto } from './volunteering.dto';
+import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 
 const COIN = 'YIBI';
 /** Star levels (星级志愿者) by total verified hours. */
@@ -77,6 +78,60 @@ export class VolunteeringService {
       [p.tenantId, id, dto.title, dto.category, dto.regionCode, dto.startsAt, dto.endsAt, dto.maxHoursPerPerson ?? null, `key:${p.keyId}`],
     );
     return activityView(await this.activity(this.dataSource.manager, p, id));
+  }
+
+  async get(p: KeyPrincipal, id: string) {
+    return activityView(await this.activity(this.dataSource.manager, p, id));
+  }
+
+  /** The activity library and proposals in the key's scope, newest first. An organizer sees only its own region's. */
+  async list(p: KeyPrincipal, q: ListActivitiesQuery): Promise<Page<ReturnType<typeof activityView>>> {
+    const limit = pageLimit(q);
+    const after = decodeCursor(q.cursor, 2);
+    const rows: (ActivityRow & { key: string })[] = await this.dataSource.query(
+      `SELECT id, title, category, region_code, starts_at, ends_at, max_hours_per_person::text AS max_hours_per_person, status, sign_in_code,
+              starts_at::text AS key
+         FROM activities
+        WHERE tenant_id = $1 AND starts_with(region_code, $2) AND ($3::varchar IS NULL OR status = $3)
+          AND ($4::timestamptz IS NULL OR (starts_at, id) < ($4::timestamptz, $5::uuid))
+        ORDER BY starts_at DESC, id DESC LIMIT $6`,
+      [requireTenant(p.tenantId), listScope(p, q.regionCode), q.status ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return toPage(rows, limit, (r) => [r.key, r.id], activityView);
+  }
+
+  /** Service records in the key's scope: with status=submitted, the verification queue. */
+  async listServiceRecords(p: KeyPrincipal, q: ListServiceRecordsQuery) {
+    const limit = pageLimit(q);
+    const after = decodeCursor(q.cursor, 2);
+    const rows = await this.dataSource.query(
+      `SELECT s.id, s.activity_id, a.title, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.credited::text AS credited,
+              s.transaction_id, s.created_at, s.created_at::text AS key
+         FROM service_records s JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
+        WHERE s.tenant_id = $1 AND starts_with(s.region_code, $2) AND ($3::varchar IS NULL OR s.status = $3)
+          AND ($4::uuid IS NULL OR s.activity_id = $4) AND ($5::uuid IS NULL OR s.person_id = $5)
+          AND ($6::timestamptz IS NULL OR (s.created_at, s.id) < ($6::timestamptz, $7::uuid))
+        ORDER BY s.created_at DESC, s.id DESC LIMIT $8`,
+      [requireTenant(p.tenantId), listScope(p, q.regionCode), q.status ?? null, q.activityId ?? null, q.personId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    return toPage(
+      rows,
+      limit,
+      (r: any) => [r.key, r.id],
+      (r: any) => ({
+        id: r.id,
+        activityId: r.activity_id,
+        activityTitle: r.title,
+        personId: r.person_id,
+        regionCode: r.region_code,
+        hours: r.hours,
+        kind: r.kind,
+        status: r.status,
+        credited: r.credited,
+        transactionId: r.transaction_id,
+        createdAt: r.created_at.toISOString(),
+      }),
+    );
   }
 
   /** Lists the activity in the library, with a 6-digit sign-in code. */

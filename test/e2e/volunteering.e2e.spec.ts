@@ -86,4 +86,30 @@ describe('volunteer hours and 益币 (e2e)', () => {
     expect((await t.http().post(`/v1/activities/${a.id}/approve`).set(bearer(c.otherVillageKeys.reviewer))).status).toBe(404);
     expect((await t.http().post('/v1/activities').set(far).send({ title: 'x', category: 'y', regionCode: c.villages[0], startsAt: '2026-05-05T01:00:00Z', endsAt: '2026-05-05T02:00:00Z' })).status).toBe(404);
   });
+
+  it('lists the library and the verification queue within scope; another village sees none of it', async () => {
+    const a = await activity('2026-05-20T01:00:00Z', '2026-05-20T03:00:00Z');
+    const proposed = await t.http().get('/v1/activities?status=proposed').set(organizer);
+    expect(proposed.status).toBe(200);
+    expect(proposed.body.items.map((x: any) => x.id)).toContain(a.id);
+    expect((await t.http().get(`/v1/activities/${a.id}`).set(bearer(c.keys.clerk))).body).toMatchObject({ id: a.id, status: 'proposed' });
+    expect((await t.http().get(`/v1/activities/${a.id}`).set(bearer(c.otherVillageKeys.organizer))).status).toBe(404);
+    const elsewhere = await t.http().get('/v1/activities').set(bearer(c.otherVillageKeys.organizer));
+    expect(elsewhere.body.items.map((x: any) => x.id)).not.toContain(a.id);
+    expect((await t.http().get(`/v1/activities?regionCode=${c.villages[0]}`).set(bearer(c.otherVillageKeys.organizer))).status).toBe(404);
+
+    await t.http().post(`/v1/activities/${a.id}/approve`).set(reviewer);
+    const p1 = await makePerson(t, c.keys.clerk, c.villages[0], '小王');
+    const att = await t.http().post(`/v1/activities/${a.id}/attendance`).set(organizer).send({ entries: [{ personId: p1, hours: '2', kind: 'signed' }] });
+    const queue = await t.http().get(`/v1/service-records?status=submitted&activityId=${a.id}`).set(reviewer);
+    expect(queue.body.items).toEqual([expect.objectContaining({ id: att.body.items[0].id, personId: p1, hours: '2', status: 'submitted', activityTitle: '敬老院助老服务' })]);
+    await t.http().post(`/v1/service-records/${att.body.items[0].id}/verify`).set(reviewer);
+    expect((await t.http().get(`/v1/service-records?status=submitted&activityId=${a.id}`).set(reviewer)).body.items).toEqual([]);
+    expect((await t.http().get(`/v1/service-records?personId=${p1}`).set(bearer(c.otherVillageKeys.organizer))).body.items).toEqual([]);
+    // Pages: one at a time, with a cursor.
+    const first = await t.http().get('/v1/activities?limit=1').set(organizer);
+    expect(first.body.items).toHaveLength(1);
+    const second = await t.http().get(`/v1/activities?limit=1&cursor=${first.body.nextCursor}`).set(organizer);
+    expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
+  });
 });
