@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     await ds.query('ANALYZE');
 
     let generated = 0;
+    const heapSamples: number[] = [];
     async function* csv(): AsyncGenerator<Buffer> {
       yield Buffer.from('holderType,holderId,ruleCode,quantity,occurredOn,note\n');
       const batch: string[] = [];
@@ -60,7 +61,13 @@ async function main(): Promise<void> {
           generated += batch.length;
           yield Buffer.from(batch.join('\n') + '\n');
           batch.length = 0;
-          if (generated % 10_000 === 0) say(`… ${generated} lines sent`);
+          if (generated % 10_000 === 0) {
+            // With --expose-gc (the npm script sets it): the heap that is really in use, garbage collected.
+            (globalThis as { gc?: () => void }).gc?.();
+            const heap = process.memoryUsage().heapUsed / 1024 / 1024;
+            heapSamples.push(heap);
+            say(`… ${generated} lines sent, live heap ${heap.toFixed(0)} MB`);
+          }
         }
       }
     }
@@ -86,6 +93,7 @@ async function main(): Promise<void> {
         `| pgbench tpcb-like, 8 clients, scale 10 | ${pgTps?.toFixed(0) ?? 'missing'} TPS | 1.00× |`,
         `| CSV import approved on entry, postings per second (${LINES} lines, status ${result.status}) | ${perSecond.toFixed(0)} | ${pgTps ? (perSecond / pgTps).toFixed(2) + '×' : 'n/a'} |`,
         `| peak RSS of the process | ${peakRssMb.toFixed(0)} MB | |`,
+        `| live heap after GC, every 10,000 lines: first / largest / last | ${heapSamples.length ? [heapSamples[0], Math.max(...heapSamples), heapSamples[heapSamples.length - 1]].map((h) => h.toFixed(0)).join(' / ') + ' MB' : 'n/a'} | |`,
         '',
         `accepted ${result.body.accepted}, rejected ${result.body.rejected.length}, posted records with their transaction ${n}, ${seconds.toFixed(1)} s`,
         `verify: ${JSON.stringify(verify)}`,

@@ -1,4 +1,5 @@
 import * as iconv from 'iconv-lite';
+import { Readable } from 'stream';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { randomUUID } from 'crypto';
@@ -134,7 +135,7 @@ describe('CSV import of records (e2e)', () => {
       const csv = `${HEADER}\nhousehold,${hh},R07,1,2026-05-05,ok\nhousehold,${other},R07,1,2026-05-05,外村\n`;
       const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null };
       // One line per chunk: line 2 is posted before line 3 is seen.
-      const res = await t.app.get(RecordsImportService).importCsv(reviewer, [Buffer.from(csv)], undefined, { partial: false, approve: { ref: '评议会' }, chunkLines: 1 });
+      const res = await t.app.get(RecordsImportService).importCsv(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, approve: { ref: '评议会' }, chunkLines: 1 });
       expect(res.status).toBe(422);
       expect(res.body.rejected).toEqual([{ line: 3, errors: [`household ${other} not found`] }]);
       expect(await count()).toBe(before);
