@@ -14,6 +14,7 @@ import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
 import { RecordsModule } from './records/records.module';
 import { VolunteeringModule } from './volunteering/volunteering.module';
+import { RedemptionModule } from './redemption/redemption.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -33,6 +34,7 @@ export class AppModule {
         RulesModule,
         RecordsModule,
         VolunteeringModule,
+        RedemptionModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

@@ -39,10 +39,17 @@ export class ApiKeysService {
   // on other instances and at once on this one.
   private readonly cache = new Map<string, { hash: Buffer; principal: KeyPrincipal; until: number }>();
 
+  private readonly ownerChecks = new Map<'shopId' | 'bankId', (tenantId: string, id: string) => Promise<boolean>>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly tenancy: TenancyService,
   ) {}
+
+  /** The shops and banks modules say whether a shopId or bankId names one of theirs in the tenant. */
+  registerOwnerCheck(field: 'shopId' | 'bankId', exists: (tenantId: string, id: string) => Promise<boolean>): void {
+    this.ownerChecks.set(field, exists);
+  }
 
   async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
     assertTenant(p, dto.tenantId, `tenant ${dto.tenantId}`);
@@ -58,6 +65,11 @@ export class ApiKeysService {
     }
     if ((dto.role === 'bank') !== Boolean(dto.bankId)) {
       problems.push({ field: 'bankId', messages: ['bankId is required for bank keys and only for them'] });
+    }
+    for (const field of ['shopId', 'bankId'] as const) {
+      const id = dto[field];
+      const exists = this.ownerChecks.get(field);
+      if (id && exists && !problems.some((q) => q.field === field) && !(await exists(tenant.id, id))) problems.push({ field, messages: [`no ${field === 'shopId' ? 'shop' : 'bank'} ${id} in this tenant`] });
     }
     if (problems.length) throw new BadInput(`${problems.length} field(s) are invalid`, problems);
     const scope = tenantWide ? tenant.regionCode : (dto.scopeRegionCode ?? tenant.regionCode);

@@ -46,6 +46,14 @@ export function assertRegionInScope(p: Principal, regionCode: string, what: stri
 }
 
 /**
+ * Whether a key may read something kept at `regionCode`: inside its scope, or
+ * above it (a village clerk reads the county fund its village draws on).
+ */
+export function regionRelated(p: KeyPrincipal, regionCode: string): boolean {
+  return regionCode.startsWith(p.scopeRegionCode) || p.scopeRegionCode.startsWith(regionCode);
+}
+
+/**
  * The region prefix a list may show: the requested region when it lies inside
  * the key's scope, the key's scope when the request is wider (or absent).
  * A region beside the scope is 404.

@@ -549,6 +549,11 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     return m ? run(m) : this.uow.run(run);
   }
 
+  /** Expires these holds, if still pending and past their timeout, in the caller's transaction (a no-op for the others). */
+  expireHoldsWithin(m: EntityManager, tenantId: string, holdIds: string[], now = new Date()): Promise<number> {
+    return this.release(m, tenantId, holdIds, 'expired', now);
+  }
+
   /** Expires every pending hold past its timeout. Idempotent; safe to run on many instances. */
   async expireHolds(now = new Date()): Promise<number> {
     let total = 0;

@@ -8,7 +8,7 @@ import { County, makeCounty, makeHousehold, makePerson, newIdempotencyKey } from
  * coverage test below, so new endpoints must declare their matrix here.
  */
 interface Endpoint {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string; // OpenAPI form, e.g. /v1/api-keys/{id}
   url: (c: County) => string;
   body?: (c: County) => object;
@@ -90,6 +90,29 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/v1/households/{id}/eligibility', url: () => `/v1/households/${fx.household}/eligibility?benefit=REDEEM`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk', 'reviewer'] },
+  // shops, redemption, settlement, funds
+  { method: 'post', path: '/v1/funds', url: () => '/v1/funds', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/funds', url: () => '/v1/funds', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
+  { method: 'get', path: '/v1/funds/{id}', url: (c) => `/v1/funds/${c.fundId}`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
+  { method: 'post', path: '/v1/funds/{id}/donations', url: (c) => `/v1/funds/${c.fundId}/donations`, body: () => ({}), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'post', path: '/v1/shops', url: () => '/v1/shops', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/shops', url: () => '/v1/shops', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer', 'shopkeeper'] },
+  { method: 'get', path: '/v1/shops/{id}', url: (c) => `/v1/shops/${c.shopId}`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer', 'shopkeeper'] },
+  { method: 'post', path: '/v1/shops/{id}/items', url: (c) => `/v1/shops/${c.shopId}/items`, body: () => ({}), platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'get', path: '/v1/shops/{id}/items', url: (c) => `/v1/shops/${c.shopId}/items`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer', 'shopkeeper'] },
+  { method: 'post', path: '/v1/shops/{id}/items/{sku}/stock', url: (c) => `/v1/shops/${c.shopId}/items/NONE/stock`, body: () => ({ change: 1 }), platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'post', path: '/v1/redemptions', url: () => '/v1/redemptions', body: () => ({}), platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'get', path: '/v1/redemptions', url: (c) => `/v1/redemptions?shopId=${c.shopId}`, platform: false, roles: ['admin', 'auditor', 'shopkeeper'] },
+  { method: 'get', path: '/v1/redemptions/{id}', url: () => '/v1/redemptions/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'auditor', 'shopkeeper'] },
+  { method: 'post', path: '/v1/redemptions/{id}/complete', url: () => '/v1/redemptions/00000000-0000-4000-8000-000000000000/complete', platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'post', path: '/v1/redemptions/{id}/cancel', url: () => '/v1/redemptions/00000000-0000-4000-8000-000000000000/cancel', platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'post', path: '/v1/redemptions/{id}/refund', url: () => '/v1/redemptions/00000000-0000-4000-8000-000000000000/refund', body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'shopkeeper'] },
+  { method: 'put', path: '/v1/holders/{type}/{id}/pin', url: () => `/v1/holders/household/${fx.household}/pin`, body: () => ({ pin: '123456' }), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'post', path: '/v1/settlements', url: () => '/v1/settlements', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/settlements', url: (c) => `/v1/settlements?shopId=${c.shopId}`, platform: false, roles: ['admin', 'auditor', 'shopkeeper'] },
+  { method: 'get', path: '/v1/settlements/{id}', url: () => '/v1/settlements/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'auditor', 'shopkeeper'] },
+  { method: 'get', path: '/v1/settlements/{id}/statement.csv', url: () => '/v1/settlements/00000000-0000-4000-8000-000000000000/statement.csv', platform: false, roles: ['admin', 'auditor', 'shopkeeper'] },
+  { method: 'post', path: '/v1/settlements/{id}/paid', url: () => '/v1/settlements/00000000-0000-4000-8000-000000000000/paid', body: () => ({ reference: 'm' }), platform: false, roles: ['admin'] },
   // volunteering
   {
     method: 'post',

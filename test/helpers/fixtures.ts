@@ -11,6 +11,10 @@ export interface County {
   keys: Record<Role, string>;
   /** Keys of the same roles scoped to villages[2] (the other township). */
   otherVillageKeys: Record<'clerk' | 'reviewer' | 'organizer', string>;
+  /** The county's incentive fund (conversion 1 XIAOSHAN point per CNY). */
+  fundId: string;
+  /** The shop of keys.shopkeeper: serves townships[0] (villages 0 and 1), takes CONDUCT at 1 CNY and YIBI at 0.5 CNY a point. */
+  shopId: string;
 }
 
 export async function issueKey(t: TestApp, tenantId: string, role: Role, extra: Record<string, string> = {}): Promise<string> {
@@ -41,13 +45,19 @@ export async function makeCounty(t: TestApp): Promise<County> {
   await add(villages[2], townships[1], '白泉村');
   const scoped = { scopeRegionCode: villages[0] };
   const other = { scopeRegionCode: villages[2] };
+  const admin = await issueKey(t, tenantId, 'admin');
+  const fund = await t.http().post('/v1/funds').set(bearer(admin)).send({ name: '县文明实践激励基金', regionCode: county, conversionRate: '1' });
+  if (fund.status !== 201) throw new Error(`creating fund: ${fund.status} ${JSON.stringify(fund.body)}`);
+  const shop = await t.http().post('/v1/shops').set(bearer(admin))
+    .send({ name: '泉秀村积分超市', regionCode: townships[0], acceptedAssets: ['CONDUCT', 'YIBI'], rates: { CONDUCT: '1', YIBI: '0.5' }, fundId: fund.body.id });
+  if (shop.status !== 201) throw new Error(`creating shop: ${shop.status} ${JSON.stringify(shop.body)}`);
   const keys = {
-    admin: await issueKey(t, tenantId, 'admin'),
+    admin,
     auditor: await issueKey(t, tenantId, 'auditor'),
     clerk: await issueKey(t, tenantId, 'clerk', scoped),
     reviewer: await issueKey(t, tenantId, 'reviewer', scoped),
     organizer: await issueKey(t, tenantId, 'organizer', scoped),
-    shopkeeper: await issueKey(t, tenantId, 'shopkeeper', { shopId: '00000000-0000-4000-8000-000000000001' }),
+    shopkeeper: await issueKey(t, tenantId, 'shopkeeper', { shopId: shop.body.id }),
     bank: await issueKey(t, tenantId, 'bank', { bankId: '00000000-0000-4000-8000-000000000002' }),
   } as Record<Role, string>;
   const otherVillageKeys = {
@@ -55,7 +65,7 @@ export async function makeCounty(t: TestApp): Promise<County> {
     reviewer: await issueKey(t, tenantId, 'reviewer', other),
     organizer: await issueKey(t, tenantId, 'organizer', other),
   };
-  return { tenantId, county, townships, villages, keys, otherVillageKeys };
+  return { tenantId, county, townships, villages, keys, otherVillageKeys, fundId: fund.body.id, shopId: shop.body.id };
 }
 
 export { bearer };

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config';
 import { loadSqlMigrations } from './sql-migrations';
 import { UnitOfWork } from './unit-of-work';
+import { IdempotentCommands } from './idempotent-command';
 
 @Global()
 @Module({
@@ -22,7 +23,7 @@ import { UnitOfWork } from './unit-of-work';
       }),
     }),
   ],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [UnitOfWork, IdempotentCommands],
+  exports: [UnitOfWork, IdempotentCommands],
 })
 export class DatabaseModule {}

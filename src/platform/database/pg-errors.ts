@@ -24,3 +24,10 @@ export function isRetryable(e: unknown): boolean {
 export function isDataException(e: unknown): boolean {
   return pgCode(e)?.startsWith('22') ?? false;
 }
+
+/** The constraint a violation names (unique, foreign key, check), if any. */
+export function pgConstraint(e: unknown): string | undefined {
+  const err = e as { constraint?: unknown; driverError?: { constraint?: unknown } };
+  const c = err?.driverError?.constraint ?? err?.constraint;
+  return typeof c === 'string' ? c : undefined;
+}

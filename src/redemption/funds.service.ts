@@ -1,0 +1,206 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { Gauge } from 'prom-client';
+import { DataSource, EntityManager } from 'typeorm';
+import { assertRegionInScope, KeyPrincipal, regionRelated } from '../auth/principal';
+import { HoldersService } from '../holders/holders.service';
+import type { EntryDraft } from '../ledger/domain/model';
+import { LedgerService } from '../ledger/ledger.service';
+import { IdempotentCommands } from '../platform/database/idempotent-command';
+import { requireTenant } from '../platform/database/tenant';
+import { NotFound, Unprocessable } from '../platform/http/app-error';
+import { MetricsService } from '../platform/observability/metrics.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { CreateFundDto, DonationDto } from './redemption.dto';
+
+export const CNY = 'CNY';
+const POINTS_FOR_DONATIONS = 'XIAOSHAN';
+
+interface FundRow {
+  id: string;
+  name: string;
+  region_code: string;
+  conversion_rate: string | null;
+  coverage_alert_below: string;
+}
+
+export interface FundView {
+  id: string;
+  name: string;
+  regionCode: string;
+  conversionRate: string | null;
+  coverageAlertBelow: string;
+}
+
+const view = (f: FundRow): FundView => ({
+  id: f.id,
+  name: f.name,
+  regionCode: f.region_code,
+  conversionRate: f.conversion_rate,
+  coverageAlertBelow: f.coverage_alert_below,
+});
+
+/** A fund's CNY account in the ledger. */
+export const fundAccount = (fundId: string, regionCode: string) => ({ holderType: 'fund' as const, holderId: fundId, asset: CNY, regionCode });
+
+/**
+ * Funds hold CNY (a village 孝善基金, a county incentive fund) and pay the shops
+ * for the points they take. Donations come in from outside (the `donations`
+ * system account); given on a household's behalf they also earn that household
+ * XIAOSHAN points at the fund's conversion rate, in the same transaction.
+ */
+@Injectable()
+export class FundsService implements OnModuleInit {
+  private readonly coverage: Gauge<'tenant' | 'fund'>;
+  private readonly alert: Gauge<'tenant' | 'fund'>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tenancy: TenancyService,
+    private readonly holders: HoldersService,
+    private readonly ledger: LedgerService,
+    private readonly commands: IdempotentCommands,
+    metrics: MetricsService,
+  ) {
+    this.coverage = new Gauge({ name: 'jifen_fund_coverage_ratio', help: 'Fund balance over the CNY value of the points it backs, as last computed', labelNames: ['tenant', 'fund'], registers: [metrics.registry] });
+    this.alert = new Gauge({ name: 'jifen_fund_coverage_alert', help: '1 when a fund is below its coverage threshold, as last computed', labelNames: ['tenant', 'fund'], registers: [metrics.registry] });
+  }
+
+  onModuleInit(): void {
+    this.holders.registerFinder('fund', async (t, id, m) => {
+      const [f] = await m.query(`SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      return f ? { type: 'fund', id, regionCode: f.region_code } : null;
+    });
+  }
+
+  async create(p: KeyPrincipal, dto: CreateFundDto): Promise<FundView> {
+    await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
+    const id = randomUUID();
+    const [row] = await this.dataSource.query(
+      `INSERT INTO funds (tenant_id, id, name, region_code, conversion_rate, coverage_alert_below, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       RETURNING id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below`,
+      [p.tenantId, id, dto.name, dto.regionCode, dto.conversionRate ?? null, dto.coverageAlertBelow ?? '1', `key:${p.keyId}`],
+    );
+    return view(row);
+  }
+
+  /** The fund if the key may read it (its region inside or above the key's scope); otherwise 404. */
+  async find(p: KeyPrincipal, id: string, m: EntityManager = this.dataSource.manager): Promise<FundRow> {
+    const [f]: FundRow[] = await m.query(
+      `SELECT id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below
+         FROM funds WHERE tenant_id = $1 AND id = $2`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!f || !regionRelated(p, f.region_code)) throw new NotFound(`fund ${id}`);
+    return f;
+  }
+
+  async list(p: KeyPrincipal): Promise<{ items: FundView[]; nextCursor: null }> {
+    const rows: FundRow[] = await this.dataSource.query(
+      `SELECT id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below
+         FROM funds WHERE tenant_id = $1 AND (starts_with(region_code, $2) OR starts_with($2, region_code)) ORDER BY created_at, id`,
+      [requireTenant(p.tenantId), p.scopeRegionCode],
+    );
+    return { items: rows.map(view), nextCursor: null };
+  }
+
+  /**
+   * GET /v1/funds/{id}: the CNY balance; what it backs, asset by asset: points
+   * held by households and people in the regions of the shops it pays (each
+   * account counted once, at the best rate among those shops) plus points the
+   * shops took and are not yet settled (at the rate agreed at redemption); and
+   * the coverage ratio, balance over that value. Null ratio: it backs nothing.
+   */
+  async get(p: KeyPrincipal, id: string) {
+    const f = await this.find(p, id);
+    const [acc] = await this.dataSource.query(`SELECT balance::text AS balance FROM accounts WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
+      p.tenantId,
+      id,
+      CNY,
+    ]);
+    const balance = new Decimal(acc?.balance ?? 0);
+    const rows: { asset: string; points: string; cny: string }[] = await this.dataSource.query(
+      `WITH rates AS (
+         SELECT s.region_code, r.key AS asset, r.value::numeric AS rate
+           FROM shops s CROSS JOIN LATERAL jsonb_each_text(s.rates) AS r
+          WHERE s.tenant_id = $1 AND s.fund_id = $2 AND s.accepted_assets ? r.key
+       ), held AS (
+         SELECT a.asset_code AS asset, a.balance - a.pending AS points, max(r.rate) AS rate
+           FROM accounts a JOIN rates r ON r.asset = a.asset_code AND starts_with(a.region_code, r.region_code)
+          WHERE a.tenant_id = $1 AND a.holder_type IN ('household', 'person') AND a.balance - a.pending > 0
+          GROUP BY a.id, a.asset_code, a.balance, a.pending
+       ), taken AS (
+         SELECT d.asset_code AS asset, d.amount AS points, d.rate
+           FROM redemptions d JOIN shops s ON s.tenant_id = d.tenant_id AND s.id = d.shop_id
+          WHERE d.tenant_id = $1 AND s.fund_id = $2 AND d.status = 'completed' AND d.settlement_id IS NULL
+       )
+       SELECT asset, sum(points)::text AS points, sum(points * rate)::text AS cny
+         FROM (SELECT asset, points, rate FROM held UNION ALL SELECT asset, points, rate FROM taken) AS x
+        GROUP BY asset ORDER BY asset`,
+      [p.tenantId, id],
+    );
+    const outstanding = rows.map((r) => ({ asset: r.asset, points: new Decimal(r.points).toFixed(2), valueCny: new Decimal(r.cny).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2) }));
+    const liability = rows.reduce((s, r) => s.plus(r.cny), new Decimal(0)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    const points = rows.reduce((s, r) => s.plus(r.points), new Decimal(0));
+    const ratio = liability.isZero() ? null : balance.div(liability).toDecimalPlaces(4, Decimal.ROUND_DOWN);
+    const belowAlert = ratio !== null && ratio.lt(f.coverage_alert_below);
+    if (ratio !== null) this.coverage.set({ tenant: p.tenantId, fund: id }, ratio.toNumber()); // a gauge is a float by nature; amounts stay decimal
+    this.alert.set({ tenant: p.tenantId, fund: id }, belowAlert ? 1 : 0);
+    return {
+      ...view(f),
+      balance: balance.toFixed(2),
+      outstandingPoints: points.toFixed(2),
+      outstandingCny: liability.toFixed(2),
+      outstanding,
+      coverageRatio: ratio === null ? null : ratio.toFixed(4),
+      belowAlert,
+      ...(belowAlert ? { alert: `资金覆盖率 ${ratio!.toFixed(2)} 低于预警线 ${f.coverage_alert_below}` } : {}),
+    };
+  }
+
+  /** POST /v1/funds/{id}/donations, idempotent. */
+  async donate(p: KeyPrincipal, fundId: string, dto: DonationDto, key: string) {
+    const f = await this.find(p, fundId);
+    assertRegionInScope(p, f.region_code, `fund ${fundId}`);
+    const amount = new Decimal(dto.amount);
+    if (!amount.isPositive()) throw new Unprocessable('amount must be greater than zero', 'invalid-amount');
+    let household: { id: string; regionCode: string } | null = null;
+    if (dto.holder) {
+      const h = await this.holders.find(p.tenantId, 'household', dto.holder.id);
+      // A household outside the fund's region, or the key's, reads as unknown.
+      if (!h || !h.regionCode.startsWith(f.region_code) || !h.regionCode.startsWith(p.scopeRegionCode)) throw new NotFound(`household ${dto.holder.id}`);
+      if (!f.conversion_rate) throw new Unprocessable(`fund ${f.name} has no conversion rate; a donation on a household's behalf earns nothing here`, 'no-conversion-rate');
+      household = h;
+    }
+    return this.commands.run(p.tenantId, `POST /v1/funds/${fundId}/donations`, key, dto, 201, async (m) => {
+      const points = household ? amount.mul(f.conversion_rate!).toDecimalPlaces(2, Decimal.ROUND_DOWN) : null;
+      const id = randomUUID();
+      const entries: EntryDraft[] = [
+        { account: { holderType: 'system', holderId: 'donations', asset: CNY }, amount: amount.negated() },
+        { account: fundAccount(fundId, f.region_code), amount },
+      ];
+      if (household && points && points.isPositive()) {
+        entries.push(
+          { account: { holderType: 'system', holderId: 'issuer', asset: POINTS_FOR_DONATIONS }, amount: points.negated() },
+          { account: { holderType: 'household', holderId: household.id, asset: POINTS_FOR_DONATIONS, regionCode: household.regionCode }, amount: points },
+        );
+      }
+      const tx = await this.ledger.post(m, {
+        tenantId: p.tenantId,
+        kind: 'donation',
+        entries,
+        memo: `${dto.donor} 捐赠 ${f.name}`,
+        metadata: { fundId, donationId: id, donor: dto.donor },
+        source: { type: 'donation', id },
+        actor: `key:${p.keyId}`,
+      });
+      await m.query(
+        `INSERT INTO donations (tenant_id, id, fund_id, donor, amount, household_id, points, transaction_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [p.tenantId, id, fundId, dto.donor, amount.toFixed(2), household?.id ?? null, points?.toFixed(2) ?? null, tx.id, `key:${p.keyId}`],
+      );
+      return { id, fundId, donor: dto.donor, amount: amount.toFixed(2), householdId: household?.id ?? null, points: points?.toFixed(2) ?? null, transactionId: tx.id };
+    });
+  }
+}

@@ -1,0 +1,169 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
+
+const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
+const REGION = /^(\d{6}|\d{9}|\d{12})$/;
+export const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const SKU = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
+
+export class CreateFundDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  /** XIAOSHAN points per CNY for donations made on a household's behalf, e.g. "1". */
+  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'conversionRate must be a decimal string such as "1"' })
+  conversionRate?: string;
+
+  /** Coverage ratio under which the fund is flagged (default "1"). */
+  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'coverageAlertBelow must be a decimal string such as "1.2"' })
+  coverageAlertBelow?: string;
+}
+
+export class DonationHolderDto {
+  @IsIn(['household'])
+  type!: 'household';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class DonationDto {
+  /** The donor's name as it should appear (a person, a company, 乡贤…). */
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  donor!: string;
+
+  /** CNY, e.g. "500.00". */
+  @IsString() @Matches(/^(0|[1-9]\d{0,9})(\.\d{1,2})?$/, { message: 'amount must be CNY as a decimal string such as "500.00"' })
+  amount!: string;
+
+  /** The household on whose behalf it is given (子女为父母捐): it earns XIAOSHAN points at the fund's rate. */
+  @IsOptional() @ValidateNested() @Type(() => DonationHolderDto)
+  holder?: DonationHolderDto;
+}
+
+export class CreateShopDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(8) @ArrayUnique() @Matches(ASSET, { each: true, message: 'acceptedAssets must be asset codes' })
+  acceptedAssets!: string[];
+
+  /** CNY per point for each accepted asset, e.g. { "CONDUCT": "1" }. */
+  @IsObject()
+  rates!: Record<string, string>;
+
+  @IsUUID('all')
+  fundId!: string;
+}
+
+export class CreateItemDto {
+  @IsString() @Matches(SKU, { message: 'sku must be 1–40 letters, digits, "_", "." or "-"' })
+  sku!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(ASSET, { message: 'asset must be an asset code' })
+  asset!: string;
+
+  /** Points, e.g. "20". */
+  @IsString() @Matches(DECIMAL, { message: 'price must be a decimal string such as "20"' })
+  price!: string;
+
+  @IsInt() @Min(0) @Max(1_000_000)
+  stock!: number;
+}
+
+export class StockDto {
+  /** Units added (positive) or taken out (negative) of stock. */
+  @IsInt() @Min(-1_000_000) @Max(1_000_000)
+  change!: number;
+}
+
+export class RedemptionHolderDto {
+  @IsIn(['household', 'person'])
+  type!: 'household' | 'person';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class RedemptionLineDto {
+  @IsString() @Matches(SKU, { message: 'sku must be an item sku' })
+  sku!: string;
+
+  @IsInt() @Min(1) @Max(1000)
+  quantity!: number;
+}
+
+export class CreateRedemptionDto {
+  @IsUUID('all')
+  shopId!: string;
+
+  @ValidateNested() @Type(() => RedemptionHolderDto)
+  holder!: RedemptionHolderDto;
+
+  /** The holder types it at the counter. */
+  @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
+  pin!: string;
+
+  /** A basket… */
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RedemptionLineDto)
+  lines?: RedemptionLineDto[];
+
+  /** …or a plain amount of one asset. */
+  @IsOptional() @IsString() @Matches(ASSET, { message: 'asset must be an asset code' })
+  asset?: string;
+
+  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'amount must be a decimal string such as "20"' })
+  amount?: string;
+}
+
+export class RedemptionQuery {
+  /** Reserve points and stock only; complete or cancel later. */
+  @IsOptional() @IsIn(['true', 'false'])
+  hold?: 'true' | 'false';
+
+  /** How long a hold lasts, in minutes (default 30). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(24 * 60)
+  holdMinutes?: number;
+}
+
+export class ListRedemptionsQuery extends PageQuery {
+  @IsOptional() @IsUUID('all')
+  shopId?: string;
+
+  /** Business day (Asia/Shanghai), e.g. today's redemptions at the counter. */
+  @IsOptional() @IsString() @Matches(DATE, { message: 'on must be a date YYYY-MM-DD' })
+  on?: string;
+}
+
+export class PinDto {
+  @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
+  pin!: string;
+}
+
+export class SettleDto {
+  @IsUUID('all')
+  shopId!: string;
+
+  /** Settle completed redemptions up to and including this business day. */
+  @IsString() @Matches(DATE, { message: 'through must be a date YYYY-MM-DD' })
+  through!: string;
+}
+
+export class PaidDto {
+  /** The bank transfer's reference, or the receipt number. */
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  reference!: string;
+}
