@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { hashPin, verifyPin } from '../platform/crypto/pii';
+import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { NotFound, TooManyAttempts, Unprocessable } from '../platform/http/app-error';
 
@@ -47,7 +48,8 @@ export class PinGuardService {
       [tenantId, type, holderId],
     );
     if (failures < MAX_PIN_FAILURES) throw new Unprocessable(`PIN 不正确，还可以再试 ${MAX_PIN_FAILURES - failures} 次`, 'pin-incorrect');
-    const [lock] = await this.dataSource.query(
+    const [lock] = await updateReturning<{ locked_until: Date }>(
+      this.dataSource.manager,
       `UPDATE pin_guards SET failures = 0, locked_until = now() + make_interval(mins => $4)
         WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 RETURNING locked_until`,
       [tenantId, type, holderId, PIN_LOCK_MINUTES],

@@ -8,6 +8,7 @@ import { AssetsService } from '../ledger/assets.service';
 import { LedgerError } from '../ledger/domain/errors';
 import { LedgerService } from '../ledger/ledger.service';
 import { IdempotentCommands } from '../platform/database/idempotent-command';
+import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
@@ -164,8 +165,8 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
       }
       await m.query(
         `INSERT INTO redemptions (tenant_id, id, shop_id, holder_type, holder_id, region_code, asset_code, amount, rate, status, hold_id, expires_at, transaction_id, created_by, completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, CASE WHEN $10 = 'completed' THEN now() END)`,
-        [p.tenantId, id, shop.id, holder.type, holder.id, holder.regionCode, asset, amount.toFixed(spec.scale), shop.rates[asset], hold ? 'held' : 'completed', holdId, expiresAt, txId, actor],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        [p.tenantId, id, shop.id, holder.type, holder.id, holder.regionCode, asset, amount.toFixed(spec.scale), shop.rates[asset], hold ? 'held' : 'completed', holdId, expiresAt, txId, actor, hold ? null : new Date()],
       );
       if (lines.length) {
         await m.query(
@@ -184,7 +185,8 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
     for (const l of wanted) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
     const out: { sku: string; name: string; asset: string; quantity: number; unitPrice: string; amount: Decimal }[] = [];
     for (const [sku, quantity] of [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const [row] = await m.query(
+      const [row] = await updateReturning<{ name: string; asset_code: string; price: string }>(
+        m,
         `UPDATE shop_items SET stock = stock - $4 WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3 AND stock >= $4
          RETURNING name, asset_code, price::text AS price`,
         [tenantId, shop.id, sku, quantity],

@@ -7,6 +7,7 @@ import { KeyPrincipal, regionRelated } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
+import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -128,7 +129,7 @@ export class ShopsService implements OnModuleInit {
     }
     try {
       await this.dataSource.query(`INSERT INTO shop_items (tenant_id, shop_id, sku, name, asset_code, price, stock) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        p.tenantId, shopId, dto.sku, dto.name, dto.asset, dto.price, dto.stock,
+        p.tenantId, shopId, dto.sku, dto.name, dto.asset, new Decimal(dto.price).toFixed(scale), dto.stock,
       ]);
     } catch (e) {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict(`item ${dto.sku} already exists in this shop`, 'sku-exists');
@@ -149,7 +150,8 @@ export class ShopsService implements OnModuleInit {
   /** Restock (or take out of stock); never below zero. */
   async changeStock(p: KeyPrincipal, shopId: string, sku: string, change: number) {
     await this.require(p, shopId);
-    const [row] = await this.dataSource.query(
+    const [row] = await updateReturning<ItemRow>(
+      this.dataSource.manager,
       `UPDATE shop_items SET stock = stock + $4 WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3 AND stock + $4 >= 0
        RETURNING sku, name, asset_code, price::text AS price, stock`,
       [p.tenantId, shopId, sku, change],
