@@ -110,3 +110,9 @@ export class EntriesQuery extends PageQuery {
   @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
   asset?: string;
 }
+
+export class ExpireDto {
+  /** Expire lots whose expiry day is on or before this business day (default today, Asia/Shanghai). */
+  @IsOptional() @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'asOf must be a date YYYY-MM-DD' })
+  asOf?: string;
+}

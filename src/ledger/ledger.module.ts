@@ -5,12 +5,13 @@ import { AssetsService } from './assets.service';
 import './ledger-errors.http';
 import { LedgerController } from './ledger.controller';
 import { LedgerHooks } from './ledger.hooks';
+import { LedgerExpiry } from './ledger.expiry';
 import { LedgerService } from './ledger.service';
 
 @Module({
   imports: [TenancyModule, HoldersModule],
-  providers: [AssetsService, LedgerService, LedgerHooks],
+  providers: [AssetsService, LedgerService, LedgerHooks, LedgerExpiry],
   controllers: [LedgerController],
-  exports: [LedgerService, AssetsService],
+  exports: [LedgerService, AssetsService, LedgerExpiry],
 })
 export class LedgerModule {}

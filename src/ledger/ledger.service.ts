@@ -478,7 +478,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   /** Reserves an amount: available drops, balance does not. Inside `m` if given. */
   async hold(cmd: HoldCommand, m?: EntityManager): Promise<HoldView> {
     const { from, to, asset } = await this.holdAccounts(cmd, m);
-    if (!cmd.amount.isPositive() || cmd.amount.decimalPlaces() > asset.scale) throw new LedgerError('invalid-amount', 'hold amount must be positive and within the asset scale');
+    if (!cmd.amount.gt(0) || cmd.amount.decimalPlaces() > asset.scale) throw new LedgerError('invalid-amount', 'hold amount must be positive and within the asset scale');
     const work = async (em: EntityManager) => {
       const [state] = await this.store.lockAccounts(em, [{ tenantId: cmd.tenantId, id: from }]);
       applyHold(state, cmd.amount);
@@ -500,7 +500,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     const [hold] = await this.store.findHolds(m ?? this.dataSource.manager, [{ tenantId, id: holdId }], false);
     if (!hold) throw new LedgerError('unknown-hold', `hold ${holdId} not found`);
     const take = amount ?? new Decimal(hold.amount);
-    if (!take.isPositive()) throw new LedgerError('invalid-amount', 'completed amount must be positive');
+    if (!take.gt(0)) throw new LedgerError('invalid-amount', 'completed amount must be positive');
     const req: PostingRequest = {
       tenantId,
       kind: hold.kind as TransactionKind,

@@ -165,7 +165,7 @@ export class FundsService implements OnModuleInit {
     const f = await this.find(p, fundId);
     assertRegionInScope(p, f.region_code, `fund ${fundId}`);
     const amount = new Decimal(dto.amount);
-    if (!amount.isPositive()) throw new Unprocessable('amount must be greater than zero', 'invalid-amount');
+    if (!amount.gt(0)) throw new Unprocessable('amount must be greater than zero', 'invalid-amount');
     let household: { id: string; regionCode: string } | null = null;
     if (dto.holder) {
       const h = await this.holders.find(p.tenantId, 'household', dto.holder.id);
@@ -181,7 +181,7 @@ export class FundsService implements OnModuleInit {
         { account: { holderType: 'system', holderId: 'donations', asset: CNY }, amount: amount.negated() },
         { account: fundAccount(fundId, f.region_code), amount },
       ];
-      if (household && points && points.isPositive()) {
+      if (household && points && points.gt(0)) {
         entries.push(
           { account: { holderType: 'system', holderId: 'issuer', asset: POINTS_FOR_DONATIONS }, amount: points.negated() },
           { account: { holderType: 'household', holderId: household.id, asset: POINTS_FOR_DONATIONS, regionCode: household.regionCode }, amount: points },

@@ -121,7 +121,7 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
       if (lines.some((l) => l.asset !== asset)) throw new Unprocessable('一次兑换只能使用一种积分，请分开结算', 'mixed-assets');
       const spec = await this.assets.get(p.tenantId, asset);
       const amount = dto.lines ? lines.reduce((s, l) => s.plus(l.amount), new Decimal(0)) : new Decimal(dto.amount!);
-      if (!amount.isPositive() || amount.decimalPlaces() > spec.scale) throw new BadInput('amount is not valid', [{ field: 'amount', messages: [`amount must be positive with at most ${spec.scale} decimals`] }]);
+      if (!amount.gt(0) || amount.decimalPlaces() > spec.scale) throw new BadInput('amount is not valid', [{ field: 'amount', messages: [`amount must be positive with at most ${spec.scale} decimals`] }]);
       if (!shop.accepted_assets.includes(asset)) throw new Unprocessable(`本店不接受${spec.name}（${asset}）`, 'asset-not-accepted');
       if (spec.holderType !== dto.holder.type) throw new Unprocessable(`${spec.name} 属于${spec.holderType === 'household' ? '农户' : '个人'}，不能由此持有人兑换`, 'wrong-holder-type');
       if (holder.type === 'household') {

@@ -88,7 +88,7 @@ export class SettlementsService {
       for (const [asset, pts] of pointsByAsset) {
         entries.push({ account: shopAccount(asset), amount: pts.negated() }, { account: { holderType: 'system', holderId: 'issuer', asset }, amount: pts });
       }
-      if (cny.isPositive()) entries.push({ account: fundAccount(shop.fund_id, fund.region_code), amount: cny.negated() }, { account: shopAccount(CNY), amount: cny });
+      if (cny.gt(0)) entries.push({ account: fundAccount(shop.fund_id, fund.region_code), amount: cny.negated() }, { account: shopAccount(CNY), amount: cny });
       const id = randomUUID();
       let txId: string;
       try {
@@ -125,7 +125,7 @@ export class SettlementsService {
       if (!s || !(await this.shops.shop(p, s.shop_id, m))) throw new NotFound(`settlement ${id}`);
       if (s.status === 'paid') throw new Conflict(`settlement ${id} was paid on ${s.paid_at!.toISOString()}`, 'settlement-paid');
       let txId: string | null = null;
-      if (new Decimal(s.amount_cny).isPositive()) {
+      if (new Decimal(s.amount_cny).gt(0)) {
         const shop = await this.shops.require(p, s.shop_id, m);
         txId = (
           await this.ledger.post(m, {

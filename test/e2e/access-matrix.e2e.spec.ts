@@ -130,6 +130,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/service-records/{id}/verify', url: () => '/v1/service-records/00000000-0000-4000-8000-000000000000/verify', platform: false, roles: ['admin', 'reviewer', 'organizer'] },
   { method: 'get', path: '/v1/people/{id}/service', url: () => `/v1/people/${fx.person}/service`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/jobs/expire', url: () => '/v1/jobs/expire', body: () => ({ asOf: '2001-01-01' }), platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/jobs/evaluate-sanctions', url: () => '/v1/jobs/evaluate-sanctions', platform: false, roles: ['admin'] },
 ];
 
