@@ -153,6 +153,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       const h1 = await ledger.hold({ ...cmd, amount: D('6') });
       expect(await balanceOf(hh)).toEqual({ balance: D('10'), pending: D('6') });
       await expect(ledger.hold({ ...cmd, amount: D('5') })).rejects.toMatchObject({ code: 'insufficient-funds' });
+      await expect(ledger.hold({ ...cmd, amount: D('0') })).rejects.toMatchObject({ code: 'invalid-amount' }); // zero is not a hold
       // a plain spend cannot use reserved points either
       const spend = await ledger.submit(req('transfer', hhRef(hh), hhRef(shopLike), '5'));
       expect(spend.kind).toBe('refused');
