@@ -104,4 +104,25 @@ describe('points expiry by FIFO lots (e2e)', () => {
     const verify = await t.http().get('/v1/ledger/verify').set(admin);
     expect(verify.body).toMatchObject({ balanced: true, balancesMatchEntries: true });
   });
+
+  it('yearEnd: what was earned last year expires on 1 January; this year\'s points wait for the next', async () => {
+    const annual = await t.http().post('/v1/assets').set(admin).send({ code: 'ANNUAL', name: '年度积分', holderType: 'household', scale: 2, redeemable: true, expiry: { policy: 'yearEnd' } });
+    expect(annual.status).toBe(201);
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const thisYear = Number(today.slice(0, 4));
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'queueMicrotask', 'hrtime', 'performance'] });
+    try {
+      jest.setSystemTime(new Date(`${thisYear - 1}-06-15T04:00:00Z`));
+      expect((await transfer({ asset: 'ANNUAL', from: 'issuer', to: { type: 'household', id: hh }, amount: '7', memo: '去年' })).status).toBe(201);
+    } finally {
+      jest.useRealTimers();
+    }
+    expect((await transfer({ asset: 'ANNUAL', from: 'issuer', to: { type: 'household', id: hh }, amount: '2', memo: '今年' })).status).toBe(201);
+    const run = await t.app.get(LedgerExpiry).expire(c.tenantId, today);
+    expect(run.expired.filter((e) => e.holder.id === hh)).toEqual([{ holder: { type: 'household', id: hh }, asset: 'ANNUAL', amount: '7.00' }]);
+    const nextJanuary = `${thisYear + 1}-01-01`;
+    const soon = nextJanuary <= shanghaiDate(realNow + 30 * DAY) ? [{ expiresOn: nextJanuary, amount: '2.00' }] : [];
+    const b = (await t.http().get(`/v1/holders/household/${hh}/balances`).set(admin)).body.balances.find((x: any) => x.asset === 'ANNUAL');
+    expect(b).toMatchObject({ balance: '2.00', expiringSoon: soon });
+  });
 });
