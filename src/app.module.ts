@@ -15,6 +15,9 @@ import { RulesModule } from './rules/rules.module';
 import { RecordsModule } from './records/records.module';
 import { VolunteeringModule } from './volunteering/volunteering.module';
 import { RedemptionModule } from './redemption/redemption.module';
+import { GradesModule } from './grades/grades.module';
+import { BanksModule } from './banks/banks.module';
+import { BoardsModule } from './boards/boards.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -35,6 +38,9 @@ export class AppModule {
         RecordsModule,
         VolunteeringModule,
         RedemptionModule,
+        GradesModule,
+        BanksModule,
+        BoardsModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

@@ -15,6 +15,8 @@ export interface County {
   fundId: string;
   /** The shop of keys.shopkeeper: serves townships[0] (villages 0 and 1), takes CONDUCT at 1 CNY and YIBI at 0.5 CNY a point. */
   shopId: string;
+  /** The bank of keys.bank. */
+  bankId: string;
 }
 
 export async function issueKey(t: TestApp, tenantId: string, role: Role, extra: Record<string, string> = {}): Promise<string> {
@@ -51,6 +53,8 @@ export async function makeCounty(t: TestApp): Promise<County> {
   const shop = await t.http().post('/v1/shops').set(bearer(admin))
     .send({ name: '泉秀村积分超市', regionCode: townships[0], acceptedAssets: ['CONDUCT', 'YIBI'], rates: { CONDUCT: '1', YIBI: '0.5' }, fundId: fund.body.id });
   if (shop.status !== 201) throw new Error(`creating shop: ${shop.status} ${JSON.stringify(shop.body)}`);
+  const bank = await t.http().post('/v1/banks').set(bearer(admin)).send({ name: '开州农商银行' });
+  if (bank.status !== 201) throw new Error(`creating bank: ${bank.status} ${JSON.stringify(bank.body)}`);
   const keys = {
     admin,
     auditor: await issueKey(t, tenantId, 'auditor'),
@@ -58,14 +62,14 @@ export async function makeCounty(t: TestApp): Promise<County> {
     reviewer: await issueKey(t, tenantId, 'reviewer', scoped),
     organizer: await issueKey(t, tenantId, 'organizer', scoped),
     shopkeeper: await issueKey(t, tenantId, 'shopkeeper', { shopId: shop.body.id }),
-    bank: await issueKey(t, tenantId, 'bank', { bankId: '00000000-0000-4000-8000-000000000002' }),
+    bank: await issueKey(t, tenantId, 'bank', { bankId: bank.body.id }),
   } as Record<Role, string>;
   const otherVillageKeys = {
     clerk: await issueKey(t, tenantId, 'clerk', other),
     reviewer: await issueKey(t, tenantId, 'reviewer', other),
     organizer: await issueKey(t, tenantId, 'organizer', other),
   };
-  return { tenantId, county, townships, villages, keys, otherVillageKeys, fundId: fund.body.id, shopId: shop.body.id };
+  return { tenantId, county, townships, villages, keys, otherVillageKeys, fundId: fund.body.id, shopId: shop.body.id, bankId: bank.body.id };
 }
 
 export { bearer };

@@ -1,0 +1,94 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { IdParam } from '../platform/http/validation';
+import { AccessLogQuery, ConsentsQuery, CreateBankDto, CreateConsentDto, CreditReportQuery, ExportQuery, GradeLookupQuery, LoanDto } from './banks.dto';
+import { BanksService } from './banks.service';
+import { SigningKeyService } from './signing-key.service';
+
+@ApiTags('banks')
+@Controller('v1')
+export class BanksController {
+  constructor(
+    private readonly banks: BanksService,
+    private readonly signing: SigningKeyService,
+  ) {}
+
+  @Post('banks')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateBankDto) {
+    return this.banks.createBank(p, dto);
+  }
+
+  @Get('banks')
+  @Access({ roles: ['admin', 'auditor', 'clerk'] })
+  list(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.banks.listBanks(p);
+  }
+
+  /** The household's separate consent for one bank and one purpose, with the signed form's reference. */
+  @Post('consents')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'clerk'] })
+  consent(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateConsentDto) {
+    return this.banks.grantConsent(p, dto);
+  }
+
+  @Get('consents')
+  @Access({ roles: ['admin', 'auditor', 'clerk'] })
+  consents(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ConsentsQuery) {
+    return this.banks.listConsents(p, q);
+  }
+
+  /** Revokes a consent; the bank stops seeing the household at once. */
+  @Delete('consents/:id')
+  @Access({ roles: ['admin', 'clerk'] })
+  revoke(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.banks.revokeConsent(p, id);
+  }
+
+  /** The public key that verifies X-Export-Signature, and what exactly is signed. */
+  @Get('bank/signing-key')
+  @Access({ roles: ['admin', 'auditor', 'bank'] })
+  signingKey() {
+    return this.signing.describe();
+  }
+
+  /** A consenting household's grade from the latest published run, by the head's ID number; 404 otherwise. Logged. */
+  @Get('bank/grades')
+  @Access({ roles: ['bank'] })
+  grade(@CurrentPrincipal() p: KeyPrincipal, @Query() q: GradeLookupQuery) {
+    return this.banks.gradeByIdNumber(p, q.idNumber);
+  }
+
+  /** Every consenting household of the latest published run in a region, signed (X-Export-Digest, X-Export-Signature). Logged. */
+  @Get('bank/grades/export')
+  @Access({ roles: ['bank'] })
+  async export(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ExportQuery, @Res() res: Response) {
+    await this.banks.export(p, q.regionCode, q.format ?? 'csv', res);
+  }
+
+  /** A loan granted on a grade, reported back by the bank. */
+  @Post('bank/loans')
+  @HttpCode(201)
+  @Access({ roles: ['bank'] })
+  loan(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: LoanDto) {
+    return this.banks.reportLoan(p, dto);
+  }
+
+  @Get('bank-access-log')
+  @Access({ roles: ['admin', 'auditor'] })
+  accessLog(@CurrentPrincipal() p: KeyPrincipal, @Query() q: AccessLogQuery) {
+    return this.banks.accessLog(p, q);
+  }
+
+  /** Consenting households, loans granted and their amounts, per village. */
+  @Get('reports/credit')
+  @Access({ roles: ['admin', 'auditor'] })
+  report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: CreditReportQuery) {
+    return this.banks.creditReport(p, q.regionCode);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { HoldersModule } from '../holders/holders.module';
+import { BanksController } from './banks.controller';
+import { BanksService } from './banks.service';
+import { SigningKeyService } from './signing-key.service';
+
+@Module({
+  imports: [AuthModule, HoldersModule],
+  providers: [BanksService, SigningKeyService],
+  controllers: [BanksController],
+  exports: [SigningKeyService],
+})
+export class BanksModule {}

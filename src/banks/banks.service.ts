@@ -1,0 +1,278 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { createHash, randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { createReadStream, createWriteStream, promises as fs } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { Transform } from 'stream';
+import { pipeline } from 'stream/promises';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../auth/api-keys.service';
+import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { HoldersService } from '../holders/holders.service';
+import { requireTenant } from '../platform/database/tenant';
+import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { shanghaiToday } from '../rules/rulesets.service';
+import { CreateBankDto, CreateConsentDto, LoanDto } from './banks.dto';
+import { RateLimiter } from './rate-limit';
+import { SigningKeyService } from './signing-key.service';
+
+/** A consent that lets `bank` read `household`'s credit grade today. */
+const CURRENT_CONSENT = `c.tenant_id = $1 AND c.bank_id = $2 AND c.scope = 'credit-grade' AND c.revoked_at IS NULL AND c.expires_on >= $3::date`;
+
+const EXPORT_COLUMNS = ['householdRef', 'villageCode', 'grade', 'score', 'creditLine', 'rateTier', 'asOf', 'runId'] as const;
+
+/**
+ * Banks, households' consents (PIPL art. 23: separate consent, one bank, one
+ * purpose), and the bank API: a grade by ID number, a signed export of a
+ * region, loans reported back. A bank sees a household only with its current
+ * consent, and a household without one is 404 exactly like an unknown one.
+ * Every bank read is logged (bank, key, endpoint, households returned, run).
+ */
+@Injectable()
+export class BanksService implements OnModuleInit {
+  private readonly limiter = new RateLimiter(60, 2);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly holders: HoldersService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly signing: SigningKeyService,
+  ) {}
+
+  onModuleInit(): void {
+    this.apiKeys.registerOwnerCheck('bankId', async (tenantId, id) => (await this.dataSource.query(`SELECT 1 FROM banks WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0);
+  }
+
+  async createBank(p: KeyPrincipal, dto: CreateBankDto) {
+    const id = randomUUID();
+    await this.dataSource.query(`INSERT INTO banks (tenant_id, id, name) VALUES ($1, $2, $3)`, [p.tenantId, id, dto.name]);
+    return { id, name: dto.name };
+  }
+
+  async listBanks(p: KeyPrincipal) {
+    const rows = await this.dataSource.query(`SELECT id, name FROM banks WHERE tenant_id = $1 ORDER BY created_at, id`, [requireTenant(p.tenantId)]);
+    return { items: rows, nextCursor: null };
+  }
+
+  private async bankExists(tenantId: string, id: string): Promise<boolean> {
+    return (await this.dataSource.query(`SELECT 1 FROM banks WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0;
+  }
+
+  // ---------------------------------------------------------------- consents
+
+  async grantConsent(p: KeyPrincipal, dto: CreateConsentDto) {
+    const h = await this.holders.find(p.tenantId, 'household', dto.householdId);
+    if (!h) throw new NotFound(`household ${dto.householdId}`);
+    assertRegionInScope(p, h.regionCode, `household ${dto.householdId}`);
+    if (!(await this.bankExists(p.tenantId, dto.bankId))) throw new NotFound(`bank ${dto.bankId}`);
+    if (dto.expiresOn < shanghaiToday()) throw new Unprocessable('expiresOn is in the past', 'consent-expired');
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO consents (tenant_id, id, household_id, bank_id, scope, expires_on, document_ref, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [p.tenantId, id, dto.householdId, dto.bankId, dto.scope, dto.expiresOn, dto.documentRef, `key:${p.keyId}`],
+    );
+    return { id, householdId: dto.householdId, bankId: dto.bankId, scope: dto.scope, expiresOn: dto.expiresOn, documentRef: dto.documentRef, status: 'active' };
+  }
+
+  async revokeConsent(p: KeyPrincipal, id: string) {
+    const [c] = await this.dataSource.query(
+      `SELECT c.id, c.revoked_at, h.village_code FROM consents c JOIN households h ON h.tenant_id = c.tenant_id AND h.id = c.household_id
+        WHERE c.tenant_id = $1 AND c.id = $2`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!c) throw new NotFound(`consent ${id}`);
+    assertRegionInScope(p, c.village_code, `consent ${id}`);
+    if (c.revoked_at) throw new Conflict(`consent ${id} was revoked on ${c.revoked_at.toISOString()}`, 'consent-revoked');
+    await this.dataSource.query(`UPDATE consents SET revoked_at = now(), revoked_by = $3 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, `key:${p.keyId}`]);
+    return { id, status: 'revoked' };
+  }
+
+  async listConsents(p: KeyPrincipal, q: { householdId?: string; bankId?: string }) {
+    const rows = await this.dataSource.query(
+      `SELECT c.id, c.household_id, c.bank_id, c.scope, to_char(c.expires_on, 'YYYY-MM-DD') AS expires_on, c.document_ref, c.created_at, c.revoked_at
+         FROM consents c JOIN households h ON h.tenant_id = c.tenant_id AND h.id = c.household_id
+        WHERE c.tenant_id = $1 AND starts_with(h.village_code, $2) AND ($3::uuid IS NULL OR c.household_id = $3) AND ($4::uuid IS NULL OR c.bank_id = $4)
+        ORDER BY c.created_at DESC, c.id LIMIT 500`,
+      [requireTenant(p.tenantId), p.scopeRegionCode, q.householdId ?? null, q.bankId ?? null],
+    );
+    const today = shanghaiToday();
+    return {
+      items: rows.map((c: any) => ({
+        id: c.id,
+        householdId: c.household_id,
+        bankId: c.bank_id,
+        scope: c.scope,
+        expiresOn: c.expires_on,
+        documentRef: c.document_ref,
+        status: c.revoked_at ? 'revoked' : c.expires_on < today ? 'expired' : 'active',
+        createdAt: c.created_at.toISOString(),
+        revokedAt: c.revoked_at?.toISOString() ?? null,
+      })),
+      nextCursor: null,
+    };
+  }
+
+  // ---------------------------------------------------------------- the bank API
+
+  private bank(p: KeyPrincipal): string {
+    this.limiter.take(p.keyId);
+    return p.bankId!;
+  }
+
+  private async log(p: KeyPrincipal, endpoint: string, households: number, runId: string | null): Promise<void> {
+    await this.dataSource.query(`INSERT INTO bank_access_log (tenant_id, bank_id, key_id, endpoint, households, run_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      p.tenantId, p.bankId, p.keyId, endpoint, households, runId,
+    ]);
+  }
+
+  /** The latest published run covering a region (its region is the region or above it). */
+  private async latestRun(tenantId: string, regionCode: string): Promise<{ id: string; as_of: string } | null> {
+    const [r] = await this.dataSource.query(
+      `SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of FROM grade_runs
+        WHERE tenant_id = $1 AND status = 'published' AND starts_with($2, region_code) ORDER BY published_at DESC, id DESC LIMIT 1`,
+      [tenantId, regionCode],
+    );
+    return r ?? null;
+  }
+
+  /** GET /v1/bank/grades?idNumber=: one consenting household's grade from the latest published run; 404 otherwise. */
+  async gradeByIdNumber(p: KeyPrincipal, idNumber: string) {
+    const bankId = this.bank(p);
+    const endpoint = 'GET /v1/bank/grades';
+    const notFound = async (runId: string | null) => {
+      await this.log(p, endpoint, 0, runId);
+      return new NotFound('no grade for this ID number');
+    };
+    const householdId = await this.holders.findHouseholdByIdNumber(p.tenantId, idNumber);
+    if (!householdId) throw await notFound(null);
+    const [consent] = await this.dataSource.query(`SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = $4`, [p.tenantId, bankId, shanghaiToday(), householdId]);
+    if (!consent) throw await notFound(null);
+    const h = (await this.holders.find(p.tenantId, 'household', householdId))!;
+    const run = await this.latestRun(p.tenantId, h.regionCode);
+    if (!run) throw await notFound(null);
+    const [g] = await this.dataSource.query(
+      `SELECT grade, score::text AS score, credit_line::text AS credit_line, rate_tier FROM grade_results WHERE tenant_id = $1 AND run_id = $2 AND household_id = $3`,
+      [p.tenantId, run.id, householdId],
+    );
+    if (!g) throw await notFound(run.id);
+    await this.log(p, endpoint, 1, run.id);
+    return { householdRef: householdId, grade: g.grade, score: g.score, creditLine: g.credit_line, rateTier: g.rate_tier, asOf: run.as_of, runId: run.id };
+  }
+
+  /**
+   * GET /v1/bank/grades/export: every consenting household of the latest
+   * published run in a region, streamed from the database into a temporary
+   * file while it is hashed (memory stays flat), then sent with its digest
+   * and signature in the headers, which must precede the body.
+   */
+  async export(p: KeyPrincipal, regionCode: string | undefined, format: 'csv' | 'ndjson', res: Response): Promise<void> {
+    const bankId = this.bank(p);
+    const region = regionCode ?? p.scopeRegionCode;
+    const run = await this.latestRun(p.tenantId, region);
+    if (!run) {
+      await this.log(p, 'GET /v1/bank/grades/export', 0, null);
+      throw new NotFound(`a published grade run for ${region}`);
+    }
+    const dir = await fs.mkdtemp(path.join(tmpdir(), 'jifen-export-'));
+    const file = path.join(dir, `export.${format}`);
+    try {
+      const hash = createHash('sha256');
+      let households = 0;
+      const qr = this.dataSource.createQueryRunner();
+      await qr.connect();
+      try {
+        const rows = await qr.stream(
+          `SELECT r.household_id, r.region_code, r.grade, r.score::text AS score, r.credit_line::text AS credit_line, r.rate_tier
+             FROM grade_results r
+            WHERE r.tenant_id = $1 AND r.run_id = $4 AND starts_with(r.region_code, $5)
+              AND EXISTS (SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = r.household_id)
+            ORDER BY r.household_id`,
+          [p.tenantId, bankId, shanghaiToday(), run.id, region],
+        );
+        const header = format === 'csv' ? `${EXPORT_COLUMNS.join(',')}\n` : '';
+        hash.update(header);
+        const encode = new Transform({
+          writableObjectMode: true,
+          transform(r, _enc, done) {
+            households++;
+            const rec = { householdRef: r.household_id, villageCode: r.region_code, grade: r.grade, score: r.score, creditLine: r.credit_line, rateTier: r.rate_tier, asOf: run.as_of, runId: run.id };
+            const line = format === 'csv' ? `${EXPORT_COLUMNS.map((k) => rec[k] ?? '').join(',')}\n` : `${JSON.stringify(rec)}\n`;
+            hash.update(line);
+            done(null, line);
+          },
+        });
+        const out = createWriteStream(file);
+        out.write(header);
+        await pipeline(rows, encode, out);
+      } finally {
+        await qr.release();
+      }
+      const digest = hash.digest('hex');
+      await this.log(p, 'GET /v1/bank/grades/export', households, run.id);
+      res.status(200);
+      res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
+      res.setHeader('X-Export-Digest', digest);
+      res.setHeader('X-Export-Run-Id', run.id);
+      res.setHeader('X-Export-Households', String(households));
+      res.setHeader('X-Export-Signature', this.signing.sign(SigningKeyService.message(digest, run.id, bankId)));
+      await pipeline(createReadStream(file), res);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** POST /v1/bank/loans: a loan granted to a consenting household. */
+  async reportLoan(p: KeyPrincipal, dto: LoanDto) {
+    const bankId = this.bank(p);
+    const [consent] = await this.dataSource.query(`SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = $4`, [p.tenantId, bankId, shanghaiToday(), dto.householdRef]);
+    if (!consent) throw new NotFound(`household ${dto.householdRef}`);
+    const id = randomUUID();
+    await this.dataSource.query(
+      `INSERT INTO bank_loans (tenant_id, id, bank_id, household_id, amount, rate, granted_on, reported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [p.tenantId, id, bankId, dto.householdRef, dto.amount, dto.rate, dto.grantedOn, `key:${p.keyId}`],
+    );
+    return { id, householdRef: dto.householdRef, amount: dto.amount, rate: dto.rate, grantedOn: dto.grantedOn };
+  }
+
+  /** GET /v1/bank-access-log: who read what, when, from which run. */
+  async accessLog(p: KeyPrincipal, q: { bankId?: string; from?: string; to?: string }) {
+    const rows = await this.dataSource.query(
+      `SELECT id::text AS id, bank_id, key_id, endpoint, households, run_id, at FROM bank_access_log
+        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR bank_id = $2) AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
+        ORDER BY at DESC, id DESC LIMIT 1000`,
+      [requireTenant(p.tenantId), q.bankId ?? null, q.from ?? null, q.to ?? null],
+    );
+    return {
+      items: rows.map((r: any) => ({ id: r.id, bankId: r.bank_id, keyId: r.key_id, endpoint: r.endpoint, households: r.households, runId: r.run_id, at: r.at.toISOString() })),
+      nextCursor: null,
+    };
+  }
+
+  /** Consenting households, loans and amounts per village: the figures a county reports ("755 signed, 189 loans, 32 million"). */
+  async creditReport(p: KeyPrincipal, regionCode?: string) {
+    const today = shanghaiToday();
+    const rows = await this.dataSource.query(
+      `SELECT h.village_code,
+              count(DISTINCT c.household_id) FILTER (WHERE c.revoked_at IS NULL AND c.expires_on >= $3::date) AS consented,
+              (SELECT count(*) FROM bank_loans l JOIN households lh ON lh.tenant_id = l.tenant_id AND lh.id = l.household_id
+                WHERE l.tenant_id = $1 AND lh.village_code = h.village_code) AS loans,
+              (SELECT COALESCE(sum(l.amount), 0)::text FROM bank_loans l JOIN households lh ON lh.tenant_id = l.tenant_id AND lh.id = l.household_id
+                WHERE l.tenant_id = $1 AND lh.village_code = h.village_code) AS amount
+         FROM households h LEFT JOIN consents c ON c.tenant_id = h.tenant_id AND c.household_id = h.id
+        WHERE h.tenant_id = $1 AND starts_with(h.village_code, $2)
+        GROUP BY h.village_code ORDER BY h.village_code`,
+      [requireTenant(p.tenantId), listScope(p, regionCode), today],
+    );
+    const villages = rows
+      .map((r: any) => ({ villageCode: r.village_code, consentedHouseholds: Number(r.consented), loans: Number(r.loans), amount: r.amount }))
+      .filter((v: any) => v.consentedHouseholds || v.loans);
+    const sum = (f: (v: any) => number) => villages.reduce((s: number, v: any) => s + f(v), 0);
+    const amount = villages.reduce((s: Decimal, v: any) => s.plus(v.amount), new Decimal(0));
+    return {
+      villages: villages.map((v: any) => ({ ...v, amount: new Decimal(v.amount).toFixed(2) })),
+      totals: { consentedHouseholds: sum((v) => v.consentedHouseholds), loans: sum((v) => v.loans), amount: amount.toFixed(2) },
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { GradesModule } from '../grades/grades.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { BoardsController } from './boards.controller';
+import { BoardsService } from './boards.service';
+
+@Module({
+  imports: [TenancyModule, GradesModule],
+  providers: [BoardsService],
+  controllers: [BoardsController],
+})
+export class BoardsModule {}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { IdParam } from '../platform/http/validation';
+import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
+import { GradesService } from './grades.service';
+
+const GRADE_READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
+
+class RunsQuery {
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+}
+
+@ApiTags('credit grades')
+@Controller('v1')
+export class GradesController {
+  constructor(private readonly grades: GradesService) {}
+
+  /** A scorecard: features with bins, bands, disqualifiers. A new document under the same name is its next version. */
+  @Post('scorecards')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  createScorecard(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateScorecardDto) {
+    return this.grades.createScorecard(p, dto);
+  }
+
+  @Get('scorecards')
+  @Access({ roles: GRADE_READERS })
+  listScorecards(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.grades.listScorecards(p);
+  }
+
+  @Get('scorecards/:id')
+  @Access({ roles: GRADE_READERS })
+  getScorecard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.grades.getScorecard(p, id);
+  }
+
+  /** Grades every household of the region as of a day, from one snapshot; a draft until published. */
+  @Post('grade-runs')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  createRun(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateGradeRunDto) {
+    return this.grades.createRun(p, dto);
+  }
+
+  @Get('grade-runs')
+  @Access({ roles: GRADE_READERS })
+  listRuns(@CurrentPrincipal() p: KeyPrincipal, @Query() q: RunsQuery) {
+    return this.grades.listRuns(p, q.regionCode);
+  }
+
+  @Get('grade-runs/:id')
+  @Access({ roles: GRADE_READERS })
+  getRun(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.grades.getRun(p, id);
+  }
+
+  /** 公示: the run becomes immutable; banks and the public see the latest published run. */
+  @Post('grade-runs/:id/publish')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  publish(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.grades.publish(p, id);
+  }
+
+  /** One household's grade explained: each feature's value, matched bin and points, the score, band and disqualifiers. */
+  @Get('grade-runs/:id/households/:householdId')
+  @Access({ roles: GRADE_READERS })
+  explain(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('householdId', IdParam) householdId: string) {
+    return this.grades.explain(p, id, householdId);
+  }
+}

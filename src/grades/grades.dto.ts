@@ -1,0 +1,83 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
+} from 'class-validator';
+import { FEATURES, Feature } from './domain/scorecard';
+
+const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const REGION = /^(\d{6}|\d{9}|\d{12})$/;
+
+export class BinDto {
+  @IsOptional() @IsString() @Matches(DEC, { message: 'min must be a decimal string' })
+  min?: string;
+
+  @IsOptional() @IsString() @Matches(DEC, { message: 'max must be a decimal string' })
+  max?: string;
+
+  @IsString() @Matches(DEC, { message: 'points must be a decimal string such as "10" or "-5"' })
+  points!: string;
+}
+
+export class FeatureDto {
+  @IsIn(FEATURES, { message: `feature must be one of ${FEATURES.join(', ')}` })
+  feature!: Feature;
+
+  @IsOptional() @IsInt() @Min(1) @Max(3650)
+  windowDays?: number;
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => BinDto)
+  bins!: BinDto[];
+}
+
+export class BandDto {
+  @IsString() @Matches(/^[A-Z+-]{1,8}$/, { message: 'grade must be 1–8 capital letters, "+" or "-", such as AAA' })
+  grade!: string;
+
+  @IsString() @Matches(DEC, { message: 'minScore must be a decimal string' })
+  minScore!: string;
+
+  /** Suggested credit line in CNY. */
+  @IsString() @Matches(DEC, { message: 'creditLine must be CNY as a decimal string' })
+  creditLine!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(20)
+  rateTier!: string;
+}
+
+export class DisqualifierDto {
+  @IsIn(FEATURES, { message: `feature must be one of ${FEATURES.join(', ')}` })
+  feature!: Feature;
+
+  @IsOptional() @IsString() @Matches(DEC, { message: 'atLeast must be a decimal string' })
+  atLeast?: string;
+
+  /** The highest grade allowed; null: no grade. */
+  @ValidateIf((d: DisqualifierDto) => d.maxGrade !== null) @IsString()
+  maxGrade!: string | null;
+}
+
+export class CreateScorecardDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(6) @ValidateNested({ each: true }) @Type(() => FeatureDto)
+  features!: FeatureDto[];
+
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => BandDto)
+  bands!: BandDto[];
+
+  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => DisqualifierDto)
+  disqualifiers?: DisqualifierDto[];
+}
+
+export class CreateGradeRunDto {
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsString() @Matches(DATE, { message: 'asOf must be a date YYYY-MM-DD' })
+  asOf!: string;
+
+  @IsUUID('all')
+  scorecardId!: string;
+}

@@ -1,0 +1,325 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import Decimal from 'decimal.js';
+import { DataSource, EntityManager } from 'typeorm';
+import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
+import { columns } from '../platform/database/sql-arrays';
+import { requireTenant } from '../platform/database/tenant';
+import { UnitOfWork } from '../platform/database/unit-of-work';
+import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { maskName } from '../platform/util/public-page';
+import { shanghaiToday } from '../rules/rulesets.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, ScorecardDocument, scorecardProblems } from './domain/scorecard';
+import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
+
+const WRITE_CHUNK = 5000;
+
+interface FeatureRow {
+  id: string;
+  village_code: string;
+  xiaoshan_balance: string;
+  conduct_net: string;
+  debit_items: string;
+  volunteer_hours: string;
+  sanctioned: string;
+  years_enrolled: string;
+}
+
+/**
+ * Every feature of every household of a region as of a day, in one statement
+ * of set-based SQL over the entries, records, service records and sanctions
+ * (never a query per household). $1 tenant, $2 region prefix, $3 asOf, $4–$6
+ * the windows of conductNet, debitItems and volunteerHours in days. "As of"
+ * means before the end of that business day (Asia/Shanghai).
+ */
+export const FEATURES_SQL = `
+WITH params AS (SELECT (($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS cutoff),
+hh AS (
+  SELECT h.id, h.village_code, h.created_at FROM households h, params
+   WHERE h.tenant_id = $1 AND starts_with(h.village_code, $2) AND h.created_at < params.cutoff
+),
+xs AS (
+  SELECT a.holder_id, last.balance_after AS v
+    FROM accounts a CROSS JOIN params
+    CROSS JOIN LATERAL (
+      SELECT e.balance_after FROM ledger_entries e
+       WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id AND e.created_at < params.cutoff
+       ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
+   WHERE a.tenant_id = $1 AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, $2)
+),
+cn AS (
+  SELECT a.holder_id, sum(e.amount) AS v
+    FROM accounts a CROSS JOIN params
+    JOIN ledger_entries e ON e.tenant_id = a.tenant_id AND e.account_id = a.id
+   WHERE a.tenant_id = $1 AND a.holder_type = 'household' AND a.asset_code = 'CONDUCT' AND starts_with(a.region_code, $2)
+     AND e.created_at >= params.cutoff - make_interval(days => $4::int) AND e.created_at < params.cutoff
+   GROUP BY a.holder_id
+),
+di AS (
+  SELECT r.holder_id::text AS holder_id, count(*) AS v FROM records r
+   WHERE r.tenant_id = $1 AND r.holder_type = 'household' AND r.asset_code = 'CONDUCT' AND r.direction = 'debit' AND starts_with(r.region_code, $2)
+     AND r.transaction_id IS NOT NULL AND r.reversal_transaction_id IS NULL
+     AND r.occurred_on > $3::date - $5::int AND r.occurred_on <= $3::date
+   GROUP BY r.holder_id
+),
+vh AS (
+  SELECT p.household_id::text AS holder_id, sum(s.hours) AS v
+    FROM service_records s CROSS JOIN params
+    JOIN people p ON p.tenant_id = s.tenant_id AND p.id = s.person_id
+    JOIN activities x ON x.tenant_id = s.tenant_id AND x.id = s.activity_id
+   WHERE s.tenant_id = $1 AND starts_with(s.region_code, $2) AND s.status = 'verified' AND s.verified_at < params.cutoff
+     AND x.starts_at >= params.cutoff - make_interval(days => $6::int) AND p.household_id IS NOT NULL
+   GROUP BY p.household_id
+),
+sa AS (
+  SELECT DISTINCT s.household_id::text AS holder_id FROM sanctions s CROSS JOIN params
+   WHERE s.tenant_id = $1 AND s.activated_at < params.cutoff AND (s.lifted_at IS NULL OR s.lifted_at >= params.cutoff)
+)
+SELECT hh.id, hh.village_code,
+       COALESCE(xs.v, 0)::text AS xiaoshan_balance, COALESCE(cn.v, 0)::text AS conduct_net, COALESCE(di.v, 0)::text AS debit_items,
+       COALESCE(vh.v, 0)::text AS volunteer_hours, (sa.holder_id IS NOT NULL)::int::text AS sanctioned,
+       floor(($3::date - (hh.created_at AT TIME ZONE 'Asia/Shanghai')::date) / 365.25)::text AS years_enrolled
+  FROM hh
+  LEFT JOIN xs ON xs.holder_id = hh.id::text
+  LEFT JOIN cn ON cn.holder_id = hh.id::text
+  LEFT JOIN di ON di.holder_id = hh.id::text
+  LEFT JOIN vh ON vh.holder_id = hh.id::text
+  LEFT JOIN sa ON sa.holder_id = hh.id::text
+ ORDER BY hh.id`;
+
+const valuesOf = (r: FeatureRow): Record<Feature, Decimal> => ({
+  xiaoshanBalance: new Decimal(r.xiaoshan_balance),
+  conductNet: new Decimal(r.conduct_net),
+  debitItems: new Decimal(r.debit_items),
+  volunteerHours: new Decimal(r.volunteer_hours),
+  sanctioned: new Decimal(r.sanctioned),
+  yearsEnrolled: new Decimal(r.years_enrolled),
+});
+
+export const windowOf = (card: ScorecardDocument, f: Feature) => card.features.find((x) => x.feature === f)?.windowDays ?? DEFAULT_WINDOW_DAYS;
+
+interface RunRow {
+  id: string;
+  region_code: string;
+  as_of: string;
+  scorecard_id: string;
+  scorecard_version: number;
+  status: 'draft' | 'published';
+  households: number;
+  distribution: Record<string, number>;
+  created_at: Date;
+  published_at: Date | null;
+}
+
+const RUN_COLUMNS = `id, region_code, to_char(as_of, 'YYYY-MM-DD') AS as_of, scorecard_id, scorecard_version, status, households, distribution, created_at, published_at`;
+
+const runView = (r: RunRow) => ({
+  id: r.id,
+  regionCode: r.region_code,
+  asOf: r.as_of,
+  scorecardId: r.scorecard_id,
+  scorecardVersion: r.scorecard_version,
+  status: r.status,
+  households: r.households,
+  distribution: r.distribution,
+  createdAt: r.created_at.toISOString(),
+  publishedAt: r.published_at?.toISOString() ?? null,
+});
+
+/**
+ * Scorecards and grade runs (孝善信用评级). A run computes every household of a
+ * region as of a day from one consistent snapshot (a REPEATABLE READ, read-only
+ * transaction, features in one set-based statement streamed row by row), then
+ * stores per household the feature values, points, score and grade, so any
+ * grade can be explained line by line. Publishing (公示) freezes it.
+ */
+@Injectable()
+export class GradesService {
+  private readonly logger = new Logger('GradeRuns');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+    private readonly tenancy: TenancyService,
+  ) {}
+
+  // ---------------------------------------------------------------- scorecards
+
+  async createScorecard(p: KeyPrincipal, dto: CreateScorecardDto) {
+    const doc = JSON.parse(JSON.stringify(dto)) as ScorecardDocument;
+    const problems = scorecardProblems(doc);
+    if (problems.length) throw new BadInput('the scorecard is not valid', problems);
+    return this.uow.run(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.scorecard.${p.tenantId}.${dto.name}`]);
+      const [{ v }] = await m.query(`SELECT COALESCE(max(version), 0) + 1 AS v FROM scorecards WHERE tenant_id = $1 AND name = $2`, [p.tenantId, dto.name]);
+      const id = randomUUID();
+      await m.query(`INSERT INTO scorecards (tenant_id, id, name, version, document, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        p.tenantId, id, dto.name, v, JSON.stringify(doc), `key:${p.keyId}`,
+      ]);
+      return { id, version: v, ...doc };
+    });
+  }
+
+  async scorecard(tenantId: string, id: string, m: EntityManager = this.dataSource.manager): Promise<{ id: string; version: number; document: ScorecardDocument }> {
+    const [s] = await m.query(`SELECT id, version, document FROM scorecards WHERE tenant_id = $1 AND id = $2`, [requireTenant(tenantId), id]);
+    if (!s) throw new NotFound(`scorecard ${id}`);
+    return s;
+  }
+
+  async getScorecard(p: KeyPrincipal, id: string) {
+    const s = await this.scorecard(p.tenantId, id);
+    return { id: s.id, version: s.version, ...s.document };
+  }
+
+  async listScorecards(p: KeyPrincipal) {
+    const rows = await this.dataSource.query(`SELECT id, name, version, created_at FROM scorecards WHERE tenant_id = $1 ORDER BY name, version DESC`, [requireTenant(p.tenantId)]);
+    return { items: rows.map((r: any) => ({ id: r.id, name: r.name, version: r.version, createdAt: r.created_at.toISOString() })), nextCursor: null };
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  async createRun(p: KeyPrincipal, dto: CreateGradeRunDto, progress?: (done: number) => void) {
+    await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
+    if (dto.asOf > shanghaiToday()) throw new Unprocessable('asOf is in the future', 'future-date');
+    const card = await this.scorecard(p.tenantId, dto.scorecardId);
+    const doc = card.document;
+    const results: unknown[][] = [];
+    const distribution: Record<string, number> = Object.fromEntries([...bandsByRank(doc.bands).map((b) => [b.grade, 0]), ['ungraded', 0]]);
+    let total = new Decimal(0);
+    const qr = this.dataSource.createQueryRunner();
+    await qr.connect();
+    try {
+      // One snapshot for every household: nothing committed meanwhile can make two households disagree.
+      await qr.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const rows = await qr.stream(FEATURES_SQL, [p.tenantId, dto.regionCode, dto.asOf, windowOf(doc, 'conductNet'), windowOf(doc, 'debitItems'), windowOf(doc, 'volunteerHours')]);
+      for await (const r of rows as AsyncIterable<FeatureRow>) {
+        const values = valuesOf(r);
+        const g = grade(doc, values);
+        results.push([
+          r.id, r.village_code,
+          JSON.stringify(Object.fromEntries(FEATURES.map((f) => [f, values[f].toFixed()]))),
+          JSON.stringify(Object.fromEntries(g.features.map((f) => [f.feature, f.points]))),
+          g.score.toFixed(), g.grade, g.creditLine, g.rateTier, JSON.stringify(g.cappedBy),
+        ]);
+        distribution[g.grade ?? 'ungraded']++;
+        total = total.plus(g.score);
+        if (results.length % 10_000 === 0) {
+          if (progress) progress(results.length);
+          else this.logger.log(`评级进度：已计算 ${results.length} 户`);
+        }
+      }
+      await qr.query('COMMIT');
+    } catch (e) {
+      await qr.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      await qr.release();
+    }
+    const id = randomUUID();
+    const summary = { ...distribution, meanScore: results.length ? total.div(results.length).toDecimalPlaces(2).toFixed(2) : null };
+    await this.uow.run(async (m) => {
+      await m.query(
+        `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9)`,
+        [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, results.length, JSON.stringify(summary), `key:${p.keyId}`],
+      );
+      for (let i = 0; i < results.length; i += WRITE_CHUNK) {
+        await m.query(
+          `INSERT INTO grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by)
+           SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::jsonb[], $6::jsonb[], $7::numeric[], $8::varchar[], $9::numeric[], $10::varchar[], $11::jsonb[])`,
+          [p.tenantId, id, ...columns(results.slice(i, i + WRITE_CHUNK), 9)],
+        );
+      }
+    });
+    progress?.(results.length);
+    return { id, regionCode: dto.regionCode, asOf: dto.asOf, status: 'draft' as const, households: results.length, distribution: summary };
+  }
+
+  private async run(p: KeyPrincipal, id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<RunRow> {
+    const [r]: RunRow[] = await m.query(`SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
+    if (!r || !regionRelated(p, r.region_code)) throw new NotFound(`grade run ${id}`);
+    return r;
+  }
+
+  async getRun(p: KeyPrincipal, id: string) {
+    return runView(await this.run(p, id));
+  }
+
+  async listRuns(p: KeyPrincipal, regionCode?: string) {
+    const rows: RunRow[] = await this.dataSource.query(
+      `SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND (starts_with(region_code, $2) OR starts_with($2, region_code)) ORDER BY created_at DESC, id DESC LIMIT 100`,
+      [requireTenant(p.tenantId), listScope(p, regionCode)],
+    );
+    return { items: rows.map(runView), nextCursor: null };
+  }
+
+  /** 公示: the run becomes immutable and is what banks and the public see. */
+  async publish(p: KeyPrincipal, id: string) {
+    return this.uow.run(async (m) => {
+      const r = await this.run(p, id, m, true);
+      if (r.status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');
+      await m.query(`UPDATE grade_runs SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      return runView(await this.run(p, id, m));
+    });
+  }
+
+  /**
+   * GET /public/grades/{villageCode}: the village's households in the latest
+   * published run covering it, names masked, grades only (张榜公示). Null before any publication.
+   */
+  async publicGrades(villageCode: string) {
+    const tenant = await this.tenancy.tenantForRegionCode(villageCode);
+    if (!tenant) return null;
+    const region = await this.tenancy.findRegion(tenant.id, villageCode);
+    if (!region || region.level !== 'village') return null;
+    const [run] = await this.dataSource.query(
+      `SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of, published_at, scorecard_id FROM grade_runs
+        WHERE tenant_id = $1 AND status = 'published' AND starts_with($2, region_code) ORDER BY published_at DESC, id DESC LIMIT 1`,
+      [tenant.id, villageCode],
+    );
+    if (!run) return null;
+    const card = await this.scorecard(tenant.id, run.scorecard_id);
+    const rank = new Map(bandsByRank(card.document.bands).map((b, i) => [b.grade, i]));
+    const rows: { head_name: string; grade: string | null }[] = await this.dataSource.query(
+      `SELECT h.head_name, g.grade FROM grade_results g JOIN households h ON h.tenant_id = g.tenant_id AND h.id = g.household_id
+        WHERE g.tenant_id = $1 AND g.run_id = $2 AND g.region_code = $3`,
+      [tenant.id, run.id, villageCode],
+    );
+    const households = rows
+      .map((r) => ({ name: maskName(r.head_name), grade: r.grade }))
+      .sort((a, b) => (rank.get(a.grade ?? '') ?? 99) - (rank.get(b.grade ?? '') ?? 99) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { villageCode, villageName: region.name, asOf: run.as_of, publishedAt: run.published_at.toISOString(), scorecard: card.document.name, households };
+  }
+
+  /** GET /v1/grade-runs/{id}/households/{householdId}: the grade line by line. */
+  async explain(p: KeyPrincipal, runId: string, householdId: string) {
+    const run = await this.run(p, runId);
+    const [r] = await this.dataSource.query(
+      `SELECT household_id, region_code, features, points, score::text AS score, grade, credit_line::text AS credit_line, rate_tier, capped_by
+         FROM grade_results WHERE tenant_id = $1 AND run_id = $2 AND household_id = $3`,
+      [p.tenantId, runId, householdId],
+    );
+    if (!r || !r.region_code.startsWith(p.scopeRegionCode)) throw new NotFound(`household ${householdId} in grade run ${runId}`);
+    const card = await this.scorecard(p.tenantId, run.scorecard_id);
+    const values = Object.fromEntries(FEATURES.map((f) => [f, new Decimal(r.features[f] ?? 0)])) as Record<Feature, Decimal>;
+    const g = grade(card.document, values);
+    return {
+      runId,
+      householdId,
+      asOf: run.as_of,
+      scorecard: { id: card.id, name: card.document.name, version: card.version },
+      features: g.features.map((f) => ({
+        ...f,
+        windowDays: card.document.features.find((x) => x.feature === f.feature)?.windowDays ?? (['conductNet', 'debitItems', 'volunteerHours'].includes(f.feature) ? DEFAULT_WINDOW_DAYS : null),
+        points: r.points[f.feature] ?? f.points,
+      })),
+      score: r.score,
+      scoredGrade: g.scoredGrade,
+      disqualifiers: r.capped_by,
+      grade: r.grade,
+      creditLine: r.credit_line,
+      rateTier: r.rate_tier,
+    };
+  }
+}
