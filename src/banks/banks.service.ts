@@ -143,7 +143,7 @@ export class BanksService implements OnModuleInit {
     const endpoint = 'GET /v1/bank/grades';
     const notFound = async (runId: string | null) => {
       await this.log(p, endpoint, 0, runId);
-      return new NotFound('no grade for this ID number');
+      return new NotFound('a grade for this ID number');
     };
     const householdId = await this.holders.findHouseholdByIdNumber(p.tenantId, idNumber);
     if (!householdId) throw await notFound(null);

@@ -55,6 +55,6 @@ describe('scorecard grading', () => {
       bands: [{ grade: 'A', minScore: '1', creditLine: '1', rateTier: 'x' }, { grade: 'A', minScore: '2', creditLine: '1', rateTier: 'x' }],
       disqualifiers: [{ feature: 'sanctioned', maxGrade: 'B' }],
     };
-    expect(scorecardProblems(bad).map((p) => p.field)).toEqual(['features.0.windowDays', 'features.0.bins.0', 'features.1.feature', 'bands.1.grade', 'disqualifiers.0.maxGrade']);
+    expect(scorecardProblems(bad).map((p) => p.field)).toEqual(['features[0].windowDays', 'features[0].bins[0]', 'features[1].feature', 'bands[1].grade', 'disqualifiers[0].maxGrade']);
   });
 });

@@ -99,20 +99,20 @@ export function scorecardProblems(card: ScorecardDocument): { field: string; mes
   const out: { field: string; messages: string[] }[] = [];
   const seen = new Set<string>();
   card.features.forEach((f, i) => {
-    if (seen.has(f.feature)) out.push({ field: `features.${i}.feature`, messages: [`${f.feature} appears twice`] });
+    if (seen.has(f.feature)) out.push({ field: `features[${i}].feature`, messages: [`${f.feature} appears twice`] });
     seen.add(f.feature);
-    if (f.windowDays !== undefined && !WINDOWED.has(f.feature)) out.push({ field: `features.${i}.windowDays`, messages: [`${f.feature} has no window`] });
+    if (f.windowDays !== undefined && !WINDOWED.has(f.feature)) out.push({ field: `features[${i}].windowDays`, messages: [`${f.feature} has no window`] });
     f.bins.forEach((b, j) => {
-      if (b.min !== undefined && b.max !== undefined && !new Decimal(b.min).lt(b.max)) out.push({ field: `features.${i}.bins.${j}`, messages: ['min must be below max'] });
+      if (b.min !== undefined && b.max !== undefined && !new Decimal(b.min).lt(b.max)) out.push({ field: `features[${i}].bins[${j}]`, messages: ['min must be below max'] });
     });
   });
   const grades = new Set<string>();
   card.bands.forEach((b, i) => {
-    if (grades.has(b.grade)) out.push({ field: `bands.${i}.grade`, messages: [`grade ${b.grade} appears twice`] });
+    if (grades.has(b.grade)) out.push({ field: `bands[${i}].grade`, messages: [`grade ${b.grade} appears twice`] });
     grades.add(b.grade);
   });
   (card.disqualifiers ?? []).forEach((d, i) => {
-    if (d.maxGrade !== null && !grades.has(d.maxGrade)) out.push({ field: `disqualifiers.${i}.maxGrade`, messages: [`${d.maxGrade} is not one of the bands`] });
+    if (d.maxGrade !== null && !grades.has(d.maxGrade)) out.push({ field: `disqualifiers[${i}].maxGrade`, messages: [`${d.maxGrade} is not one of the bands`] });
   });
   return out;
 }
