@@ -3,7 +3,7 @@ import { readFileSync } from 'fs';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, issueKey, makeCounty, makeHousehold, newIdempotencyKey, newIdNumber } from '../helpers/fixtures';
+import { County, issueKey, makeCounty, newIdempotencyKey, newIdNumber } from '../helpers/fixtures';
 
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
