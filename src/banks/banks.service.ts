@@ -7,6 +7,8 @@ import * as path from 'path';
 import { Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import type { Response } from 'express';
+import type { PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
@@ -21,7 +23,28 @@ import { SigningKeyService } from './signing-key.service';
 /** A consent that lets `bank` read `household`'s credit grade today. */
 const CURRENT_CONSENT = `c.tenant_id = $1 AND c.bank_id = $2 AND c.scope = 'credit-grade' AND c.revoked_at IS NULL AND c.expires_on >= $3::date`;
 
-const EXPORT_COLUMNS = ['householdRef', 'villageCode', 'grade', 'score', 'creditLine', 'rateTier', 'asOf', 'runId'] as const;
+const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/**
+ * The export as one COPY statement (COPY takes no parameters: every value is
+ * one the service produced or validated, and quoted). CSV with a header line;
+ * NDJSON as one JSON text per row, through CSV mode with quote and delimiter
+ * characters that JSON text never contains, so each line is copied verbatim.
+ */
+export function exportCopySql(q: { tenantId: string; bankId: string; today: string; runId: string; asOf: string; regionCode: string; format: 'csv' | 'ndjson' }): string {
+  const rows = `FROM grade_results r
+   WHERE r.tenant_id = ${lit(q.tenantId)} AND r.run_id = ${lit(q.runId)} AND starts_with(r.region_code, ${lit(q.regionCode)})
+     AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = r.tenant_id AND c.bank_id = ${lit(q.bankId)} AND c.scope = 'credit-grade'
+                   AND c.revoked_at IS NULL AND c.expires_on >= ${lit(q.today)}::date AND c.household_id = r.household_id)
+   ORDER BY r.household_id`;
+  if (q.format === 'csv') {
+    return `COPY (SELECT r.household_id AS "householdRef", r.region_code AS "villageCode", r.grade AS "grade", r.score AS "score", r.credit_line AS "creditLine",
+      r.rate_tier AS "rateTier", ${lit(q.asOf)} AS "asOf", ${lit(q.runId)} AS "runId" ${rows}) TO STDOUT WITH (FORMAT csv, HEADER)`;
+  }
+  return `COPY (SELECT json_build_object('householdRef', r.household_id, 'villageCode', r.region_code, 'grade', r.grade, 'score', r.score::text,
+      'creditLine', r.credit_line::text, 'rateTier', r.rate_tier, 'asOf', ${lit(q.asOf)}, 'runId', ${lit(q.runId)})::text ${rows})
+    TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
+}
 
 /**
  * Banks, households' consents (PIPL art. 23: separate consent, one bank, one
@@ -179,36 +202,24 @@ export class BanksService implements OnModuleInit {
     const file = path.join(dir, `export.${format}`);
     try {
       const hash = createHash('sha256');
-      let households = 0;
+      let lines = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          hash.update(chunk);
+          for (const b of chunk) if (b === 10) lines++;
+          done(null, chunk);
+        },
+      });
       const qr = this.dataSource.createQueryRunner();
       await qr.connect();
       try {
-        const rows = await qr.stream(
-          `SELECT r.household_id, r.region_code, r.grade, r.score::text AS score, r.credit_line::text AS credit_line, r.rate_tier
-             FROM grade_results r
-            WHERE r.tenant_id = $1 AND r.run_id = $4 AND starts_with(r.region_code, $5)
-              AND EXISTS (SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = r.household_id)
-            ORDER BY r.household_id`,
-          [p.tenantId, bankId, shanghaiToday(), run.id, region],
-        );
-        const header = format === 'csv' ? `${EXPORT_COLUMNS.join(',')}\n` : '';
-        hash.update(header);
-        const encode = new Transform({
-          writableObjectMode: true,
-          transform(r, _enc, done) {
-            households++;
-            const rec = { householdRef: r.household_id, villageCode: r.region_code, grade: r.grade, score: r.score, creditLine: r.credit_line, rateTier: r.rate_tier, asOf: run.as_of, runId: run.id };
-            const line = format === 'csv' ? `${EXPORT_COLUMNS.map((k) => rec[k] ?? '').join(',')}\n` : `${JSON.stringify(rec)}\n`;
-            hash.update(line);
-            done(null, line);
-          },
-        });
-        const out = createWriteStream(file);
-        out.write(header);
-        await pipeline(rows, encode, out);
+        // COPY streams the rows in PostgreSQL's own formatting, one snapshot, straight to the file.
+        const out = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(exportCopySql({ tenantId: p.tenantId, bankId, today: shanghaiToday(), runId: run.id, asOf: run.as_of, regionCode: region, format })));
+        await pipeline(out, count, createWriteStream(file));
       } finally {
         await qr.release();
       }
+      const households = format === 'csv' ? lines - 1 : lines;
       const digest = hash.digest('hex');
       await this.log(p, 'GET /v1/bank/grades/export', households, run.id);
       res.status(200);

@@ -1,43 +1,41 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
+import type { PoolClient } from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { Transform } from 'stream';
+import { pipeline } from 'stream/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
-import { columns } from '../platform/database/sql-arrays';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { maskName } from '../platform/util/public-page';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, ScorecardDocument, scorecardProblems } from './domain/scorecard';
+import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, gradingSql, ScorecardDocument, scorecardProblems } from './domain/scorecard';
 import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
 
-const WRITE_CHUNK = 5000;
 
-interface FeatureRow {
-  id: string;
-  village_code: string;
-  xiaoshan_balance: string;
-  conduct_net: string;
-  debit_items: string;
-  volunteer_hours: string;
-  sanctioned: string;
-  years_enrolled: string;
-}
+const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 /**
  * Every feature of every household of a region as of a day, in one statement
  * of set-based SQL over the entries, records, service records and sanctions
- * (never a query per household). $1 tenant, $2 region prefix, $3 asOf, $4–$6
- * the windows of conductNet, debitItems and volunteerHours in days. "As of"
- * means before the end of that business day (Asia/Shanghai).
+ * (never a query per household); one numeric column per feature. "As of"
+ * means before the end of that business day (Asia/Shanghai). Values are
+ * inlined (COPY takes no parameters); each is validated before it gets here.
  */
-export const FEATURES_SQL = `
-WITH params AS (SELECT (($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS cutoff),
+export function featuresSql(q: { tenantId: string; regionCode: string; asOf: string; windows: Record<'conductNet' | 'debitItems' | 'volunteerHours', number> }): string {
+  if (!/^[0-9a-f-]{36}$/i.test(q.tenantId) || !/^\d{6,12}$/.test(q.regionCode) || !/^\d{4}-\d{2}-\d{2}$/.test(q.asOf) || !Object.values(q.windows).every(Number.isInteger)) {
+    throw new Error('featuresSql: invalid arguments');
+  }
+  const [t, region, asOf] = [`${lit(q.tenantId)}::uuid`, lit(q.regionCode), `${lit(q.asOf)}::date`];
+  return `
+WITH params AS (SELECT ((${asOf} + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS cutoff),
 hh AS (
   SELECT h.id, h.village_code, h.created_at FROM households h, params
-   WHERE h.tenant_id = $1 AND starts_with(h.village_code, $2) AND h.created_at < params.cutoff
+   WHERE h.tenant_id = ${t} AND starts_with(h.village_code, ${region}) AND h.created_at < params.cutoff
 ),
 xs AS (
   SELECT a.holder_id, last.balance_after AS v
@@ -46,21 +44,21 @@ xs AS (
       SELECT e.balance_after FROM ledger_entries e
        WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id AND e.created_at < params.cutoff
        ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
-   WHERE a.tenant_id = $1 AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, $2)
+   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})
 ),
 cn AS (
   SELECT a.holder_id, sum(e.amount) AS v
     FROM accounts a CROSS JOIN params
     JOIN ledger_entries e ON e.tenant_id = a.tenant_id AND e.account_id = a.id
-   WHERE a.tenant_id = $1 AND a.holder_type = 'household' AND a.asset_code = 'CONDUCT' AND starts_with(a.region_code, $2)
-     AND e.created_at >= params.cutoff - make_interval(days => $4::int) AND e.created_at < params.cutoff
+   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'CONDUCT' AND starts_with(a.region_code, ${region})
+     AND e.created_at >= params.cutoff - make_interval(days => ${q.windows.conductNet}) AND e.created_at < params.cutoff
    GROUP BY a.holder_id
 ),
 di AS (
   SELECT r.holder_id::text AS holder_id, count(*) AS v FROM records r
-   WHERE r.tenant_id = $1 AND r.holder_type = 'household' AND r.asset_code = 'CONDUCT' AND r.direction = 'debit' AND starts_with(r.region_code, $2)
+   WHERE r.tenant_id = ${t} AND r.holder_type = 'household' AND r.asset_code = 'CONDUCT' AND r.direction = 'debit' AND starts_with(r.region_code, ${region})
      AND r.transaction_id IS NOT NULL AND r.reversal_transaction_id IS NULL
-     AND r.occurred_on > $3::date - $5::int AND r.occurred_on <= $3::date
+     AND r.occurred_on > ${asOf} - ${q.windows.debitItems} AND r.occurred_on <= ${asOf}
    GROUP BY r.holder_id
 ),
 vh AS (
@@ -68,34 +66,25 @@ vh AS (
     FROM service_records s CROSS JOIN params
     JOIN people p ON p.tenant_id = s.tenant_id AND p.id = s.person_id
     JOIN activities x ON x.tenant_id = s.tenant_id AND x.id = s.activity_id
-   WHERE s.tenant_id = $1 AND starts_with(s.region_code, $2) AND s.status = 'verified' AND s.verified_at < params.cutoff
-     AND x.starts_at >= params.cutoff - make_interval(days => $6::int) AND p.household_id IS NOT NULL
+   WHERE s.tenant_id = ${t} AND starts_with(s.region_code, ${region}) AND s.status = 'verified' AND s.verified_at < params.cutoff
+     AND x.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND p.household_id IS NOT NULL
    GROUP BY p.household_id
 ),
 sa AS (
   SELECT DISTINCT s.household_id::text AS holder_id FROM sanctions s CROSS JOIN params
-   WHERE s.tenant_id = $1 AND s.activated_at < params.cutoff AND (s.lifted_at IS NULL OR s.lifted_at >= params.cutoff)
+   WHERE s.tenant_id = ${t} AND s.activated_at < params.cutoff AND (s.lifted_at IS NULL OR s.lifted_at >= params.cutoff)
 )
 SELECT hh.id, hh.village_code,
-       COALESCE(xs.v, 0)::text AS xiaoshan_balance, COALESCE(cn.v, 0)::text AS conduct_net, COALESCE(di.v, 0)::text AS debit_items,
-       COALESCE(vh.v, 0)::text AS volunteer_hours, (sa.holder_id IS NOT NULL)::int::text AS sanctioned,
-       floor(($3::date - (hh.created_at AT TIME ZONE 'Asia/Shanghai')::date) / 365.25)::text AS years_enrolled
+       COALESCE(xs.v, 0)::numeric AS "xiaoshanBalance", COALESCE(cn.v, 0)::numeric AS "conductNet", COALESCE(di.v, 0)::numeric AS "debitItems",
+       COALESCE(vh.v, 0)::numeric AS "volunteerHours", (sa.holder_id IS NOT NULL)::int::numeric AS "sanctioned",
+       floor((${asOf} - (hh.created_at AT TIME ZONE 'Asia/Shanghai')::date) / 365.25)::numeric AS "yearsEnrolled"
   FROM hh
   LEFT JOIN xs ON xs.holder_id = hh.id::text
   LEFT JOIN cn ON cn.holder_id = hh.id::text
   LEFT JOIN di ON di.holder_id = hh.id::text
   LEFT JOIN vh ON vh.holder_id = hh.id::text
-  LEFT JOIN sa ON sa.holder_id = hh.id::text
- ORDER BY hh.id`;
-
-const valuesOf = (r: FeatureRow): Record<Feature, Decimal> => ({
-  xiaoshanBalance: new Decimal(r.xiaoshan_balance),
-  conductNet: new Decimal(r.conduct_net),
-  debitItems: new Decimal(r.debit_items),
-  volunteerHours: new Decimal(r.volunteer_hours),
-  sanctioned: new Decimal(r.sanctioned),
-  yearsEnrolled: new Decimal(r.years_enrolled),
-});
+  LEFT JOIN sa ON sa.holder_id = hh.id::text`;
+}
 
 export const windowOf = (card: ScorecardDocument, f: Feature) => card.features.find((x) => x.feature === f)?.windowDays ?? DEFAULT_WINDOW_DAYS;
 
@@ -184,56 +173,68 @@ export class GradesService {
     if (dto.asOf > shanghaiToday()) throw new Unprocessable('asOf is in the future', 'future-date');
     const card = await this.scorecard(p.tenantId, dto.scorecardId);
     const doc = card.document;
-    const results: unknown[][] = [];
-    const distribution: Record<string, number> = Object.fromEntries([...bandsByRank(doc.bands).map((b) => [b.grade, 0]), ['ungraded', 0]]);
-    let total = new Decimal(0);
-    const qr = this.dataSource.createQueryRunner();
-    await qr.connect();
+    const id = randomUUID();
+    const source = featuresSql({
+      tenantId: p.tenantId,
+      regionCode: dto.regionCode,
+      asOf: dto.asOf,
+      windows: { conductNet: windowOf(doc, 'conductNet'), debitItems: windowOf(doc, 'debitItems'), volunteerHours: windowOf(doc, 'volunteerHours') },
+    });
+    const values = `jsonb_build_object(${FEATURES.map((f) => `'${f}', trim_scale(g."${f}")::text`).join(', ')})`;
+    const graded = `SELECT '${p.tenantId}'::uuid, '${id}'::uuid, g.id, g.village_code, ${values}, g.points, g.score, g.grade, g.credit_line, g.rate_tier, g.capped_by
+      FROM (${gradingSql(doc, source)}) AS g`;
+
+    // The read: one REPEATABLE READ, read-only snapshot for every household. The
+    // write: another transaction. The graded rows flow from one to the other
+    // through COPY, inside PostgreSQL's wire format, never held in memory.
+    const reader = this.dataSource.createQueryRunner();
+    const writer = this.dataSource.createQueryRunner();
+    await reader.connect();
+    await writer.connect();
+    let households = 0;
     try {
-      // One snapshot for every household: nothing committed meanwhile can make two households disagree.
-      await qr.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const rows = await qr.stream(FEATURES_SQL, [p.tenantId, dto.regionCode, dto.asOf, windowOf(doc, 'conductNet'), windowOf(doc, 'debitItems'), windowOf(doc, 'volunteerHours')]);
-      for await (const r of rows as AsyncIterable<FeatureRow>) {
-        const values = valuesOf(r);
-        const g = grade(doc, values);
-        results.push([
-          r.id, r.village_code,
-          JSON.stringify(Object.fromEntries(FEATURES.map((f) => [f, values[f].toFixed()]))),
-          JSON.stringify(Object.fromEntries(g.features.map((f) => [f.feature, f.points]))),
-          g.score.toFixed(), g.grade, g.creditLine, g.rateTier, JSON.stringify(g.cappedBy),
-        ]);
-        distribution[g.grade ?? 'ungraded']++;
-        total = total.plus(g.score);
-        if (results.length % 10_000 === 0) {
-          if (progress) progress(results.length);
-          else this.logger.log(`评级进度：已计算 ${results.length} 户`);
-        }
-      }
-      await qr.query('COMMIT');
+      await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, '{}', $7)`,
+        [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, `key:${p.keyId}`],
+      );
+      const out = (reader as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(`COPY (${graded}) TO STDOUT`));
+      const into = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection.query(
+        copyFrom(`COPY grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by) FROM STDIN`),
+      );
+      const report = progress ?? ((n: number) => this.logger.log(`评级进度：已计算 ${n} 户`));
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          for (const b of chunk) {
+            if (b !== 10) continue;
+            households++;
+            if (households % 10_000 === 0) report(households);
+          }
+          done(null, chunk);
+        },
+      });
+      await pipeline(out, count, into);
+      const [summary] = await writer.query(
+        `SELECT jsonb_object_agg(COALESCE(grade, 'ungraded'), n) AS counts, (SELECT round(avg(score), 2)::text FROM grade_results WHERE tenant_id = $1 AND run_id = $2) AS mean
+           FROM (SELECT grade, count(*)::int AS n FROM grade_results WHERE tenant_id = $1 AND run_id = $2 GROUP BY grade) AS x`,
+        [p.tenantId, id],
+      );
+      const distribution = { ...Object.fromEntries([...bandsByRank(doc.bands).map((b) => [b.grade, 0]), ['ungraded', 0]]), ...(summary.counts ?? {}), meanScore: summary.mean };
+      await writer.query(`UPDATE grade_runs SET households = $3, distribution = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, households, JSON.stringify(distribution)]);
+      await writer.query('COMMIT');
+      await reader.query('COMMIT');
+      progress?.(households);
+      return { id, regionCode: dto.regionCode, asOf: dto.asOf, status: 'draft' as const, households, distribution };
     } catch (e) {
-      await qr.query('ROLLBACK').catch(() => undefined);
+      await writer.query('ROLLBACK').catch(() => undefined);
+      await reader.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
-      await qr.release();
+      await reader.release();
+      await writer.release();
     }
-    const id = randomUUID();
-    const summary = { ...distribution, meanScore: results.length ? total.div(results.length).toDecimalPlaces(2).toFixed(2) : null };
-    await this.uow.run(async (m) => {
-      await m.query(
-        `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9)`,
-        [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, results.length, JSON.stringify(summary), `key:${p.keyId}`],
-      );
-      for (let i = 0; i < results.length; i += WRITE_CHUNK) {
-        await m.query(
-          `INSERT INTO grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by)
-           SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::jsonb[], $6::jsonb[], $7::numeric[], $8::varchar[], $9::numeric[], $10::varchar[], $11::jsonb[])`,
-          [p.tenantId, id, ...columns(results.slice(i, i + WRITE_CHUNK), 9)],
-        );
-      }
-    });
-    progress?.(results.length);
-    return { id, regionCode: dto.regionCode, asOf: dto.asOf, status: 'draft' as const, households: results.length, distribution: summary };
   }
 
   private async run(p: KeyPrincipal, id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<RunRow> {

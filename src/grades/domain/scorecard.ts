@@ -116,3 +116,53 @@ export function scorecardProblems(card: ScorecardDocument): { field: string; mes
   });
   return out;
 }
+
+/** A SQL string literal (values here are validated, but quote them properly anyway). */
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+/** A numeric literal from a validated decimal string. */
+const num = (s: string) => {
+  if (!/^-?\d+(\.\d+)?$/.test(s)) throw new Error(`not a decimal: ${s}`);
+  return `${s}::numeric`;
+};
+
+/**
+ * The same grading as `grade()`, as SQL over a relation `f` that has one
+ * numeric column per feature (named as in FEATURES), so a run grades every
+ * household inside PostgreSQL. Columns: `points` (jsonb, per card feature),
+ * `score`, `grade`, `credit_line`, `rate_tier`, `capped_by` (jsonb). The
+ * property test in test/integration checks it against `grade()`.
+ */
+export function gradingSql(card: ScorecardDocument, source: string): string {
+  const ranked = bandsByRank(card.bands);
+  const none = ranked.length; // "no grade" as a rank below every band
+  const col = (f: Feature) => `f."${f}"`;
+  const pointsOf = (spec: FeatureSpec) => {
+    const arms = spec.bins.map((b) => {
+      const conds = [b.min !== undefined ? `${col(spec.feature)} >= ${num(b.min)}` : null, b.max !== undefined ? `${col(spec.feature)} < ${num(b.max)}` : null].filter(Boolean);
+      return `WHEN ${conds.length ? conds.join(' AND ') : 'true'} THEN ${num(b.points)}`;
+    });
+    return `CASE ${arms.join(' ')} ELSE 0::numeric END`;
+  };
+  const p = (i: number) => `p${i}`;
+  const layer1 = `SELECT f.*, ${card.features.map((s, i) => `${pointsOf(s)} AS ${p(i)}`).join(', ') || '0 AS p0'} FROM (${source}) AS f`;
+  const score = card.features.length ? card.features.map((_, i) => `s1.${p(i)}`).join(' + ') : '0::numeric';
+  const scoredRank = `CASE ${ranked.map((b, i) => `WHEN (${score}) >= ${num(b.minScore)} THEN ${i}`).join(' ')} ELSE ${none} END`;
+  let layer = `SELECT s1.*, trim_scale(${score}) AS score, ${scoredRank} AS r0 FROM (${layer1}) AS s1`;
+  const disq = card.disqualifiers ?? [];
+  disq.forEach((d, k) => {
+    const cap = d.maxGrade === null ? none : ranked.findIndex((b) => b.grade === d.maxGrade);
+    const prev = `s.r${k}`;
+    const applies = `(s."${d.feature}" >= ${num(d.atLeast ?? '1')} AND ${prev} < ${none} AND ${cap} > ${prev})`;
+    layer = `SELECT s.*, CASE WHEN ${applies} THEN ${cap} ELSE ${prev} END AS r${k + 1}, ${applies} AS c${k} FROM (${layer}) AS s`;
+  });
+  const r = `g.r${disq.length}`;
+  const pick = (field: (b: Band) => string) => `CASE ${r} ${ranked.map((b, i) => `WHEN ${i} THEN ${field(b)}`).join(' ')} ELSE NULL END`;
+  const capped = disq.length
+    ? `(SELECT COALESCE(jsonb_agg(x.v ORDER BY x.k), '[]'::jsonb) FROM (VALUES ${disq
+        .map((d, k) => `(${k}, g.c${k}, jsonb_build_object('feature', ${lit(d.feature)}, 'value', trim_scale(g."${d.feature}")::text, 'maxGrade', ${d.maxGrade === null ? 'NULL::text' : lit(d.maxGrade)}))`)
+        .join(', ')}) AS x(k, on_, v) WHERE x.on_)`
+    : `'[]'::jsonb`;
+  const points = `jsonb_build_object(${card.features.map((s, i) => `${lit(s.feature)}, trim_scale(g.${p(i)})::text`).join(', ')})`;
+  return `SELECT g.*, ${points} AS points, ${pick((b) => lit(b.grade))}::varchar AS grade, ${pick((b) => num(b.creditLine))} AS credit_line,
+    ${pick((b) => lit(b.rateTier))}::varchar AS rate_tier, ${capped} AS capped_by FROM (${layer}) AS g`;
+}
