@@ -23,6 +23,7 @@ import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
 import { GradesService } from '../src/grades/grades.service';
 import { buildConfig } from '../src/platform/config/app-config';
+import { countNewlines } from '../src/platform/util/count-lines';
 import { TenancyService } from '../src/tenancy/tenancy.service';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { benchDatabase, machine, recreateDatabase, say } from './lib/bench-env';
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
           let lines = 0;
           res.on('data', (d: Buffer) => {
             b += d.length;
-            for (const ch of d) if (ch === 10) lines++;
+            lines += countNewlines(d);
           });
           res.on('end', () => resolve({ rows: lines - 1, bytes: b, status: res.statusCode ?? 0 }));
           res.on('error', reject);

@@ -17,6 +17,7 @@ import { requireTenant } from '../platform/database/tenant';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { CreateBankDto, CreateConsentDto, LoanDto } from './banks.dto';
+import { countNewlines } from '../platform/util/count-lines';
 import { RateLimiter } from './rate-limit';
 import { SigningKeyService } from './signing-key.service';
 
@@ -206,7 +207,7 @@ export class BanksService implements OnModuleInit {
       const count = new Transform({
         transform(chunk: Buffer, _enc, done) {
           hash.update(chunk);
-          for (const b of chunk) if (b === 10) lines++;
+          lines += countNewlines(chunk);
           done(null, chunk);
         },
       });

@@ -10,6 +10,7 @@ import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { countNewlines } from '../platform/util/count-lines';
 import { maskName } from '../platform/util/public-page';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -207,11 +208,9 @@ export class GradesService {
       const report = progress ?? ((n: number) => this.logger.log(`评级进度：已计算 ${n} 户`));
       const count = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          for (const b of chunk) {
-            if (b !== 10) continue;
-            households++;
-            if (households % 10_000 === 0) report(households);
-          }
+          const before = households;
+          households += countNewlines(chunk);
+          if (Math.floor(households / 10_000) > Math.floor(before / 10_000)) report(households);
           done(null, chunk);
         },
       });

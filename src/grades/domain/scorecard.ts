@@ -144,16 +144,19 @@ export function gradingSql(card: ScorecardDocument, source: string): string {
     return `CASE ${arms.join(' ')} ELSE 0::numeric END`;
   };
   const p = (i: number) => `p${i}`;
-  const layer1 = `SELECT f.*, ${card.features.map((s, i) => `${pointsOf(s)} AS ${p(i)}`).join(', ') || '0 AS p0'} FROM (${source}) AS f`;
+  // Every layer ends in OFFSET 0, which keeps PostgreSQL from pulling it up into
+  // the next: otherwise each reference to a column would repeat its whole
+  // expression, and the disqualifier chain would grow the work per row.
+  const layer1 = `SELECT f.*, ${card.features.map((s, i) => `${pointsOf(s)} AS ${p(i)}`).join(', ') || '0 AS p0'} FROM (${source} OFFSET 0) AS f OFFSET 0`;
   const score = card.features.length ? card.features.map((_, i) => `s1.${p(i)}`).join(' + ') : '0::numeric';
   const scoredRank = `CASE ${ranked.map((b, i) => `WHEN (${score}) >= ${num(b.minScore)} THEN ${i}`).join(' ')} ELSE ${none} END`;
-  let layer = `SELECT s1.*, trim_scale(${score}) AS score, ${scoredRank} AS r0 FROM (${layer1}) AS s1`;
+  let layer = `SELECT s1.*, trim_scale(${score}) AS score, ${scoredRank} AS r0 FROM (${layer1}) AS s1 OFFSET 0`;
   const disq = card.disqualifiers ?? [];
   disq.forEach((d, k) => {
     const cap = d.maxGrade === null ? none : ranked.findIndex((b) => b.grade === d.maxGrade);
     const prev = `s.r${k}`;
     const applies = `(s."${d.feature}" >= ${num(d.atLeast ?? '1')} AND ${prev} < ${none} AND ${cap} > ${prev})`;
-    layer = `SELECT s.*, CASE WHEN ${applies} THEN ${cap} ELSE ${prev} END AS r${k + 1}, ${applies} AS c${k} FROM (${layer}) AS s`;
+    layer = `SELECT s.*, CASE WHEN ${applies} THEN ${cap} ELSE ${prev} END AS r${k + 1}, ${applies} AS c${k} FROM (${layer}) AS s OFFSET 0`;
   });
   const r = `g.r${disq.length}`;
   const pick = (field: (b: Band) => string) => `CASE ${r} ${ranked.map((b, i) => `WHEN ${i} THEN ${field(b)}`).join(' ')} ELSE NULL END`;
