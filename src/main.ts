@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createApp } from './app.factory';
+import { DemoFacts, DemoLoader } from './demo/demo-loader';
 import { ConfigError, parseEnv } from './platform/config/app-config';
 import { EmbeddedServerRunning } from './platform/embedded/embedded-postgres';
 import { resolveRuntime } from './platform/embedded/runtime';
@@ -20,19 +21,31 @@ async function main(): Promise<void> {
   }
   const { config, embedded } = await resolveRuntime(vars, say);
   let app;
+  let facts: DemoFacts | null = null;
   try {
     app = await createApp(config);
+    await app.init();
+    if (config.demo) facts = (await new DemoLoader(app, config.dataDir, say).load()).facts;
     await app.listen(config.port, '0.0.0.0');
   } catch (e) {
     await embedded?.stop();
     throw e;
   }
   const base = `http://localhost:${config.port}`;
-  say(`服务已启动: ${base}`);
-  say(`API 文档: ${base}/docs   (JSON: ${base}/docs-json)`);
-  say(`健康检查: ${base}/health`);
+  say(`服务已启动 (listening): ${base}`);
+  say(`API 文档 (API docs): ${base}/docs   (JSON: ${base}/docs-json)`);
+  say(`健康检查 (health): ${base}/health`);
   if (config.embedded) say(`ADMIN_TOKEN=${config.adminToken}`);
-  say('按 Ctrl-C 停止服务。');
+  if (facts) {
+    say('演示县的 API 密钥（每个角色一把；Authorization: Bearer <密钥>）/ demo API keys, one per role:');
+    for (const [role, key] of Object.entries(facts.keys)) say(`  ${role.padEnd(10)} ${key}`);
+    say(`泉秀村红黑榜 (public board): ${base}/public/boards/${facts.tour.villageCode}/${facts.tour.boardPeriod}`);
+    say(`泉秀村孝善信用评级公示 (public grades): ${base}/public/grades/${facts.tour.villageCode}`);
+    say(`导览 (guided tour): 另开一个终端运行 npm run tour`);
+  } else if (config.demo) {
+    say(`演示县已存在，但找不到 ${config.dataDir}/demo-keys.json 中的密钥。`);
+  }
+  say('按 Ctrl-C 停止服务 (Ctrl-C to stop)。');
 
   let stopping = false;
   const stop = async (signal: string) => {

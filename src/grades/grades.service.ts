@@ -23,7 +23,10 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 /**
  * Every feature of every household of a region as of a day, in one statement
  * of set-based SQL over the entries, records, service records and sanctions
- * (never a query per household); one numeric column per feature. "As of"
+ * (never a query per household); one numeric column per feature. Each
+ * feature is MATERIALIZED: computed once and then joined, whatever the
+ * planner guesses from fresh statistics (a nested loop re-running the XIAOSHAN
+ * lookups per household cost 30 s on a just-loaded demo). "As of"
  * means before the end of that business day (Asia/Shanghai). Values are
  * inlined (COPY takes no parameters); each is validated before it gets here.
  */
@@ -38,7 +41,7 @@ hh AS (
   SELECT h.id, h.village_code, h.created_at FROM households h, params
    WHERE h.tenant_id = ${t} AND starts_with(h.village_code, ${region}) AND h.created_at < params.cutoff
 ),
-xs AS (
+xs AS MATERIALIZED (
   SELECT a.holder_id, last.balance_after AS v
     FROM accounts a CROSS JOIN params
     CROSS JOIN LATERAL (
@@ -47,7 +50,7 @@ xs AS (
        ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
    WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})
 ),
-cn AS (
+cn AS MATERIALIZED (
   SELECT a.holder_id, sum(e.amount) AS v
     FROM accounts a CROSS JOIN params
     JOIN ledger_entries e ON e.tenant_id = a.tenant_id AND e.account_id = a.id
@@ -55,14 +58,14 @@ cn AS (
      AND e.created_at >= params.cutoff - make_interval(days => ${q.windows.conductNet}) AND e.created_at < params.cutoff
    GROUP BY a.holder_id
 ),
-di AS (
+di AS MATERIALIZED (
   SELECT r.holder_id::text AS holder_id, count(*) AS v FROM records r
    WHERE r.tenant_id = ${t} AND r.holder_type = 'household' AND r.asset_code = 'CONDUCT' AND r.direction = 'debit' AND starts_with(r.region_code, ${region})
      AND r.transaction_id IS NOT NULL AND r.reversal_transaction_id IS NULL
      AND r.occurred_on > ${asOf} - ${q.windows.debitItems} AND r.occurred_on <= ${asOf}
    GROUP BY r.holder_id
 ),
-vh AS (
+vh AS MATERIALIZED (
   SELECT p.household_id::text AS holder_id, sum(s.hours) AS v
     FROM service_records s CROSS JOIN params
     JOIN people p ON p.tenant_id = s.tenant_id AND p.id = s.person_id
@@ -71,7 +74,7 @@ vh AS (
      AND x.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND p.household_id IS NOT NULL
    GROUP BY p.household_id
 ),
-sa AS (
+sa AS MATERIALIZED (
   SELECT DISTINCT s.household_id::text AS holder_id FROM sanctions s CROSS JOIN params
    WHERE s.tenant_id = ${t} AND s.activated_at < params.cutoff AND (s.lifted_at IS NULL OR s.lifted_at >= params.cutoff)
 )

@@ -1,0 +1,154 @@
+/**
+ * The guided tour: each user's story, walked over HTTP against a running jifen
+ * with the demo county loaded. Used by `npm run tour` and by the e2e test that
+ * runs the same story. Every step checks what it got and throws when jifen
+ * does not behave as described.
+ */
+import { createHash, createPublicKey, verify } from 'crypto';
+import type { DemoFacts } from '../src/demo/demo-loader';
+
+export type Print = (line: string) => void;
+
+class TourFailure extends Error {}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+  raw: Buffer;
+}
+
+export async function runTour(base: string, facts: DemoFacts, print: Print): Promise<void> {
+  const run = Date.now().toString(36);
+  let serial = 0;
+  const call = async (role: keyof DemoFacts['keys'] | null, method: string, path: string, body?: unknown, idempotent = false): Promise<Answer> => {
+    const headers: Record<string, string> = {};
+    if (role) headers.Authorization = `Bearer ${facts.keys[role]}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (idempotent) headers['Idempotency-Key'] = `tour-${run}-${serial++}`;
+    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const raw = Buffer.from(await res.arrayBuffer());
+    let parsed: unknown = null;
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      parsed = raw.toString('utf8');
+    }
+    return { status: res.status, headers: res.headers, body: parsed, raw };
+  };
+  const expect = (what: string, ok: boolean, got: unknown) => {
+    if (!ok) throw new TourFailure(`✗ ${what} — got ${typeof got === 'string' ? got : JSON.stringify(got)}`);
+    print(`   ✓ ${what}`);
+  };
+  const step = (zh: string, en: string) => print(`\n▶ ${zh} / ${en}`);
+  const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+  const t = facts.tour;
+  const hh = { type: 'household', id: t.householdId };
+
+  step('村文书录入红黄榜记录，实践站站长审核', 'A clerk enters a record and a reviewer approves it');
+  const rec = await call('clerk', 'POST', '/v1/records', { holder: hh, ruleCode: 'R03', occurredOn: today, evidence: ['photo://tour/wedding-simple.jpg'], note: '婚事简办（导览）' });
+  expect(`录入 R03「移风易俗」→ 201，分值 ${rec.body?.points}`, rec.status === 201 && rec.body.status === 'submitted', rec.body);
+  const self = await call('clerk', 'POST', `/v1/records/${rec.body.id}/approve`);
+  expect('录入人不能自己审核 → 403/422', self.status === 403 || self.status === 422, self.body);
+  const approved = await call('reviewer', 'POST', `/v1/records/${rec.body.id}/approve`);
+  expect(`站长审核通过 → 公示中，公示至 ${approved.body?.noticeEndsOn}`, approved.status === 200 && approved.body.status === 'in_notice', approved.body);
+
+  step('公示期内有村民提出异议', 'An objection during public notice');
+  const objected = await call('clerk', 'POST', `/v1/records/${rec.body.id}/objections`, { reason: '听说酒席办了三十桌', raisedBy: '村民张某' });
+  expect('异议已登记 → objected', objected.status === 200 && objected.body.status === 'objected', objected.body);
+  const resolved = await call('reviewer', 'POST', `/v1/records/${rec.body.id}/resolve`, { outcome: 'dismissed', reason: '经核实只办了六桌，异议不成立' });
+  expect(`异议不成立，积分入账（交易 ${String(resolved.body?.transactionId).slice(0, 8)}…）`, resolved.status === 200 && resolved.body.status === 'posted', resolved.body);
+  const history = await call('reviewer', 'GET', `/v1/records/${rec.body.id}`);
+  expect(`记录留痕：${history.body?.history?.map((h: any) => h.to).join(' → ')}`, history.body?.history?.length === 4, history.body);
+
+  step('志愿服务队登记服务时长，核验后发放益币', 'An organizer logs volunteer hours; verified hours credit 益币');
+  const start = new Date(Date.now() - 3 * 3600_000);
+  const act = await call('organizer', 'POST', '/v1/activities', {
+    title: '导览：帮助独居老人打扫卫生', category: '助老', regionCode: t.villageCode, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 2 * 3600_000).toISOString(), maxHoursPerPerson: '2',
+  });
+  expect('活动已申报 → proposed', act.status === 201 && act.body.status === 'proposed', act.body);
+  const listed = await call('reviewer', 'POST', `/v1/activities/${act.body.id}/approve`);
+  expect(`活动入库，签到码 ${listed.body?.signInCode}`, listed.status === 200 && listed.body.status === 'listed', listed.body);
+  const volunteer = await call('clerk', 'POST', '/v1/people', { name: '志愿者小刘', regionCode: t.villageCode, householdId: t.householdId });
+  expect('文书登记一名新志愿者', volunteer.status === 201, volunteer.body);
+  const person = volunteer.body.id as string;
+  const coinsBefore = (await call('admin', 'GET', `/v1/holders/person/${person}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance ?? '0.00';
+  const att = await call('organizer', 'POST', `/v1/activities/${act.body.id}/attendance`, { entries: [{ personId: person, hours: '2', kind: 'signed' }] });
+  expect('登记 2 小时 → 待核验', att.status === 201 && att.body.items?.[0]?.status === 'submitted', att.body);
+  const verified = await call('reviewer', 'POST', `/v1/service-records/${att.body.items[0].id}/verify`);
+  expect(`核验通过，发放益币 ${verified.body?.credited}`, verified.status === 200 && verified.body.credited === '2.00', verified.body);
+  const coinsAfter = (await call('admin', 'GET', `/v1/holders/person/${person}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance;
+  expect(`益币余额 ${coinsBefore} → ${coinsAfter}`, Number(coinsAfter) - Number(coinsBefore) === 2, coinsAfter);
+
+  step('积分超市店主收银：农户输入 PIN 兑换', 'A shopkeeper redeems points with the holder’s PIN');
+  const items = await call('shopkeeper', 'GET', `/v1/shops/${t.shopId}/items`);
+  const soap = items.body.items?.find((i: any) => i.sku === 'SOAP');
+  expect(`货架：${items.body.items?.map((i: any) => `${i.name} ${i.price}分`).join('、')}`, items.status === 200 && soap, items.body);
+  await call('admin', 'POST', '/v1/transfers', { asset: 'CONDUCT', from: 'issuer', to: hh, amount: '10', memo: '导览：补足积分' }, true);
+  const wrong = await call('shopkeeper', 'POST', '/v1/redemptions', { shopId: t.shopId, holder: hh, pin: '000000', lines: [{ sku: 'SOAP', quantity: 1 }] }, true);
+  expect(`PIN 错误 → 422「${wrong.body?.detail}」`, wrong.status === 422 && wrong.body.code === 'pin-incorrect', wrong.body);
+  await call('clerk', 'PUT', `/v1/holders/household/${t.householdId}/pin`, { pin: t.pin }); // the clerk resets the count
+  const redeemed = await call('shopkeeper', 'POST', '/v1/redemptions', { shopId: t.shopId, holder: hh, pin: t.pin, lines: [{ sku: 'SOAP', quantity: 1 }] }, true);
+  expect(`兑换成功：${redeemed.body?.lines?.[0]?.name} ×1，用 ${redeemed.body?.amount} 分；店主看不到余额`, redeemed.status === 201 && redeemed.body.status === 'completed' && !JSON.stringify(redeemed.body).includes('balance'), redeemed.body);
+  const tooMuch = await call('shopkeeper', 'POST', '/v1/redemptions', { shopId: t.shopId, holder: hh, pin: t.pin, asset: 'CONDUCT', amount: '99999' }, true);
+  expect(`超额兑换 → 422「${tooMuch.body?.detail}」`, tooMuch.status === 422 && tooMuch.body.code === 'insufficient-points', tooMuch.body);
+
+  step('激励基金与商店结算', 'The fund settles the shop');
+  const settled = await call('admin', 'POST', '/v1/settlements', { shopId: t.shopId, through: today }, true);
+  expect(`结算单：${settled.body?.redemptions} 笔兑换，${settled.body?.points} 分，应付 ${settled.body?.amountCny} 元`, settled.status === 201 && settled.body.lines?.length === settled.body.redemptions, settled.body);
+  const csv = await call('shopkeeper', 'GET', `/v1/settlements/${settled.body.id}/statement.csv`);
+  expect('店主下载结算单 CSV', csv.status === 200 && csv.raw.toString('utf8').includes('合计'), csv.status);
+  const paid = await call('admin', 'POST', `/v1/settlements/${settled.body.id}/paid`, { reference: '农商行转账（导览）' }, true);
+  expect('已付款 → paid', paid.status === 200 && paid.body.status === 'paid', paid.body);
+  const fund = await call('admin', 'GET', `/v1/funds/${t.fundId}`);
+  expect(`基金余额 ${fund.body?.balance} 元，覆盖率 ${fund.body?.coverageRatio}`, fund.status === 200, fund.body);
+
+  step('红黑榜公示', 'The red/black board is published');
+  const period = today.slice(0, 7);
+  const existing = (await call('reviewer', 'GET', `/v1/boards?villageCode=${t.villageCode}`)).body.items?.find((b: any) => b.period === period);
+  let board = existing;
+  if (!existing || existing.status === 'draft') {
+    const drafted = await call('reviewer', 'POST', '/v1/boards', { villageCode: t.villageCode, period });
+    expect(`本月红黑榜草稿：红榜 ${drafted.body?.red?.length} 户，黑榜 ${drafted.body?.black?.length} 户`, drafted.status === 201, drafted.body);
+    const pub = await call('reviewer', 'POST', `/v1/boards/${drafted.body.id}/publish`);
+    expect('张榜公示 → published', pub.status === 200 && pub.body.status === 'published', pub.body);
+    board = pub.body;
+  } else print(`   · 本月红黑榜已于 ${existing.publishedAt} 公示`);
+  const publicBoard = await call(null, 'GET', `/public/boards/${t.villageCode}/${period}`);
+  expect(`公开页面（无需登录），姓名已脱敏：${publicBoard.body?.red?.slice(0, 3).map((r: any) => r.name).join('、')}`, publicBoard.status === 200 && !JSON.stringify(publicBoard.body).includes(t.householdId), publicBoard.body);
+  const again = await call('reviewer', 'POST', '/v1/boards', { villageCode: t.villageCode, period });
+  expect('已公示的榜单不可再改 → 409', again.status === 409 && !!board, again.body);
+
+  step('孝善信用评级：计算并公示', 'A grade run is computed and published');
+  const cards = await call('admin', 'GET', '/v1/scorecards');
+  const gradeRun = await call('admin', 'POST', '/v1/grade-runs', { regionCode: facts.county, asOf: today, scorecardId: cards.body.items[0].id });
+  expect(`评级完成：${gradeRun.body?.households} 户，分布 ${JSON.stringify(gradeRun.body?.distribution)}`, gradeRun.status === 201, gradeRun.body);
+  const explained = await call('admin', 'GET', `/v1/grade-runs/${gradeRun.body.id}/households/${t.householdId}`);
+  expect(`逐项解释：${explained.body?.features?.map((f: any) => `${f.feature}=${f.value}→${f.points}分`).join('，')}；总分 ${explained.body?.score}，等级 ${explained.body?.grade ?? '未评级'}`, explained.status === 200, explained.body);
+  const published = await call('admin', 'POST', `/v1/grade-runs/${gradeRun.body.id}/publish`);
+  expect('公示 → published', published.status === 200 && published.body.status === 'published', published.body);
+
+  step('银行查询评级并核验签名导出', 'The bank pulls a grade and a signed export, and verifies the signature');
+  const grade = await call('bank', 'GET', `/v1/bank/grades?idNumber=${t.idNumber}`);
+  expect(`按身份证号查询（已授权）：等级 ${grade.body?.grade ?? '未评级'}，授信 ${grade.body?.creditLine ?? '—'}，评级批次 ${String(grade.body?.runId).slice(0, 8)}…`, grade.status === 200 && grade.body.runId === gradeRun.body.id, grade.body);
+  const unknown = await call('bank', 'GET', '/v1/bank/grades?idNumber=11010119900101123X');
+  expect('未授权或不存在的农户 → 404', unknown.status === 404, unknown.body);
+  const exp = await call('bank', 'GET', `/v1/bank/grades/export?regionCode=${t.villageCode}&format=csv`);
+  const digest = createHash('sha256').update(exp.raw).digest('hex');
+  expect(`签名导出：${exp.headers.get('x-export-households')} 户，摘要一致`, exp.status === 200 && digest === exp.headers.get('x-export-digest'), exp.status);
+  const key = await call('bank', 'GET', '/v1/bank/signing-key');
+  const publicKey = createPublicKey({ key: Buffer.from(key.body.publicKey, 'base64'), format: 'der', type: 'spki' });
+  const message = (d: string) => Buffer.from(`${d}\n${exp.headers.get('x-export-run-id')}\n${t.bankId}`, 'utf8');
+  const signature = Buffer.from(exp.headers.get('x-export-signature') ?? '', 'base64');
+  expect('Ed25519 签名用公钥验证通过', verify(null, message(digest), publicKey, signature), signature.length);
+  const tampered = Buffer.from(exp.raw);
+  tampered[tampered.length - 2] ^= 1;
+  expect('改动一个字节后验证失败', !verify(null, message(createHash('sha256').update(tampered).digest('hex')), publicKey, signature), 'verified');
+  const log = await call('auditor', 'GET', `/v1/bank-access-log?bankId=${t.bankId}`);
+  expect(`银行每次读取都有记录（最近：${log.body?.items?.[0]?.endpoint}）`, log.status === 200 && log.body.items.length >= 3, log.body);
+  const verifyLedger = await call('auditor', 'GET', '/v1/ledger/verify');
+  expect(`账本核验：借贷平衡、余额与分录一致、哈希链完整（${verifyLedger.body?.checkedTransactions} 笔）`, verifyLedger.body?.balanced && verifyLedger.body?.balancesMatchEntries && verifyLedger.body?.chainIntact, verifyLedger.body);
+  print('\n导览完成 / Tour complete.');
+}
+
+export { TourFailure };

@@ -1,0 +1,327 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import Decimal from 'decimal.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
+import * as path from 'path';
+import { DataSource } from 'typeorm';
+import { ApiKeysService } from '../auth/api-keys.service';
+import type { KeyPrincipal, Role } from '../auth/principal';
+import { BanksService } from '../banks/banks.service';
+import { BoardsService } from '../boards/boards.service';
+import { GradesService } from '../grades/grades.service';
+import { HoldersService } from '../holders/holders.service';
+import { idCheckDigit } from '../platform/crypto/pii';
+import { mapError } from '../platform/http/app-error';
+import { FundsService } from '../redemption/funds.service';
+import { RedemptionsService } from '../redemption/redemptions.service';
+import { SettlementsService } from '../redemption/settlements.service';
+import { ShopsService } from '../redemption/shops.service';
+import { RecordsService } from '../records/records.service';
+import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { VolunteeringService } from '../volunteering/volunteering.service';
+
+/** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
+export interface DemoFacts {
+  tenantId: string;
+  county: string;
+  keys: Partial<Record<Role, string>>;
+  /** A household of 泉秀村 with a PIN, consent for the demo bank and a known ID number. */
+  tour: { householdId: string; idNumber: string; pin: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string };
+}
+
+interface DemoConfig {
+  county: { code: string; name: string };
+  townships: { code: string; name: string; villages: { code: string; name: string }[] }[];
+  householdsPerVillage: number;
+  withPin: number;
+  programs: string[];
+  scorecard: string;
+  fund: { name: string; conversionRate: string; coverageAlertBelow: string };
+  donors: string[];
+  shops: { name: string; village?: number; township?: number; acceptedAssets: string[]; rates: Record<string, string>; items: { sku: string; name: string; asset: string; price: string; stock: number }[] }[];
+  bank: { name: string };
+  surnames: string;
+  givenNames: string;
+}
+
+const PIN = '123456';
+
+/** A small deterministic PRNG, so every fresh demo is the same county. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
+}
+
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
+const previousMonth = (today: string) => {
+  const [y, m] = today.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+};
+
+/** Credit and debit items of the Kaizhou set that the demo's clerks enter, with how often. */
+const CONDUCT_ITEMS: { code: string; weight: number; hourly?: boolean; evidence?: boolean }[] = [
+  { code: 'R01', weight: 6 },
+  { code: 'R02', weight: 4 },
+  { code: 'R04', weight: 6 },
+  { code: 'R05', weight: 4, hourly: true },
+  { code: 'R07', weight: 6 },
+  { code: 'R03', weight: 1, evidence: true },
+  { code: 'R06', weight: 1, evidence: true },
+  { code: 'Y03', weight: 2 },
+  { code: 'Y05', weight: 1 },
+  { code: 'Y09', weight: 1 },
+];
+
+/**
+ * Loads the demo county from config/demo/ through the same services the API
+ * uses: regions, keys, the three shipped programs, a few hundred households
+ * and people with synthetic Chinese names, three months of conduct records
+ * through the workflow (entered, approved, in notice, some objected, posted),
+ * volunteer activities and verified hours, a fund with donations, two shops
+ * with items, redemptions and a paid settlement, a bank with consents, a
+ * published grade run and last month's published boards. Loading is skipped
+ * when the county exists already, so starting twice changes nothing.
+ */
+export class DemoLoader {
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly dataDir: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  private get<T>(type: new (...args: never[]) => T): T {
+    return this.app.get(type as never, { strict: false }) as T;
+  }
+
+  factsFile(): string {
+    return path.join(this.dataDir, 'demo-keys.json');
+  }
+
+  /** The facts of an already loaded demo, if this data directory has them. */
+  readFacts(): DemoFacts | null {
+    return existsSync(this.factsFile()) ? (JSON.parse(readFileSync(this.factsFile(), 'utf8')) as DemoFacts) : null;
+  }
+
+  async load(configDir = path.join(process.cwd(), 'config'), options: { scale?: number } = {}): Promise<{ loaded: boolean; facts: DemoFacts | null }> {
+    const cfg = JSON.parse(readFileSync(path.join(configDir, 'demo', 'county.json'), 'utf8')) as DemoConfig;
+    const tenancy = this.get(TenancyService);
+    if (await tenancy.tenantForRegionCode(cfg.county.code)) {
+      this.say('演示县已存在，跳过加载（DEMO=false 可关闭演示）。');
+      return { loaded: false, facts: this.readFacts() };
+    }
+    const started = Date.now();
+    const rnd = prng(2026);
+    const today = shanghaiToday();
+    const perVillage = Math.max(4, Math.round(cfg.householdsPerVillage * (options.scale ?? 1)));
+    const step = (label: string) => this.say(`演示数据：${label}（${((Date.now() - started) / 1000).toFixed(1)} 秒）`);
+
+    // County, townships, villages.
+    const tenant = await tenancy.createTenant({ regionCode: cfg.county.code, name: cfg.county.name });
+    const platform = { kind: 'platform' as const };
+    for (const t of cfg.townships) {
+      await tenancy.createRegion(platform, { code: t.code, name: t.name, parentCode: cfg.county.code });
+      for (const v of t.villages) await tenancy.createRegion(platform, { code: v.code, name: v.name, parentCode: t.code });
+    }
+    const villages = cfg.townships.flatMap((t, ti) => t.villages.map((v) => ({ ...v, township: ti })));
+
+    // Keys: one per role to print, and a clerk and reviewer per township for the records.
+    const apiKeys = this.get(ApiKeysService);
+    const issue = async (role: Role, name: string, extra: { scopeRegionCode?: string; shopId?: string; bankId?: string } = {}) => {
+      const k = await apiKeys.issue(platform, { tenantId: tenant.id, name, role, ...extra } as never);
+      const principal: KeyPrincipal = { kind: 'key', keyId: k.id, tenantId: tenant.id, role, scopeRegionCode: k.scopeRegionCode, shopId: k.shopId, bankId: k.bankId };
+      return { key: k.apiKey, p: principal };
+    };
+    const admin = await issue('admin', '演示：县文明实践中心管理员');
+    const auditor = await issue('auditor', '演示：审计');
+    const clerks = [await issue('clerk', '演示：关面乡文书', { scopeRegionCode: cfg.townships[0].code }), await issue('clerk', '演示：白泉乡文书', { scopeRegionCode: cfg.townships[1].code })];
+    const reviewers = [await issue('reviewer', '演示：关面乡实践站站长', { scopeRegionCode: cfg.townships[0].code }), await issue('reviewer', '演示：白泉乡实践站站长', { scopeRegionCode: cfg.townships[1].code })];
+    const organizers = [await issue('organizer', '演示：关面乡志愿服务队', { scopeRegionCode: cfg.townships[0].code }), await issue('organizer', '演示：白泉乡志愿服务队', { scopeRegionCode: cfg.townships[1].code })];
+    step('地区与密钥');
+
+    // The three programs, in force for the whole history.
+    const ruleSets = this.get(RuleSetsService);
+    for (const file of cfg.programs) {
+      const doc = JSON.parse(readFileSync(path.join(configDir, 'programs', file), 'utf8'));
+      const set = await ruleSets.create(admin.p, { ...doc, regionCode: cfg.county.code });
+      await ruleSets.activate(admin.p, set.id);
+    }
+    step('积分规则（红黄双十条、益币、孝善）');
+
+    // Households and people.
+    const holders = this.get(HoldersService);
+    const households: { id: string; village: number; name: string; idNumber: string; pin: boolean }[] = [];
+    const people: { id: string; village: number; household: string }[] = [];
+    let serial = 0;
+    const name = () => rnd.pick([...cfg.surnames]) + rnd.pick([...cfg.givenNames]) + (rnd.next() < 0.7 ? rnd.pick([...cfg.givenNames]) : '');
+    for (const [vi, v] of villages.entries()) {
+      const clerk = clerks[v.township];
+      for (let i = 0; i < perVillage; i++) {
+        serial++;
+        const first17 = `${cfg.county.code}19${String(50 + (serial % 40)).padStart(2, '0')}${String(1 + (serial % 12)).padStart(2, '0')}${String(1 + (serial % 28)).padStart(2, '0')}${String(serial).padStart(3, '0').slice(-3)}`;
+        const idNumber = first17 + idCheckDigit(first17);
+        const head = name();
+        const pin = i % cfg.withPin === 0;
+        const h = await holders.createHousehold(clerk.p, { villageCode: v.code, headName: head, headIdNumber: idNumber, ...(pin ? { pin: PIN } : {}) });
+        households.push({ id: h.id, village: vi, name: head, idNumber, pin });
+        if (i % 3 === 0) {
+          const person = await holders.createPerson(clerk.p, { name: head.slice(0, 1) + rnd.pick([...cfg.givenNames]) + rnd.pick([...cfg.givenNames]), regionCode: v.code, householdId: h.id });
+          people.push({ id: person.id, village: vi, household: h.id });
+        }
+      }
+    }
+    step(`${households.length} 户农户、${people.length} 名志愿者（开户初始积分已发放）`);
+
+    // Three months of conduct records through the workflow.
+    const records = this.get(RecordsService);
+    const pool = CONDUCT_ITEMS.flatMap((it) => Array.from({ length: it.weight }, () => it));
+    let entered = 0;
+    const late: { id: string; township: number }[] = [];
+    for (const h of households) {
+      const township = villages[h.village].township;
+      for (let k = 0; k < 2 + rnd.int(2); k++) {
+        const it = rnd.pick(pool);
+        const occurredOn = addDays(today, -rnd.int(88));
+        try {
+          const rec = await records.submit(clerks[township].p, {
+            holder: { type: 'household', id: h.id },
+            ruleCode: it.code,
+            occurredOn,
+            ...(it.hourly ? { quantity: String(1 + rnd.int(4)) } : {}),
+            ...(it.evidence ? { evidence: [`photo://demo/${h.id.slice(0, 8)}-${it.code}.jpg`] } : {}),
+            note: '演示数据',
+          });
+          entered++;
+          if (occurredOn > addDays(today, -5) && late.length < 30) late.push({ id: rec.id, township });
+          else await records.approve(reviewers[township].p, rec.id);
+        } catch (e) {
+          if (!mapError(e) || mapError(e)!.status >= 500) throw e; // a cap reached: the clerk moves on
+        }
+      }
+    }
+    // Some objections during notice: most dismissed, some upheld.
+    const inNotice: { id: string; region_code: string }[] = await this.get(DataSource).query(
+      `SELECT id, region_code FROM records WHERE tenant_id = $1 AND status = 'in_notice' ORDER BY id LIMIT 8`,
+      [tenant.id],
+    );
+    for (const [i, r] of inNotice.entries()) {
+      const township = cfg.townships.findIndex((t) => r.region_code.startsWith(t.code));
+      await records.object(clerks[township].p, r.id, '村民反映情况不实', `村民${rnd.pick([...cfg.surnames])}某`);
+      await records.resolve(reviewers[township].p, r.id, i % 3 === 2 ? 'upheld' : 'dismissed', i % 3 === 2 ? '经核实，异议成立' : '经核实，情况属实');
+    }
+    const posted = await records.postDueRecords(addDays(today, 8), tenant.id); // the notice periods of the history have ended
+    // The last few days' records: half approved and in notice now, half still in the review queue.
+    for (const [i, r] of late.entries()) if (i % 2 === 0) await records.approve(reviewers[r.township].p, r.id);
+    step(`${entered} 条红黄榜记录（公示后入账 ${posted} 条，另有公示中与待审核的记录）`);
+
+    // Volunteer activities and verified hours (益币).
+    const volunteering = this.get(VolunteeringService);
+    let hours = new Decimal(0);
+    for (const [vi, v] of villages.entries()) {
+      const members = people.filter((x) => x.village === vi);
+      for (let a = 0; a < 3; a++) {
+        const day = addDays(today, -10 - a * 25 - vi);
+        const act = await volunteering.propose(organizers[v.township].p, {
+          title: ['敬老院助老服务', '河道清洁', '文明交通劝导'][a], category: ['助老', '环保', '文明劝导'][a], regionCode: v.code,
+          startsAt: `${day}T01:00:00Z`, endsAt: `${day}T05:00:00Z`, maxHoursPerPerson: '4',
+        });
+        await volunteering.approve(reviewers[v.township].p, act.id);
+        const entries = members.filter((_, i) => (i + a) % 2 === 0).map((m, i) => ({ personId: m.id, hours: String(2 + ((i + a) % 3)), kind: (i % 7 === 6 ? 'backfilled' : 'signed') as 'signed' | 'backfilled' }));
+        if (!entries.length) continue;
+        const att = await volunteering.attendance(organizers[v.township].p, act.id, { entries });
+        for (const s of att.items) {
+          await volunteering.verify(reviewers[v.township].p, s.id);
+          hours = hours.plus(entries.find((e) => e.personId === s.personId)?.hours ?? 0);
+        }
+      }
+    }
+    step(`志愿服务活动与 ${hours.toFixed()} 小时已核验时长`);
+
+    // The fund, donations, shops, redemptions, a paid settlement.
+    const funds = this.get(FundsService);
+    const fund = await funds.create(admin.p, { name: cfg.fund.name, regionCode: cfg.county.code, conversionRate: cfg.fund.conversionRate, coverageAlertBelow: cfg.fund.coverageAlertBelow });
+    let key = 0;
+    const idem = () => `demo-${tenant.id.slice(0, 8)}-${key++}`;
+    for (const donor of cfg.donors) await funds.donate(admin.p, fund.id, { donor, amount: String(8000 + rnd.int(12) * 1000) + '.00' }, idem());
+    for (const h of households.filter((_, i) => i % 6 === 1)) {
+      await funds.donate(admin.p, fund.id, { donor: `${h.name}之子（在外务工）`, amount: String(100 + rnd.int(5) * 100) + '.00', holder: { type: 'household', id: h.id } }, idem());
+    }
+    const shopsService = this.get(ShopsService);
+    const shops = [];
+    for (const s of cfg.shops) {
+      const regionCode = s.village !== undefined ? villages[s.village].code : cfg.townships[s.township ?? 0].code;
+      const shop = await shopsService.create(admin.p, { name: s.name, regionCode, acceptedAssets: s.acceptedAssets, rates: s.rates, fundId: fund.id });
+      for (const item of s.items) await shopsService.addItem(admin.p, shop.id, item);
+      shops.push(shop);
+    }
+    const shopkeepers = [await issue('shopkeeper', `演示：${cfg.shops[0].name}`, { shopId: shops[0].id }), await issue('shopkeeper', `演示：${cfg.shops[1].name}`, { shopId: shops[1].id })];
+    const redemptions = this.get(RedemptionsService);
+    let redeemed = 0;
+    for (const h of households.filter((x) => x.pin && villages[x.village].township === 0)) {
+      const at = villages[h.village].code === cfg.townships[0].villages[0].code && rnd.next() < 0.6 ? 0 : 1;
+      const basket = at === 0 ? [{ sku: rnd.pick(['SOAP', 'SOAP', 'RICE-10KG']), quantity: 1 + rnd.int(2) }] : [{ sku: rnd.pick(['SALT', 'NOODLES']), quantity: 1 + rnd.int(3) }];
+      try {
+        await redemptions.redeem(shopkeepers[at].p, { shopId: shops[at].id, holder: { type: 'household', id: h.id }, pin: PIN, lines: basket }, false, undefined, idem());
+        redeemed++;
+      } catch (e) {
+        if (!mapError(e) || mapError(e)!.status >= 500) throw e; // not enough points above the floor: the counter says so
+      }
+    }
+    const settlements = this.get(SettlementsService);
+    const statement = (await settlements.settle(admin.p, shops[1].id, today, idem())).body as { id: string; amountCny: string };
+    await settlements.paid(admin.p, statement.id, '农商行转账（演示）', idem());
+    step(`基金、2 家商店、${redeemed} 笔兑换、1 份已付款结算单（${statement.amountCny} 元）`);
+
+    // The bank, consents, a published grade run; last month's boards.
+    const banks = this.get(BanksService);
+    const bank = await banks.createBank(admin.p, { name: cfg.bank.name });
+    const bankKey = await issue('bank', `演示：${cfg.bank.name}`, { bankId: bank.id });
+    const consenting = households.filter((h, i) => i % 5 === 0 || h.pin);
+    for (const h of consenting) {
+      await banks.grantConsent(clerks[villages[h.village].township].p, { householdId: h.id, bankId: bank.id, scope: 'credit-grade', expiresOn: addDays(today, 365), documentRef: `授权书（演示）${h.id.slice(0, 8)}` });
+    }
+    await this.get(DataSource).query('ANALYZE'); // fresh tables: give the planner real statistics
+    const grades = this.get(GradesService);
+    const card = await grades.createScorecard(admin.p, JSON.parse(readFileSync(path.join(configDir, 'scorecards', cfg.scorecard), 'utf8')));
+    const run = await grades.createRun(admin.p, { regionCode: cfg.county.code, asOf: today, scorecardId: card.id });
+    await grades.publish(admin.p, run.id);
+    const boards = this.get(BoardsService);
+    const boardPeriod = previousMonth(today);
+    for (const v of villages) {
+      const b = await boards.compute(reviewers[v.township].p, v.code, boardPeriod);
+      await boards.publish(reviewers[v.township].p, b.id);
+    }
+    step(`银行与 ${consenting.length} 份授权、孝善信用评级（${JSON.stringify(run.distribution)}）已公示、${boardPeriod} 红黑榜已公示`);
+
+    const tourHousehold = households.find((h) => h.pin && h.village === 0)!;
+    const facts: DemoFacts = {
+      tenantId: tenant.id,
+      county: cfg.county.code,
+      keys: {
+        admin: admin.key, auditor: auditor.key, clerk: clerks[0].key, reviewer: reviewers[0].key, organizer: organizers[0].key, shopkeeper: shopkeepers[0].key, bank: bankKey.key,
+      },
+      tour: {
+        householdId: tourHousehold.id,
+        idNumber: tourHousehold.idNumber,
+        pin: PIN,
+        villageCode: villages[0].code,
+        shopId: shops[0].id,
+        bankId: bank.id,
+        fundId: fund.id,
+        personIds: people.filter((x) => x.village === 0).slice(0, 3).map((x) => x.id),
+        boardPeriod,
+      },
+    };
+    mkdirSync(this.dataDir, { recursive: true });
+    writeFileSync(this.factsFile(), JSON.stringify(facts, null, 2), { mode: 0o600 });
+    chmodSync(this.factsFile(), 0o600);
+    step(`加载完成，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒`);
+    return { loaded: true, facts };
+  }
+}
