@@ -18,6 +18,7 @@ import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
 import { BanksModule } from './banks/banks.module';
 import { BoardsModule } from './boards/boards.module';
+import { OrdersModule } from './orders/orders.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -41,6 +42,7 @@ export class AppModule {
         GradesModule,
         BanksModule,
         BoardsModule,
+        OrdersModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

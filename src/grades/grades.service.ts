@@ -30,7 +30,7 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
  * means before the end of that business day (Asia/Shanghai). Values are
  * inlined (COPY takes no parameters); each is validated before it gets here.
  */
-export function featuresSql(q: { tenantId: string; regionCode: string; asOf: string; windows: Record<'conductNet' | 'debitItems' | 'volunteerHours', number> }): string {
+export function featuresSql(q: { tenantId: string; regionCode: string; asOf: string; current?: boolean; windows: Record<'conductNet' | 'debitItems' | 'volunteerHours', number> }): string {
   if (!/^[0-9a-f-]{36}$/i.test(q.tenantId) || !/^\d{6,12}$/.test(q.regionCode) || !/^\d{4}-\d{2}-\d{2}$/.test(q.asOf) || !Object.values(q.windows).every(Number.isInteger)) {
     throw new Error('featuresSql: invalid arguments');
   }
@@ -41,14 +41,21 @@ hh AS (
   SELECT h.id, h.village_code, h.created_at FROM households h, params
    WHERE h.tenant_id = ${t} AND starts_with(h.village_code, ${region}) AND h.created_at < params.cutoff
 ),
-xs AS MATERIALIZED (
+xs AS MATERIALIZED (${
+    q.current
+      ? // As of today the balance is the account's own: no lookup per account.
+        `
+  SELECT a.holder_id, a.balance AS v FROM accounts a
+   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})`
+      : `
   SELECT a.holder_id, last.balance_after AS v
     FROM accounts a CROSS JOIN params
     CROSS JOIN LATERAL (
       SELECT e.balance_after FROM ledger_entries e
        WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id AND e.created_at < params.cutoff
        ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
-   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})
+   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})`
+  }
 ),
 cn AS MATERIALIZED (
   SELECT a.holder_id, sum(e.amount) AS v
@@ -69,9 +76,8 @@ vh AS MATERIALIZED (
   SELECT p.household_id::text AS holder_id, sum(s.hours) AS v
     FROM service_records s CROSS JOIN params
     JOIN people p ON p.tenant_id = s.tenant_id AND p.id = s.person_id
-    JOIN activities x ON x.tenant_id = s.tenant_id AND x.id = s.activity_id
    WHERE s.tenant_id = ${t} AND starts_with(s.region_code, ${region}) AND s.status = 'verified' AND s.verified_at < params.cutoff
-     AND x.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND p.household_id IS NOT NULL
+     AND s.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND p.household_id IS NOT NULL
    GROUP BY p.household_id
 ),
 sa AS MATERIALIZED (
@@ -182,6 +188,7 @@ export class GradesService {
       tenantId: p.tenantId,
       regionCode: dto.regionCode,
       asOf: dto.asOf,
+      current: dto.asOf >= shanghaiToday(),
       windows: { conductNet: windowOf(doc, 'conductNet'), debitItems: windowOf(doc, 'debitItems'), volunteerHours: windowOf(doc, 'volunteerHours') },
     });
     const values = `jsonb_build_object(${FEATURES.map((f) => `'${f}', trim_scale(g."${f}")::text`).join(', ')})`;

@@ -10,5 +10,6 @@ import { VolunteeringService } from './volunteering.service';
   imports: [TenancyModule, HoldersModule, RulesModule, LedgerModule],
   providers: [VolunteeringService],
   controllers: [VolunteeringController],
+  exports: [VolunteeringService],
 })
 export class VolunteeringModule {}

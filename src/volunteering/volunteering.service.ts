@@ -105,9 +105,9 @@ export class VolunteeringService {
     const limit = pageLimit(q);
     const after = decodeCursor(q.cursor, 2);
     const rows = await this.dataSource.query(
-      `SELECT s.id, s.activity_id, a.title, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.credited::text AS credited,
+      `SELECT s.id, s.activity_id, s.order_id, s.title, s.review_note, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.credited::text AS credited,
               s.transaction_id, s.created_at, s.created_at::text AS key
-         FROM service_records s JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
+         FROM service_records s
         WHERE s.tenant_id = $1 AND starts_with(s.region_code, $2) AND ($3::varchar IS NULL OR s.status = $3)
           AND ($4::uuid IS NULL OR s.activity_id = $4) AND ($5::uuid IS NULL OR s.person_id = $5)
           AND ($6::timestamptz IS NULL OR (s.created_at, s.id) < ($6::timestamptz, $7::uuid))
@@ -121,7 +121,9 @@ export class VolunteeringService {
       (r: any) => ({
         id: r.id,
         activityId: r.activity_id,
+        orderId: r.order_id,
         activityTitle: r.title,
+        reviewNote: r.review_note,
         personId: r.person_id,
         regionCode: r.region_code,
         hours: r.hours,
@@ -156,39 +158,60 @@ export class VolunteeringService {
       if (a.status !== 'listed') throw new Unprocessable('only activities listed in the library accrue hours', 'activity-not-listed');
       const length = new Decimal(a.ends_at.getTime() - a.starts_at.getTime()).div(3_600_000);
       const limit = a.max_hours_per_person ? Decimal.min(length, a.max_hours_per_person) : length;
-      const seen = new Set<string>();
-      const out: { id: string; personId: string; hours: string; kind: string; status: string }[] = [];
-      for (const [i, e] of dto.entries.entries()) {
-        if (seen.has(e.personId)) throw new Conflict(`entries[${i}]: person ${e.personId} appears twice`, 'duplicate-attendance');
-        seen.add(e.personId);
-        const hours = new Decimal(e.hours);
-        if (hours.lte(0) || hours.gt(limit)) throw new Unprocessable(`entries[${i}]: hours must be more than 0 and at most ${limit.toFixed(2)}`, 'hours-out-of-range');
-        const person = await this.holders.find(p.tenantId, 'person', e.personId, m);
-        if (!person) throw new NotFound(`person ${e.personId}`);
-        assertRegionInScope(p, person.regionCode, `person ${e.personId}`);
-        const clash = await m.query(
-          `SELECT s.activity_id FROM service_records s JOIN activities x ON x.tenant_id = s.tenant_id AND x.id = s.activity_id
-            WHERE s.tenant_id = $1 AND s.person_id = $2
-              AND (s.activity_id = $3 OR tstzrange(x.starts_at, x.ends_at) && tstzrange($4::timestamptz, $5::timestamptz))
-            LIMIT 1`,
-          [p.tenantId, e.personId, activityId, a.starts_at, a.ends_at],
-        );
-        if (clash.length) {
-          throw new Conflict(
-            clash[0].activity_id === activityId ? `entries[${i}]: person ${e.personId} is already recorded for this activity` : `entries[${i}]: person ${e.personId} has service at the same time (activity ${clash[0].activity_id})`,
-            'attendance-overlap',
-          );
-        }
-        const id = randomUUID();
-        await m.query(
-          `INSERT INTO service_records (tenant_id, id, activity_id, person_id, region_code, hours, kind, status, entered_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8)`,
-          [p.tenantId, id, activityId, e.personId, person.regionCode, hours.toFixed(), e.kind, `key:${p.keyId}`],
-        );
-        out.push({ id, personId: e.personId, hours: hours.toFixed(2), kind: e.kind, status: 'submitted' });
-      }
-      return { items: out };
+      return { items: await this.addServiceRecords(m, p, { activityId }, { startsAt: a.starts_at, endsAt: a.ends_at, title: a.title }, dto.entries, limit) };
     });
+  }
+
+  /**
+   * Service records for people who served in one window (an activity's, or an
+   * order's delivery), in the caller's transaction: hours capped at `limit`,
+   * each person in scope, once per source, and never in two places at once
+   * (overlapping windows of the same person are 409).
+   */
+  async addServiceRecords(
+    m: EntityManager,
+    p: KeyPrincipal,
+    source: { activityId: string } | { orderId: string },
+    window: { startsAt: Date; endsAt: Date; title: string },
+    entries: { personId: string; hours: string; kind: 'signed' | 'backfilled' }[],
+    limit: Decimal,
+  ) {
+    const seen = new Set<string>();
+    const out: { id: string; personId: string; hours: string; kind: string; status: string }[] = [];
+    const sourceId = 'activityId' in source ? source.activityId : source.orderId;
+    for (const [i, e] of entries.entries()) {
+      if (seen.has(e.personId)) throw new Conflict(`entries[${i}]: person ${e.personId} appears twice`, 'duplicate-attendance');
+      seen.add(e.personId);
+      const hours = new Decimal(e.hours);
+      if (hours.lte(0) || hours.gt(limit)) throw new Unprocessable(`entries[${i}]: hours must be more than 0 and at most ${limit.toFixed(2)}`, 'hours-out-of-range');
+      const person = await this.holders.find(p.tenantId, 'person', e.personId, m);
+      if (!person) throw new NotFound(`person ${e.personId}`);
+      assertRegionInScope(p, person.regionCode, `person ${e.personId}`);
+      const clash = await m.query(
+        `SELECT COALESCE(s.activity_id, s.order_id) AS source FROM service_records s
+          WHERE s.tenant_id = $1 AND s.person_id = $2
+            AND (s.activity_id = $3 OR s.order_id = $3 OR tstzrange(s.starts_at, s.ends_at) && tstzrange($4::timestamptz, $5::timestamptz))
+          LIMIT 1`,
+        [p.tenantId, e.personId, sourceId, window.startsAt, window.endsAt],
+      );
+      if (clash.length) {
+        throw new Conflict(
+          clash[0].source === sourceId ? `entries[${i}]: person ${e.personId} is already recorded for this service` : `entries[${i}]: person ${e.personId} has service at the same time (${clash[0].source})`,
+          'attendance-overlap',
+        );
+      }
+      const id = randomUUID();
+      await m.query(
+        `INSERT INTO service_records (tenant_id, id, activity_id, order_id, person_id, region_code, hours, kind, status, entered_by, starts_at, ends_at, title)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12)`,
+        [
+          p.tenantId, id, 'activityId' in source ? source.activityId : null, 'orderId' in source ? source.orderId : null, e.personId, person.regionCode,
+          hours.toFixed(), e.kind, `key:${p.keyId}`, window.startsAt, window.endsAt, window.title,
+        ],
+      );
+      out.push({ id, personId: e.personId, hours: hours.toFixed(2), kind: e.kind, status: 'submitted' });
+    }
+    return out;
   }
 
   /**
@@ -197,11 +220,15 @@ export class VolunteeringService {
    * count toward the person's total but credit nothing.
    */
   async verify(p: KeyPrincipal, id: string): Promise<{ id: string; status: 'verified'; credited: string; transactionId: string | null }> {
-    return this.uow.run(async (m) => {
+    return this.uow.run((m) => this.verifyWithin(m, p, id));
+  }
+
+  /** As `verify`, in the caller's transaction (a service order's rating verifies its hours with the rating). */
+  async verifyWithin(m: EntityManager, p: KeyPrincipal, id: string): Promise<{ id: string; status: 'verified'; credited: string; transactionId: string | null }> {
+    {
       const [s] = await m.query(
-        `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, a.starts_at, a.title
-           FROM service_records s JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
-          WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE OF s`,
+        `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.starts_at, s.title
+           FROM service_records s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE`,
         [requireTenant(p.tenantId), id],
       );
       if (!s) throw new NotFound(`service record ${id}`);
@@ -222,9 +249,8 @@ export class VolunteeringService {
           const w = capWindow(cap.period, day);
           const [u] = await m.query(
             `SELECT COALESCE(sum(s.credited), 0)::text AS points, count(*)::int AS n FROM service_records s
-               JOIN activities a ON a.tenant_id = s.tenant_id AND a.id = s.activity_id
               WHERE s.tenant_id = $1 AND s.person_id = $2 AND s.status = 'verified' AND s.kind = 'signed'
-                AND (a.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= $3::date AND (a.starts_at AT TIME ZONE 'Asia/Shanghai')::date < $4::date`,
+                AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= $3::date AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date < $4::date`,
             [p.tenantId, s.person_id, w.from, w.to],
           );
           usage[cap.period] = { points: new Decimal(u.points), count: u.n };
@@ -252,7 +278,7 @@ export class VolunteeringService {
         [p.tenantId, id, credited.toFixed(), txId, set?.id ?? null, set?.version ?? null, `key:${p.keyId}`],
       );
       return { id, status: 'verified' as const, credited: credited.toFixed(2), transactionId: txId };
-    });
+    }
   }
 
   /** A person's verified hours (signed and backfilled) and star level. */

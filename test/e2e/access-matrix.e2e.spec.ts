@@ -139,6 +139,23 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/boards/{id}/publish', url: () => '/v1/boards/00000000-0000-4000-8000-000000000000/publish', platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/public/boards/{villageCode}/{period}', url: (c) => `/public/boards/${c.villages[0]}/2026-01`, platform: true, roles: [...ROLES], public: true },
   { method: 'get', path: '/public/grades/{villageCode}', url: (c) => `/public/grades/${c.villages[0]}`, platform: true, roles: [...ROLES], public: true },
+  // service orders
+  { method: 'post', path: '/v1/teams', url: () => '/v1/teams', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/teams', url: () => '/v1/teams', platform: false, roles: [...READERS] },
+  { method: 'post', path: '/v1/service-menu', url: () => '/v1/service-menu', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/service-menu', url: (c) => `/v1/service-menu?villageCode=${c.villages[0]}`, platform: false, roles: [...READERS] },
+  { method: 'put', path: '/v1/service-settings', url: () => '/v1/service-settings', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/service-orders', url: () => '/v1/service-orders', body: () => ({}), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'get', path: '/v1/service-orders', url: () => '/v1/service-orders', platform: false, roles: [...READERS] },
+  { method: 'get', path: '/v1/service-orders/{id}', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000', platform: false, roles: [...READERS] },
+  { method: 'post', path: '/v1/service-orders/{id}/dispatch', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/dispatch', body: () => ({ teamId: '00000000-0000-4000-8000-000000000000' }), platform: false, roles: ['admin', 'reviewer'] },
+  { method: 'post', path: '/v1/service-orders/{id}/accept', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/accept', platform: false, roles: ['admin', 'organizer'] },
+  { method: 'post', path: '/v1/service-orders/{id}/decline', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/decline', body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'organizer'] },
+  { method: 'post', path: '/v1/service-orders/{id}/cancel', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/cancel', body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'post', path: '/v1/service-orders/{id}/deliver', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/deliver', body: () => ({ entries: [] }), platform: false, roles: ['admin', 'organizer'] },
+  { method: 'post', path: '/v1/service-orders/{id}/rate', url: () => '/v1/service-orders/00000000-0000-4000-8000-000000000000/rate', body: () => ({ stars: 5 }), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'get', path: '/v1/reports/service-orders', url: () => '/v1/reports/service-orders', platform: false, roles: ['admin', 'auditor', 'reviewer'] },
+  { method: 'post', path: '/v1/jobs/service-orders-overdue', url: () => '/v1/jobs/service-orders-overdue', platform: false, roles: ['admin'] },
   // volunteering
   {
     method: 'post',

@@ -2,6 +2,7 @@ import { createHash, createPublicKey, verify } from 'crypto';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
+import { featuresSql } from '../../src/grades/grades.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, issueKey, makeCounty, newIdempotencyKey, newIdNumber } from '../helpers/fixtures';
 
@@ -117,6 +118,18 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect((await t.http().post(`/v1/grade-runs/${runId}/publish`).set(admin)).status).toBe(200);
       expect((await t.http().post(`/v1/grade-runs/${runId}/publish`).set(admin)).status).toBe(409);
       await expect(t.app.get(DataSource).query(`UPDATE grade_results SET grade = 'AAA' WHERE run_id = $1`, [runId])).rejects.toThrow(/published/);
+    });
+
+    it('as of today, reading balances from accounts gives what reading them from the entries gives', async () => {
+      const q = { tenantId: c.tenantId, regionCode: c.county, asOf: today(), windows: { conductNet: 365, debitItems: 365, volunteerHours: 365 } };
+      const db = t.app.get(DataSource);
+      const fromEntries = await db.query(`${featuresSql({ ...q, current: false })} ORDER BY id`);
+      const fromAccounts = await db.query(`${featuresSql({ ...q, current: true })} ORDER BY id`);
+      expect(fromEntries).toHaveLength(4);
+      expect(fromAccounts).toEqual(fromEntries);
+      expect(fromEntries.find((r: any) => r.id === hh.a).xiaoshanBalance).toBe('600');
+      const future = await t.http().post('/v1/grade-runs').set(admin).send({ regionCode: c.villages[0], asOf: '2099-01-01', scorecardId });
+      expect(future.status).toBe(422);
     });
 
     it('publishes grades to the village, names masked', async () => {

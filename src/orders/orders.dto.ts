@@ -1,0 +1,133 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
+
+const REGION = /^(\d{6}|\d{9}|\d{12})$/;
+const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
+
+export class CreateTeamDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  @IsArray() @ArrayMaxSize(200) @IsUUID('all', { each: true })
+  memberIds!: string[];
+}
+
+export class CreateMenuItemDto {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: 'code must be a code such as S01' })
+  code!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  title!: string;
+
+  @IsString() @IsNotEmpty() @MaxLength(50)
+  category!: string;
+
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+}
+
+export class ServiceSettingsDto {
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  /** Ratings at or above it verify the hours at once (default 4). */
+  @IsInt() @Min(1) @Max(5)
+  ratingThreshold!: number;
+
+  /** Hours a dispatched order may wait for a team to accept it (default 48). */
+  @IsInt() @Min(1) @Max(24 * 30)
+  responseHours!: number;
+}
+
+export class RequesterDto {
+  @IsIn(['household', 'person'])
+  type!: 'household' | 'person';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class CreateOrderDto {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: 'menuCode must be a code such as S01' })
+  menuCode!: string;
+
+  @ValidateNested() @Type(() => RequesterDto)
+  requester!: RequesterDto;
+
+  @IsString() @Matches(/^\d{12}$/, { message: 'regionCode must be a 12-digit village code' })
+  regionCode!: string;
+
+  @IsOptional() @IsString() @MaxLength(500)
+  note?: string;
+
+  @IsOptional() @IsISO8601({ strict: true })
+  wantedBy?: string;
+}
+
+export class DispatchDto {
+  @IsUUID('all')
+  teamId!: string;
+}
+
+export class OrderReasonDto {
+  @IsString() @IsNotEmpty() @MaxLength(500)
+  reason!: string;
+}
+
+export class DeliveryEntryDto {
+  @IsUUID('all')
+  personId!: string;
+
+  @IsString() @Matches(HOURS, { message: 'hours must be a decimal string such as "2" or "1.5"' })
+  hours!: string;
+
+  /** When the work started (default: the delivery time less the hours). */
+  @IsOptional() @IsISO8601({ strict: true })
+  startedAt?: string;
+}
+
+export class DeliverDto {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => DeliveryEntryDto)
+  entries!: DeliveryEntryDto[];
+}
+
+export class RateDto {
+  @IsInt() @Min(1) @Max(5)
+  stars!: number;
+
+  @IsOptional() @IsString() @MaxLength(500)
+  comment?: string;
+}
+
+export class ListOrdersQuery extends PageQuery {
+  @IsOptional() @IsIn(['requested', 'dispatched', 'accepted', 'delivered', 'closed', 'cancelled'])
+  status?: string;
+
+  @IsOptional() @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  overdue?: 'true' | 'false';
+}
+
+export class MenuQuery {
+  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode!: string;
+}
+
+export class OrdersReportQuery {
+  @IsOptional() @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  @IsOptional() @IsISO8601({ strict: true })
+  from?: string;
+
+  @IsOptional() @IsISO8601({ strict: true })
+  to?: string;
+}
