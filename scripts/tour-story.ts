@@ -80,6 +80,23 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const coinsAfter = (await call('admin', 'GET', `/v1/holders/person/${person}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance;
   expect(`益币余额 ${coinsBefore} → ${coinsAfter}`, Number(coinsAfter) - Number(coinsBefore) === 2, coinsAfter);
 
+  step('点单 → 派单 → 接单 → 送单 → 评单', 'A service order: requested, dispatched, accepted, delivered, rated');
+  const teams = await call('reviewer', 'GET', '/v1/teams');
+  const team = teams.body.items?.find((x: any) => x.regionCode === t.villageCode);
+  expect(`本村志愿服务队：${team?.name}（${team?.memberIds?.length} 人）`, teams.status === 200 && team?.memberIds?.length > 0, teams.body);
+  const ordered = await call('clerk', 'POST', '/v1/service-orders', { menuCode: 'S03', requester: hh, regionCode: t.villageCode, note: '老人行动不便，请上门理发（导览）' });
+  expect(`文书代村民点单「${ordered.body?.title}」`, ordered.status === 201 && ordered.body.status === 'requested', ordered.body);
+  const dispatched = await call('reviewer', 'POST', `/v1/service-orders/${ordered.body.id}/dispatch`, { teamId: team.id });
+  expect('实践站派单 → dispatched', dispatched.status === 200 && dispatched.body.status === 'dispatched', dispatched.body);
+  const taken = await call('organizer', 'POST', `/v1/service-orders/${ordered.body.id}/accept`);
+  expect('服务队接单 → accepted', taken.status === 200 && taken.body.status === 'accepted', taken.body);
+  const member = team.memberIds[0];
+  const startedAt = new Date(Date.now() - (30 + Math.floor(Math.random() * 5000)) * 3600_000).toISOString();
+  const done = await call('organizer', 'POST', `/v1/service-orders/${ordered.body.id}/deliver`, { entries: [{ personId: member, hours: '1', startedAt }] });
+  expect('送单：登记服务 1 小时 → delivered', done.status === 200 && done.body.status === 'delivered', done.body);
+  const rated = await call('clerk', 'POST', `/v1/service-orders/${ordered.body.id}/rate`, { stars: 5, comment: '理得很好' });
+  expect(`评单 5 星 → 时长核验，益币 ${rated.body?.service?.[0]?.credited}`, rated.status === 200 && rated.body.status === 'closed' && rated.body.service?.[0]?.status === 'verified', rated.body);
+
   step('积分超市店主收银：农户输入 PIN 兑换', 'A shopkeeper redeems points with the holder’s PIN');
   const items = await call('shopkeeper', 'GET', `/v1/shops/${t.shopId}/items`);
   const soap = items.body.items?.find((i: any) => i.sku === 'SOAP');

@@ -19,6 +19,7 @@ import { RecordsService } from '../records/records.service';
 import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
+import { OrdersService } from '../orders/orders.service';
 
 /** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
 export interface DemoFacts {
@@ -242,6 +243,37 @@ export class DemoLoader {
       }
     }
     step(`志愿服务活动与 ${hours.toFixed()} 小时已核验时长`);
+
+    // Service orders: the menu, a team per village, orders at every stage.
+    const orders = this.get(OrdersService);
+    for (const [code, title, category] of [
+      ['S01', '上门打扫卫生', '助老'], ['S02', '代购药品', '助老'], ['S03', '义务理发', '便民'], ['S04', '陪同就医', '助老'], ['S05', '家电维修', '便民'],
+    ]) {
+      await orders.addMenuItem(admin.p, { code, title, category, regionCode: cfg.county.code });
+    }
+    const teams: string[] = [];
+    for (const [vi, v] of villages.entries()) {
+      const members = people.filter((x) => x.village === vi).slice(0, 6).map((x) => x.id);
+      teams.push((await orders.createTeam(admin.p, { name: `${v.name}志愿服务队`, regionCode: v.code, memberIds: members })).id);
+    }
+    let closedOrders = 0;
+    for (const [vi, v] of villages.entries()) {
+      const team = teams[vi];
+      const members = people.filter((x) => x.village === vi).slice(0, 6);
+      const requesters = households.filter((h) => h.village === vi).slice(10, 14);
+      for (const [k, h] of requesters.entries()) {
+        const clerk = clerks[v.township].p;
+        const o = await orders.create(clerk, { menuCode: `S0${1 + ((k + vi) % 5)}`, requester: { type: 'household', id: h.id }, regionCode: v.code, note: '演示订单' });
+        await orders.dispatch(reviewers[v.township].p, o.id, team);
+        if (k === 3) continue; // waiting for the team to accept: on the station's board
+        await orders.accept(organizers[v.township].p, o.id);
+        const startedAt = new Date(Date.parse(`${addDays(today, -3 - k)}T08:00:00Z`)).toISOString();
+        await orders.deliver(organizers[v.township].p, o.id, { entries: members.slice(k, k + 2).map((m) => ({ personId: m.id, hours: '2', startedAt })) });
+        await orders.rate(clerk, o.id, k === 2 ? 3 : 5, k === 2 ? '来得有点晚' : '服务很好，谢谢志愿者');
+        closedOrders++;
+      }
+    }
+    step(`服务订单：${closedOrders} 单已评价，${villages.length} 单待接单`);
 
     // The fund, donations, shops, redemptions, a paid settlement.
     const funds = this.get(FundsService);

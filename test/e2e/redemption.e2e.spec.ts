@@ -99,7 +99,8 @@ describe('redemption at shops, funds and settlement (e2e)', () => {
       const tooMuch = await redeem(hh, { asset: 'CONDUCT', amount: '21' });
       expect(tooMuch.status).toBe(422);
       expect(tooMuch.body).toMatchObject({ code: 'insufficient-points', detail: '积分不足' });
-      expect(JSON.stringify(tooMuch.body)).not.toMatch(/30|20\b/);
+      const { requestId: _id, ...shown } = tooMuch.body; // a request id may contain any digits
+      expect(JSON.stringify(shown)).not.toMatch(/30|20\b/);
       expect((await redeem(hh, { asset: 'CONDUCT', amount: '20' })).status).toBe(201);
       await give(hh, '50', 'XIAOSHAN');
       expect((await redeem(hh, { asset: 'XIAOSHAN', amount: '1' })).body.code).toBe('asset-not-accepted');
