@@ -307,7 +307,14 @@ export class OrdersService {
     return {
       ...view(o),
       history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
-      service: service.map((s: any) => ({ id: s.id, personId: s.person_id, hours: s.hours, status: s.status, credited: s.credited, reviewNote: s.review_note })),
+      service: service.map((s: any) => ({
+        id: s.id,
+        personId: s.person_id,
+        hours: new Decimal(s.hours).toFixed(2),
+        status: s.status,
+        credited: s.credited === null ? null : new Decimal(s.credited).toFixed(2),
+        reviewNote: s.review_note,
+      })),
     };
   }
 
