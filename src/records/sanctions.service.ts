@@ -54,10 +54,30 @@ export class SanctionsService implements OnModuleInit {
     // Admin transfers and reversals of a household's CONDUCT do not go through records.
     this.ledger.onAdjusted(async (tenantId, accounts) => {
       const households = accounts.filter((a) => a.holderType === 'household' && a.asset === SANCTIONED_ASSET);
-      if (!households.length) return;
+      if (!households.length || !(await this.hasSanctionRules(tenantId))) return;
       const found = await this.holders.findMany(tenantId, 'household', households.map((h) => h.holderId), this.dataSource.manager);
       await this.uow.run((m) => this.evaluateMany(m, tenantId, [...found.values()].map((h) => ({ id: h.id, regionCode: h.regionCode })), 'ledger:adjustment'));
     });
+  }
+
+  private readonly rulesKnown = new Map<string, { has: boolean; until: number }>();
+
+  /**
+   * Whether any CONDUCT rule set of the tenant (active or retired) has sanction
+   * rules; cached for a minute, since transfers ask on every call and most
+   * counties change rules a few times a year. A set activated within the
+   * minute is caught by the nightly re-evaluation at the latest.
+   */
+  private async hasSanctionRules(tenantId: string): Promise<boolean> {
+    const hit = this.rulesKnown.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.has;
+    const [r] = await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM rule_sets WHERE tenant_id = $1 AND asset_code = $2 AND status <> 'draft'
+                        AND jsonb_array_length(COALESCE(document->'sanctions', '[]'::jsonb)) > 0) AS has`,
+      [tenantId, SANCTIONED_ASSET],
+    );
+    this.rulesKnown.set(tenantId, { has: r.has, until: Date.now() + 60_000 });
+    return r.has;
   }
 
   async evaluate(m: EntityManager, tenantId: string, householdId: string, regionCode: string, actor: string): Promise<void> {
