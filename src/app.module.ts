@@ -19,6 +19,7 @@ import { GradesModule } from './grades/grades.module';
 import { BanksModule } from './banks/banks.module';
 import { BoardsModule } from './boards/boards.module';
 import { OrdersModule } from './orders/orders.module';
+import { ConsoleModule } from './console/console.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
 @Module({})
@@ -43,6 +44,7 @@ export class AppModule {
         BanksModule,
         BoardsModule,
         OrdersModule,
+        ConsoleModule,
         ScheduleModule.forRoot(),
       ],
       providers: [

@@ -2,7 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'crypto';
 import type { Request } from 'express';
+import { ConsoleSessions } from '../console/console-session';
 import { AppConfig } from '../platform/config/app-config';
+import { PiiCipher } from '../platform/crypto/pii';
 import { Forbidden, Unauthorized } from '../platform/http/app-error';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
@@ -25,7 +27,10 @@ export class AuthGuard implements CanActivate {
     config: AppConfig,
   ) {
     this.adminDigest = digest(config.adminToken);
+    this.sessions = new ConsoleSessions(new PiiCipher(config.piiKey));
   }
+
+  private readonly sessions: ConsoleSessions;
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
@@ -34,8 +39,13 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal }>();
     const header = req.headers.authorization ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) throw new Unauthorized();
-    const token = m[1];
+    let token = m?.[1] ?? null;
+    if (!token && !header) {
+      // The console: a session cookie stands for the key it was opened with, CSRF-checked.
+      token = this.sessions.apiKey(req);
+      if (token && !this.sessions.csrfOk(req)) throw new Forbidden('the console request lacks its CSRF token', 'csrf');
+    }
+    if (!token) throw new Unauthorized();
     let principal: Principal | null = null;
     if (timingSafeEqual(digest(token), this.adminDigest)) principal = { kind: 'platform' };
     else principal = await this.keys.verify(token);

@@ -338,11 +338,26 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
         ORDER BY created_at DESC, id DESC LIMIT $7`,
       [p.tenantId, shopId, p.role === 'shopkeeper' ? '' : p.scopeRegionCode, q.on ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    return toPage(rows, limit, (r) => [r.key, r.id], (r) => toView(r, null));
+    const lines: (RedemptionLine & { redemption_id: string })[] = rows.length
+      ? await this.dataSource.query(
+          `SELECT redemption_id, sku, name, quantity, unit_price::text AS unit_price, amount::text AS amount FROM redemption_lines
+            WHERE tenant_id = $1 AND redemption_id = ANY($2::uuid[]) ORDER BY sku`,
+          [p.tenantId, rows.map((r) => r.id)],
+        )
+      : [];
+    return toPage(rows, limit, (r) => [r.key, r.id], (r) => toView(r, lines.filter((l) => l.redemption_id === r.id)));
   }
 }
 
-function toView(r: RedemptionRow, lines: { sku: string; name: string; quantity: number; unit_price: string; amount: string }[] | null): RedemptionView {
+interface RedemptionLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  unit_price: string;
+  amount: string;
+}
+
+function toView(r: RedemptionRow, lines: RedemptionLine[] | null): RedemptionView {
   return {
     id: r.id,
     shopId: r.shop_id,
