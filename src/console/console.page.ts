@@ -30,6 +30,8 @@ button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f0a500;o
 .item span{overflow-wrap:anywhere}
 .done{font-size:1.6rem;text-align:center;padding:1.5rem}
 .hidden{display:none}
+.hidden-visually{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+.item input,.item select{width:auto;flex:1 1 8rem}
 small{color:#555}
 </style>
 </head>
@@ -92,6 +94,36 @@ small{color:#555}
   const flash = (text, ok) => { const f = $('flash'); f.textContent = ''; f.append(el('div', { class: 'msg ' + (ok ? 'ok' : 'err'), text })); };
   const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
   const field = (id, label, input) => [el('label', { for: id, text: label }), input];
+  /** A bar chart in SVG, with the same figures as a table for screen readers. groups: [label, [values…]]. */
+  const chart = (title, groups, series) => {
+    const NS = 'http://www.w3.org/2000/svg';
+    const colors = ['#b22222', '#2f6f3e', '#555'];
+    const max = Math.max(1, ...groups.flatMap(([, vs]) => vs));
+    const w = 320, h = 160, gw = w / Math.max(1, groups.length), bw = Math.max(4, (gw - 8) / series.length);
+    const svg = document.createElementNS(NS, 'svg');
+    svg.setAttribute('viewBox', '0 0 ' + w + ' ' + (h + 20));
+    svg.setAttribute('width', '100%');
+    svg.setAttribute('role', 'img');
+    svg.setAttribute('aria-label', title);
+    groups.forEach(([label, vs], gi) => {
+      vs.forEach((val, si) => {
+        const r = document.createElementNS(NS, 'rect');
+        const bh = (val / max) * (h - 10);
+        r.setAttribute('x', String(gi * gw + 4 + si * bw)); r.setAttribute('y', String(h - bh)); r.setAttribute('width', String(bw - 1)); r.setAttribute('height', String(bh));
+        r.setAttribute('fill', colors[si % colors.length]);
+        svg.append(r);
+      });
+      const t = document.createElementNS(NS, 'text');
+      t.setAttribute('x', String(gi * gw + gw / 2)); t.setAttribute('y', String(h + 15)); t.setAttribute('text-anchor', 'middle'); t.setAttribute('font-size', '11');
+      t.textContent = label;
+      svg.append(t);
+    });
+    const table = el('table', { class: 'hidden-visually' }, el('caption', { text: title }),
+      el('tr', {}, el('th', { text: '' }), ...series.map((x) => el('th', { text: x }))),
+      ...groups.map(([label, vs]) => el('tr', {}, el('th', { text: label }), ...vs.map((x) => el('td', { text: String(x) })))));
+    const legend = el('p', {}, ...series.map((x, i) => el('span', { style: 'color:' + colors[i % colors.length] + ';margin-right:1rem', text: '■ ' + x })));
+    return el('div', { class: 'chart' }, svg, legend, table);
+  };
   const list = (items, render, empty) => items.length ? el('div', {}, ...items.map(render)) : el('p', { text: empty });
 
   async function show(view) {
@@ -104,6 +136,18 @@ small{color:#555}
 
   const VIEWS = {
     enter: { label: '录入记录', roles: ['clerk', 'admin'], async render(v) {
+      const search = el('div', {},
+        ...field('who-search', '按户主姓名查找', el('input', { id: 'who-search', autocomplete: 'off' })),
+        el('button', { type: 'button', class: 'secondary', id: 'search', text: '搜索', onclick: async () => {
+          try {
+            const found = await api('GET', '/v1/households?q=' + encodeURIComponent($('who-search').value.trim()));
+            const out = $('search-results');
+            out.textContent = '';
+            out.append(list(found.items, (h) => el('div', { class: 'item' }, el('span', { text: h.headName + '　' + h.villageCode }),
+              el('button', { type: 'button', class: 'secondary', text: '选择', onclick: () => { $('hh').value = h.id; findHousehold(); } })), '没有找到'));
+          } catch (e) { flash(e.message, false); }
+        } }),
+        el('div', { id: 'search-results' }));
       const form = el('form', { id: 'enter-form' },
         ...field('hh', '农户编号（户号）', el('input', { id: 'hh', required: '', autocomplete: 'off' })),
         el('button', { type: 'button', class: 'secondary', id: 'find', text: '查找农户', onclick: findHousehold }),
@@ -124,7 +168,7 @@ small{color:#555}
           flash('已提交：' + r.ruleName + '，' + r.points + ' 分' + (r.capped ? '（已按上限计）' : '') + '，状态：' + STATUS[r.status], true);
         } catch (e) { flash(e.message, false); }
       });
-      v.append(el('section', {}, el('h2', { text: '录入红黄榜记录' }), form));
+      v.append(el('section', {}, el('h2', { text: '录入红黄榜记录' }), search, form));
       let items = [];
       async function findHousehold() {
         try {
@@ -154,6 +198,7 @@ small{color:#555}
     review: { label: '审核', roles: ['reviewer', 'admin'], async render(v) {
       const queue = await api('GET', '/v1/records?status=submitted&limit=50');
       const objected = await api('GET', '/v1/records?status=objected&limit=50');
+      const notice = await api('GET', '/v1/records?status=in_notice&limit=50');
       const act = async (path, body, what) => { try { await api('POST', path, body); flash(what, true); await show('review'); flash(what, true); } catch (e) { flash(e.message, false); } };
       v.append(el('section', {}, el('h2', { text: '待审核（' + queue.items.length + '）' }), list(queue.items, (r) => {
         const reason = el('input', { 'aria-label': '驳回理由', placeholder: '驳回理由（驳回时必填）' });
@@ -164,12 +209,126 @@ small{color:#555}
       }, '没有待审核的记录')),
       el('section', {}, el('h2', { text: '公示异议（' + objected.items.length + '）' }), list(objected.items, (r) => el('div', { class: 'item' }, el('span', { text: r.ruleName + ' ' + r.points }),
         el('button', { text: '异议不成立', onclick: () => act('/v1/records/' + r.id + '/resolve', { outcome: 'dismissed', reason: '经核实情况属实' }, '已处理：入账') }),
-        el('button', { class: 'secondary', text: '异议成立', onclick: () => act('/v1/records/' + r.id + '/resolve', { outcome: 'upheld', reason: '经核实异议成立' }, '已处理：驳回') })), '没有待处理的异议')));
+        el('button', { class: 'secondary', text: '异议成立', onclick: () => act('/v1/records/' + r.id + '/resolve', { outcome: 'upheld', reason: '经核实异议成立' }, '已处理：驳回') })), '没有待处理的异议')),
+      el('section', {}, el('h2', { text: '公示中（' + notice.items.length + '）' }), list(notice.items, (r) => {
+        const reason = el('input', { 'aria-label': '异议内容', placeholder: '异议内容' });
+        const by = el('input', { 'aria-label': '提出人', placeholder: '提出人' });
+        return el('div', { class: 'item' }, el('span', { text: r.ruleName + ' ' + r.points + '，公示至 ' + r.noticeEndsOn }), reason, by,
+          el('button', { class: 'secondary', text: '登记异议', onclick: () => reason.value.trim() && by.value.trim() ? act('/v1/records/' + r.id + '/objections', { reason: reason.value.trim(), raisedBy: by.value.trim() }, '异议已登记') : flash('请填写异议内容和提出人。', false) }));
+      }, '没有公示中的记录')));
     } },
     activities: { label: '志愿活动', roles: ['organizer', 'reviewer', 'admin'], async render(v) {
       const page = await api('GET', '/v1/activities?limit=30');
+      const queue = await api('GET', '/v1/service-records?status=submitted&limit=50');
+      const attend = (a) => {
+        const person = el('input', { 'aria-label': '志愿者编号', placeholder: '志愿者编号' });
+        const hours = el('input', { 'aria-label': '时长（小时）', placeholder: '小时', inputmode: 'decimal', style: 'width:5rem' });
+        const kind = el('select', { 'aria-label': '类型' }, el('option', { value: 'signed', text: '签到' }), el('option', { value: 'backfilled', text: '补录' }));
+        return el('div', {}, person, hours, kind, el('button', { text: '登记时长', onclick: async () => {
+          try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: person.value.trim(), hours: hours.value.trim(), kind: kind.value }] }); flash('已登记，等待核验', true); }
+          catch (e) { flash(e.message, false); }
+        } }));
+      };
       v.append(el('section', {}, el('h2', { text: '活动库' }), list(page.items, (a) => el('div', { class: 'item' },
-        el('span', { text: a.startsAt.slice(0, 10) + ' ' + a.title }), el('span', { text: a.status === 'listed' ? '已入库，签到码 ' + a.signInCode : '待审批' })), '暂无活动')));
+        el('span', { text: a.startsAt.slice(0, 10) + ' ' + a.title }), el('span', { text: a.status === 'listed' ? '已入库，签到码 ' + a.signInCode : '待审批' }),
+        a.status === 'listed' && me.role === 'organizer' ? attend(a) : null,
+        a.status !== 'listed' && me.role !== 'organizer' ? el('button', { text: '批准入库', onclick: async () => { try { await api('POST', '/v1/activities/' + a.id + '/approve'); await show('activities'); flash('已入库', true); } catch (e) { flash(e.message, false); } } }) : null), '暂无活动')),
+      el('section', {}, el('h2', { text: '待核验时长（' + queue.items.length + '）' }), list(queue.items, (s) => el('div', { class: 'item' },
+        el('span', { text: s.activityTitle + '　' + s.hours + ' 小时' + (s.reviewNote ? '　' + s.reviewNote : '') }),
+        el('button', { text: '核验', onclick: async () => { try { const r = await api('POST', '/v1/service-records/' + s.id + '/verify'); await show('activities'); flash('已核验，发放益币 ' + r.credited, true); } catch (e) { flash(e.message, false); } } })), '没有待核验的时长')));
+    } },
+    import: { label: '批量导入', roles: ['clerk', 'admin'], async render(v) {
+      const file = el('input', { id: 'csv', type: 'file', accept: '.csv,text/csv' });
+      const report = el('div', { id: 'import-report', 'aria-live': 'polite' });
+      const send = async (dry) => {
+        const f = file.files[0];
+        if (!f) return flash('请先选择文件。', false);
+        report.textContent = dry ? '正在逐行检查…' : '正在导入…';
+        const res = await fetch('/v1/records/import' + (dry ? '?dryRun=true' : ''), { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': decodeURIComponent(csrf()) }, body: await f.arrayBuffer() });
+        const data = await res.json();
+        report.textContent = '';
+        if (!res.ok && !data.rejected) return flash((data && (CODES[data.code] || data.detail)) || '导入失败', false);
+        report.append(el('p', { text: (dry ? '检查结果：可导入 ' : '已导入 ') + data.accepted + ' 行，有问题 ' + data.rejected.length + ' 行' + (dry ? '（尚未写入）' : '') }),
+          list(data.rejected, (r) => el('div', { class: 'item' }, el('span', { text: '第 ' + r.line + ' 行：' + r.errors.join('；') })), ''));
+        if (dry && !data.rejected.length && data.accepted) report.append(el('button', { id: 'commit-import', text: '确认导入', onclick: () => send(false) }));
+        if (!dry && res.ok) flash('导入完成：' + data.accepted + ' 条记录待审核', true);
+      };
+      v.append(el('section', {}, el('h2', { text: '导入表格（CSV，UTF-8 或 GBK）' }),
+        el('p', { text: '表头：holderType,holderId,ruleCode,quantity,occurredOn,note。先检查，全部无误后再确认导入。' }),
+        el('label', { for: 'csv', text: '选择文件' }), file, el('button', { id: 'check-import', text: '检查文件', onclick: () => send(true).catch((e) => flash(e.message, false)) }), report));
+    } },
+    orders: { label: '服务订单', roles: ['reviewer', 'admin'], async render(v) {
+      const waiting = await api('GET', '/v1/service-orders?status=requested&limit=50');
+      const overdue = await api('GET', '/v1/service-orders?overdue=true&limit=50');
+      const teams = (await api('GET', '/v1/teams')).items;
+      v.append(el('section', {}, el('h2', { text: '待派单（' + waiting.items.length + '）' }), list(waiting.items, (o) => {
+        const pick = el('select', { 'aria-label': '服务队' }, ...teams.filter((t) => o.regionCode.startsWith(t.regionCode)).map((t) => el('option', { value: t.id, text: t.name })));
+        return el('div', { class: 'item' }, el('span', { text: o.title + '　' + o.regionCode + (o.overdue ? '　⚠ 超时' + (o.escalatedTo ? '，已上报 ' + o.escalatedTo : '') : '') }), pick,
+          el('button', { text: '派单', onclick: async () => { try { await api('POST', '/v1/service-orders/' + o.id + '/dispatch', { teamId: pick.value }); await show('orders'); flash('已派单', true); } catch (e) { flash(e.message, false); } } }));
+      }, '没有待派单的订单')),
+      el('section', {}, el('h2', { text: '超时订单（' + overdue.items.length + '）' }), list(overdue.items, (o) => el('div', { class: 'item' },
+        el('span', { text: o.title + '　' + o.regionCode }), el('span', { text: STATUS[o.status] || o.status })), '没有超时订单')));
+    } },
+    rules: { label: '积分规则', roles: ['admin'], async render(v) {
+      const sets = (await api('GET', '/v1/rulesets?limit=50')).items;
+      const sim = (s) => {
+        const from = el('input', { type: 'date', 'aria-label': '模拟开始日期', value: today().slice(0, 8) + '01' });
+        const to = el('input', { type: 'date', 'aria-label': '模拟结束日期', value: today() });
+        return el('div', {}, from, to, el('button', { class: 'secondary', text: '模拟', onclick: async () => {
+          try { const r = await api('POST', '/v1/rulesets/' + s.id + '/simulate', { from: from.value, to: to.value }); flash('模拟：' + r.totals.records + ' 条记录，实发 ' + r.totals.posted + '，按此规则 ' + r.totals.simulated + '，差额 ' + r.totals.difference, true); }
+          catch (e) { flash(e.message, false); }
+        } }));
+      };
+      v.append(el('section', {}, el('h2', { text: '规则集' }), list(sets, (s) => el('div', { class: 'item' },
+        el('span', { text: s.name + ' v' + s.version + '　' + s.asset + '　' + s.regionCode + '　' + ({ draft: '草稿', active: '生效', retired: '已停用' })[s.status] }),
+        s.status === 'draft' ? sim(s) : null,
+        s.status === 'draft' ? el('button', { text: '启用', onclick: async () => { try { await api('POST', '/v1/rulesets/' + s.id + '/activate'); await show('rules'); flash('已启用', true); } catch (e) { flash(e.message, false); } } }) : null,
+        el('button', { class: 'secondary', text: '复制为草稿', onclick: async () => {
+          try {
+            const full = await api('GET', '/v1/rulesets/' + s.id);
+            const d = await api('POST', '/v1/rulesets', { regionCode: full.regionCode, asset: full.asset, name: full.name, effectiveFrom: today(), items: full.items, sanctions: full.sanctions, ...(full.extends ? { extends: full.extends } : {}), ...(full.openingPoints ? { openingPoints: full.openingPoints } : {}), ...(full.redeemFloor ? { redeemFloor: full.redeemFloor } : {}) });
+            await show('rules'); flash('已复制为草稿 v' + d.version + '，可模拟后启用', true);
+          } catch (e) { flash(e.message, false); }
+        } })), '暂无规则集')));
+    } },
+    boards: { label: '红黑榜', roles: ['admin', 'reviewer'], async render(v) {
+      const village = el('input', { id: 'board-village', 'aria-label': '村代码', placeholder: '村代码（12 位）', value: me.scopeRegionCode.length === 12 ? me.scopeRegionCode : '' });
+      const period = el('input', { id: 'board-period', 'aria-label': '期间', placeholder: '2026-10 或 2026-Q4', value: today().slice(0, 7) });
+      const out = el('div', { id: 'board-out' });
+      v.append(el('section', {}, el('h2', { text: '生成与公示红黑榜' }), el('label', { for: 'board-village', text: '村代码' }), village, el('label', { for: 'board-period', text: '期间' }), period,
+        el('button', { id: 'board-make', text: '生成草稿', onclick: async () => {
+          try {
+            const b = await api('POST', '/v1/boards', { villageCode: village.value.trim(), period: period.value.trim() });
+            out.textContent = '';
+            out.append(el('p', { text: '红榜 ' + b.red.length + ' 户，黑榜 ' + b.black.length + ' 户' }),
+              list(b.red, (r) => el('div', { class: 'item' }, el('span', { text: r.rank + '. ' + r.name }), el('span', { text: '+' + r.net })), ''),
+              el('button', { id: 'board-publish', text: '公示', onclick: async () => { try { await api('POST', '/v1/boards/' + b.id + '/publish'); flash('已公示：/public/boards/' + b.villageCode + '/' + b.period, true); } catch (e) { flash(e.message, false); } } }));
+          } catch (e) { flash(e.message, false); }
+        } }), out));
+    } },
+    grades: { label: '信用评级', roles: ['admin'], async render(v) {
+      const cards = (await api('GET', '/v1/scorecards')).items;
+      const region = el('input', { id: 'grade-region', 'aria-label': '地区代码', value: me.scopeRegionCode });
+      const card = el('select', { id: 'grade-card', 'aria-label': '评分卡' }, ...cards.map((c) => el('option', { value: c.id, text: c.name + ' v' + c.version })));
+      const out = el('div', { id: 'grade-out', 'aria-live': 'polite' });
+      v.append(el('section', {}, el('h2', { text: '计算与公示评级' }), el('label', { for: 'grade-region', text: '地区代码' }), region, el('label', { for: 'grade-card', text: '评分卡' }), card,
+        el('button', { id: 'grade-run', text: '计算', onclick: async () => {
+          out.textContent = '计算中，请稍候…';
+          try {
+            const r = await api('POST', '/v1/grade-runs', { regionCode: region.value.trim(), asOf: today(), scorecardId: card.value });
+            out.textContent = '';
+            out.append(el('p', { text: '已计算 ' + r.households + ' 户' }), chart('等级分布', Object.entries(r.distribution).filter(([k]) => k !== 'meanScore').map(([k, n]) => [k === 'ungraded' ? '未评级' : k, [n]]), ['户数']),
+              el('button', { id: 'grade-publish', text: '公示', onclick: async () => { try { await api('POST', '/v1/grade-runs/' + r.id + '/publish'); flash('评级已公示', true); } catch (e) { flash(e.message, false); } } }));
+          } catch (e) { out.textContent = ''; flash(e.message, false); }
+        } }), out));
+    } },
+    stats: { label: '统计', roles: ['admin', 'auditor'], async render(v) {
+      const pts = await api('GET', '/v1/reports/points?months=6');
+      const runs = (await api('GET', '/v1/grade-runs')).items.filter((r) => r.status === 'published');
+      v.append(el('section', {}, el('h2', { text: '文明积分：每月发放、兑换与结余' }),
+        chart('积分', pts.months.map((m) => [m.month.slice(5) + '月', [m.issued, m.redeemed, m.outstanding].map(Number)]), ['发放', '兑换', '结余'])));
+      if (runs.length) v.append(el('section', {}, el('h2', { text: '最近公示的评级分布（' + runs[0].asOf + '）' }),
+        chart('评级', Object.entries(runs[0].distribution).filter(([k]) => k !== 'meanScore').map(([k, n]) => [k === 'ungraded' ? '未评级' : k, [n]]), ['户数'])));
     } },
     redeem: { label: '积分兑换', roles: ['shopkeeper'], async render(v) {
       const items = (await api('GET', '/v1/shops/' + me.shopId + '/items')).items;

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
@@ -6,6 +7,13 @@ import { IdParam } from '../platform/http/validation';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
 import { HoldersService } from './holders.service';
 
+class HouseholdSearchQuery {
+  @IsString() @MinLength(1) @MaxLength(50)
+  q!: string;
+
+  @IsOptional() @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode?: string;
+}
 
 @ApiTags('holders')
 @Controller('v1')
@@ -18,6 +26,13 @@ export class HoldersController {
   @Access({ roles: ['admin', 'clerk'] })
   createHousehold(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateHouseholdDto): Promise<HouseholdView> {
     return this.holders.createHousehold(p, dto);
+  }
+
+  /** Find households by the head's name (or id) within the key's scope. */
+  @Get('households')
+  @Access({ roles: READER_ROLES })
+  searchHouseholds(@CurrentPrincipal() p: KeyPrincipal, @Query() q: HouseholdSearchQuery) {
+    return this.holders.searchHouseholds(p, q.q, q.villageCode);
   }
 
   @Get('households/:id')

@@ -9,6 +9,7 @@ import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
+import { maskName } from '../platform/util/public-page';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
 
 export type HolderType = 'household' | 'person' | 'shop' | 'fund';
@@ -155,6 +156,23 @@ export class HoldersService implements HolderLookup {
       throw e;
     }
     return { id, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, members: [], sanctions: [] };
+  }
+
+  /**
+   * Households of the key's scope whose head's name contains `q` (or whose id
+   * is `q`), for a clerk finding a household at the desk. Names are shown in
+   * full to the village's own clerks, reviewers and admins, masked to others.
+   */
+  async searchHouseholds(p: Principal & { kind: 'key' }, q: string, villageCode?: string) {
+    const prefix = villageCode && villageCode.startsWith(p.scopeRegionCode) ? villageCode : p.scopeRegionCode;
+    const rows = await this.dataSource.query(
+      `SELECT id, village_code, head_name FROM households
+        WHERE tenant_id = $1 AND starts_with(village_code, $2) AND (strpos(head_name, $3) > 0 OR id::text = lower($3))
+        ORDER BY head_name, id LIMIT 20`,
+      [requireTenant(p.tenantId), prefix, q],
+    );
+    const full = ['admin', 'clerk', 'reviewer'].includes(p.role);
+    return { items: rows.map((r: any) => ({ id: r.id, villageCode: r.village_code, headName: full ? r.head_name : maskName(r.head_name) })), nextCursor: null };
   }
 
   async getHousehold(p: Principal & { kind: 'key' }, id: string): Promise<HouseholdView> {

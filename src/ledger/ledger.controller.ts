@@ -7,7 +7,7 @@ import { BadInput, NotFound } from '../platform/http/app-error';
 import { IdempotencyHandledByService, idempotencyKey } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
-import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, ReverseDto, TransferDto } from './ledger.dto';
+import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerService } from './ledger.service';
 import type { IdempotentAnswer } from './ledger.writer';
@@ -115,6 +115,16 @@ export class LedgerController {
   @Access({ roles: ['admin'] })
   expire(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: ExpireDto) {
     return this.expiry.expire(p.tenantId, dto.asOf ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
+  }
+
+  /**
+   * Points issued, redeemed and outstanding (held by households and people) per
+   * month, Asia/Shanghai, for the console's chart.
+   */
+  @Get('reports/points')
+  @Access({ roles: ['admin', 'auditor'] })
+  async pointsReport(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PointsReportQuery) {
+    return this.ledger.pointsByMonth(p.tenantId, q.asset ?? 'CONDUCT', q.months ?? 6);
   }
 
   /** Recomputes trial balance, balances against entries, and the seal chain, for this tenant. */

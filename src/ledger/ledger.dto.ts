@@ -116,3 +116,11 @@ export class ExpireDto {
   @IsOptional() @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'asOf must be a date YYYY-MM-DD' })
   asOf?: string;
 }
+
+export class PointsReportQuery {
+  @IsOptional() @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(24)
+  months?: number;
+}

@@ -587,6 +587,31 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /** Issued, redeemed and outstanding points of holders per month (the last `months`, Asia/Shanghai). */
+  async pointsByMonth(tenantId: string, asset: string, months: number) {
+    const scale = (await this.assets.get(tenantId, asset)).scale;
+    const rows: { month: string; issued: string; redeemed: string; outstanding: string }[] = await this.dataSource.query(
+      `WITH e AS (
+         SELECT date_trunc('month', e.created_at AT TIME ZONE 'Asia/Shanghai') AS month, t.kind, e.amount
+           FROM ledger_entries e
+           JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id
+           JOIN ledger_transactions t ON t.tenant_id = e.tenant_id AND t.id = e.transaction_id
+          WHERE e.tenant_id = $1 AND e.asset_code = $2 AND a.holder_type IN ('household', 'person')
+       ), m AS (
+         SELECT generate_series(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') - make_interval(months => $3 - 1),
+                                date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai'), interval '1 month') AS month
+       )
+       SELECT to_char(m.month, 'YYYY-MM') AS month,
+              COALESCE(sum(e.amount) FILTER (WHERE e.amount > 0 AND e.kind IN ('issue', 'donation')), 0)::text AS issued,
+              COALESCE(-sum(e.amount) FILTER (WHERE e.kind = 'redeem'), 0)::text AS redeemed,
+              (SELECT COALESCE(sum(x.amount), 0) FROM e x WHERE x.month <= m.month)::text AS outstanding
+         FROM m LEFT JOIN e ON e.month = m.month GROUP BY m.month ORDER BY m.month`,
+      [requireTenant(tenantId), asset, months],
+    );
+    const f = (v: string) => new Decimal(v).toFixed(scale);
+    return { asset, months: rows.map((r) => ({ month: r.month, issued: f(r.issued), redeemed: f(r.redeemed), outstanding: f(r.outstanding) })) };
+  }
+
   async createAsset(tenantId: string, spec: AssetSpec): Promise<void> {
     await this.assets.insert(this.dataSource.manager, tenantId, spec);
   }

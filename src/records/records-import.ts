@@ -27,6 +27,8 @@ const isCalendarDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.i
 export interface ImportResult {
   accepted: number;
   rejected: { line: number; errors: string[] }[];
+  /** Set on a dry run: nothing was written. */
+  dryRun?: true;
 }
 
 /** Carries a refused all-or-nothing import out of its transaction, so everything rolls back. */
@@ -95,6 +97,8 @@ export interface ImportOptions {
   approve?: { ref: string };
   /** Lines per chunk (default 2,000); tests make it small to see writes of one chunk undone by a later one. */
   chunkLines?: number;
+  /** Check and value every line exactly as an import would, then roll everything back: the report before committing. */
+  dryRun?: boolean;
 }
 
 interface Line {
@@ -215,6 +219,7 @@ export class RecordsImportService {
           }
           if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
           await this.enterChunk(m, run, chunk);
+          if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
           if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
           const households = [...run.conduct].map(([id, regionCode]) => ({ id, regionCode }));
           for (let i = 0; i < households.length; i += 1000) {
@@ -225,7 +230,7 @@ export class RecordsImportService {
       );
     } catch (e) {
       rows.destroy();
-      if (e instanceof ImportRefused) return { status: 422, body: e.result };
+      if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result };
       throw e;
     }
     const result: ImportResult = { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected) };
@@ -308,7 +313,7 @@ export class RecordsImportService {
     }
 
     // An all-or-nothing import with a bad line will roll back: only check the rest.
-    if (run.result.rejected.length && !run.options.partial) return;
+    if (run.result.rejected.length && !run.options.partial && !run.options.dryRun) return;
     await this.write(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1));
   }
 
@@ -343,7 +348,7 @@ export class RecordsImportService {
       }
     });
     for (const v of valued) if (!refusedPostings.has(v)) written.push(v);
-    if (run.result.rejected.length && !options.partial) return;
+    if (run.result.rejected.length && !options.partial && !options.dryRun) return;
     if (!written.length) return;
 
     const approvedBy = options.approve ? `meeting:${options.approve.ref}`.slice(0, 100) : null;

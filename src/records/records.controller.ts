@@ -40,6 +40,10 @@ class ImportQuery {
   @IsOptional() @IsIn(['true', 'false'])
   approve?: 'true' | 'false';
 
+  /** Check every line as the import would and report, then roll back: nothing is written (200). */
+  @IsOptional() @IsIn(['true', 'false'])
+  dryRun?: 'true' | 'false';
+
   /** With approve=true: the meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要". */
   @ValidateIf((q: ImportQuery) => q.approve === 'true')
   @IsString() @IsNotEmpty({ message: 'approvalRef is required with approve=true' }) @MaxLength(80)
@@ -70,6 +74,7 @@ export class RecordsController {
     const charset = /charset=([\w-]+)/i.exec(type)?.[1];
     const { status, body } = await this.importer.importCsv(p, req, charset, {
       partial: q.partial === 'true',
+      dryRun: q.dryRun === 'true',
       ...(q.approve === 'true' ? { approve: { ref: q.approvalRef! } } : {}),
     });
     res.status(status).json(body);

@@ -1,4 +1,7 @@
 import chromium from '@sparticuz/chromium';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
@@ -17,6 +20,7 @@ describe('the console in a browser', () => {
   let base: string;
   let browser: Browser;
   let hh: string;
+  const dir = mkdtempSync(path.join(tmpdir(), 'jifen-console-'));
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -38,6 +42,7 @@ describe('the console in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await t.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A fresh browser profile (its own cookies) on a 360 px wide phone screen, signed in with `key`. */
@@ -81,9 +86,12 @@ describe('the console in a browser', () => {
 
   it('a clerk enters a record from the rule set; a reviewer approves it; both on a phone screen', async () => {
     const clerk = await signIn(c.keys.clerk);
-    expect(await clerk.$$eval('#tabs button', (b) => b.map((x) => x.textContent))).toEqual(['录入记录', '记录查询']);
-    await clerk.type('#hh', hh);
-    await clerk.click('#find');
+    expect(await clerk.$$eval('#tabs button', (b) => b.map((x) => x.textContent))).toEqual(['录入记录', '记录查询', '批量导入']);
+    await clerk.type('#who-search', '小明');
+    await clerk.click('#search');
+    await clerk.waitForSelector('#search-results .item button');
+    expect(await text(clerk, '#search-results')).toContain('王小明');
+    await clerk.click('#search-results .item button'); // picks the household and loads its rules
     await clerk.waitForFunction(() => (document.querySelector('#rule-info')?.textContent ?? '').includes('公示'));
     expect(await text(clerk, '#hh-info')).toContain('王小明');
     expect(await text(clerk, '#rule-info')).toContain('每月最多 3 次');
@@ -130,5 +138,62 @@ describe('the console in a browser', () => {
     await shop.click('#tabs button[data-view=today]');
     await shop.waitForFunction(() => (document.querySelector('#view h2')?.textContent ?? '').includes('1 笔'));
     expect(await text(shop, '#view')).toContain('洗衣皂×2');
+  });
+
+  it('a clerk checks a CSV line by line before anything is written, then imports it', async () => {
+    const clerk = await signIn(c.keys.clerk);
+    await clerk.click('#tabs button[data-view=import]');
+    await clerk.waitForSelector('#csv');
+    const write = async (name: string, body: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, body);
+      const input = (await clerk.$('#csv'))!;
+      await (input as any).uploadFile(file);
+    };
+    await write('bad.csv', `holderType,holderId,ruleCode,quantity,occurredOn,note\nhousehold,${hh},R01,1,2026-11-02,ok\nhousehold,${hh},R99,1,2026-11-02,bad\n`);
+    await clerk.click('#check-import');
+    await clerk.waitForFunction(() => (document.querySelector('#import-report')?.textContent ?? '').includes('有问题'));
+    expect(await text(clerk, '#import-report')).toContain('第 3 行');
+    expect(await clerk.$('#commit-import')).toBeNull(); // nothing to confirm while a line is bad
+    const before = (await t.http().get(`/v1/records?holderId=${hh}`).set(bearer(c.keys.clerk))).body.items.length;
+    await write('good.csv', `holderType,holderId,ruleCode,quantity,occurredOn,note\nhousehold,${hh},R01,1,2026-10-02,ok\n`);
+    await clerk.click('#check-import');
+    await clerk.waitForSelector('#commit-import');
+    expect((await t.http().get(`/v1/records?holderId=${hh}`).set(bearer(c.keys.clerk))).body.items.length).toBe(before); // the check wrote nothing
+    await clerk.click('#commit-import');
+    await clerk.waitForSelector('#flash .ok');
+    expect(await text(clerk, '#flash')).toContain('导入完成');
+    expect((await t.http().get(`/v1/records?holderId=${hh}`).set(bearer(c.keys.clerk))).body.items.length).toBe(before + 1);
+  });
+
+  it('the admin publishes a board and sees charts; the station dispatches a service order', async () => {
+    const admin = await signIn(c.keys.admin);
+    await admin.click('#tabs button[data-view=boards]');
+    await admin.waitForSelector('#board-village');
+    await admin.type('#board-village', c.villages[0]);
+    await admin.click('#board-make');
+    await admin.waitForSelector('#board-publish');
+    expect(await text(admin, '#board-out')).toContain('王小明');
+    await admin.click('#board-publish');
+    await admin.waitForSelector('#flash .ok');
+    const period = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+    expect((await t.http().get(`/public/boards/${c.villages[0]}/${period}`)).status).toBe(200);
+    await admin.click('#tabs button[data-view=stats]');
+    await admin.waitForSelector('#view svg rect');
+    expect(await admin.$$eval('#view svg', (x) => x.length)).toBeGreaterThanOrEqual(1);
+    expect(await noSideways(admin)).toBe(true);
+
+    const station = bearer(c.keys.admin);
+    await t.http().post('/v1/service-menu').set(station).send({ code: 'S01', title: '上门打扫卫生', category: '助老', regionCode: c.county });
+    const person = (await t.http().post('/v1/people').set(bearer(c.keys.clerk)).send({ name: '志愿者', regionCode: c.villages[0] })).body.id;
+    await t.http().post('/v1/teams').set(station).send({ name: '泉秀村志愿服务队', regionCode: c.villages[0], memberIds: [person] });
+    const order = await t.http().post('/v1/service-orders').set(bearer(c.keys.clerk)).send({ menuCode: 'S01', requester: { type: 'household', id: hh }, regionCode: c.villages[0] });
+    const reviewer = await signIn(c.keys.reviewer);
+    await reviewer.click('#tabs button[data-view=orders]');
+    await reviewer.waitForFunction(() => (document.querySelector('#view')?.textContent ?? '').includes('上门打扫卫生'));
+    const buttons = await reviewer.$$('#view section:first-of-type .item button');
+    await buttons[0].click();
+    await reviewer.waitForSelector('#flash .ok');
+    expect((await t.http().get(`/v1/service-orders/${order.body.id}`).set(station)).body.status).toBe('dispatched');
   });
 });

@@ -39,6 +39,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'delete', path: '/v1/api-keys/{id}', url: () => '/v1/api-keys/00000000-0000-4000-8000-000000000000', platform: true, roles: ['admin'] },
   // holders
   { method: 'post', path: '/v1/households', url: () => '/v1/households', body: (c) => ({ villageCode: c.villages[0], headName: '赵六' }), platform: false, roles: ['admin', 'clerk'] },
+  { method: 'get', path: '/v1/households', url: () => '/v1/households?q=x', platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/households/{id}', url: () => `/v1/households/${fx.household}`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/people', url: () => '/v1/people', body: (c) => ({ regionCode: c.villages[0], name: '钱七' }), platform: false, roles: ['admin', 'clerk', 'organizer'] },
   { method: 'get', path: '/v1/people/{id}', url: () => `/v1/people/${fx.person}`, platform: false, roles: [...READERS] },
@@ -132,6 +133,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/bank/grades/export', url: () => '/v1/bank/grades/export?format=x', platform: false, roles: ['bank'] },
   { method: 'post', path: '/v1/bank/loans', url: () => '/v1/bank/loans', body: () => ({}), platform: false, roles: ['bank'] },
   { method: 'get', path: '/v1/bank-access-log', url: () => '/v1/bank-access-log', platform: false, roles: ['admin', 'auditor'] },
+  { method: 'get', path: '/v1/reports/points', url: () => '/v1/reports/points', platform: false, roles: ['admin', 'auditor'] },
   { method: 'get', path: '/v1/reports/credit', url: () => '/v1/reports/credit', platform: false, roles: ['admin', 'auditor'] },
   { method: 'post', path: '/v1/boards', url: () => '/v1/boards', body: () => ({}), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/v1/boards', url: () => '/v1/boards', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
