@@ -1,16 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
-import type { PoolClient } from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { Transform } from 'stream';
-import { pipeline } from 'stream/promises';
 import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
-import { countNewlines } from '../platform/util/count-lines';
 import { maskName } from '../platform/util/public-page';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -196,46 +191,40 @@ export class GradesService {
       FROM (${gradingSql(doc, source)}) AS g`;
 
     // The read: one REPEATABLE READ, read-only snapshot for every household. The
-    // write: another transaction. The graded rows flow from one to the other
-    // through COPY, inside PostgreSQL's wire format, never held in memory.
+    // write: another transaction that imports that very snapshot
+    // (pg_export_snapshot / SET TRANSACTION SNAPSHOT) and grades and stores every
+    // household in one INSERT … SELECT, so the rows never leave PostgreSQL.
     const reader = this.dataSource.createQueryRunner();
     const writer = this.dataSource.createQueryRunner();
     await reader.connect();
     await writer.connect();
-    let households = 0;
     try {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await writer.query('BEGIN');
+      const [{ snapshot }] = await reader.query('SELECT pg_export_snapshot() AS snapshot');
+      await writer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await writer.query(`SET TRANSACTION SNAPSHOT '${String(snapshot).replace(/'/g, "''")}'`);
       await writer.query(
         `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, '{}', $7)`,
         [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, `key:${p.keyId}`],
       );
-      const out = (reader as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(`COPY (${graded}) TO STDOUT`));
-      const into = (writer as unknown as { databaseConnection: PoolClient }).databaseConnection.query(
-        copyFrom(`COPY grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by) FROM STDIN`),
+      this.logger.log(`评级计算中：${dto.regionCode}，基准日 ${dto.asOf}`);
+      await writer.query(
+        `INSERT INTO grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by) ${graded}`,
       );
-      const report = progress ?? ((n: number) => this.logger.log(`评级进度：已计算 ${n} 户`));
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          const before = households;
-          households += countNewlines(chunk);
-          if (Math.floor(households / 10_000) > Math.floor(before / 10_000)) report(households);
-          done(null, chunk);
-        },
-      });
-      await pipeline(out, count, into);
       const [summary] = await writer.query(
-        `SELECT jsonb_object_agg(COALESCE(grade, 'ungraded'), n) AS counts, (SELECT round(avg(score), 2)::text FROM grade_results WHERE tenant_id = $1 AND run_id = $2) AS mean
-           FROM (SELECT grade, count(*)::int AS n FROM grade_results WHERE tenant_id = $1 AND run_id = $2 GROUP BY grade) AS x`,
+        `SELECT COALESCE(sum(k), 0)::int AS n, jsonb_object_agg_strict(grade_key, k) AS counts, round(sum(total) / NULLIF(sum(k), 0), 2)::text AS mean FROM (
+           SELECT COALESCE(grade, 'ungraded') AS grade_key, count(*)::int AS k, sum(score) AS total FROM grade_results WHERE tenant_id = $1 AND run_id = $2 GROUP BY grade
+         ) AS x`,
         [p.tenantId, id],
       );
       const distribution = { ...Object.fromEntries([...bandsByRank(doc.bands).map((b) => [b.grade, 0]), ['ungraded', 0]]), ...(summary.counts ?? {}), meanScore: summary.mean };
-      await writer.query(`UPDATE grade_runs SET households = $3, distribution = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, households, JSON.stringify(distribution)]);
+      await writer.query(`UPDATE grade_runs SET households = $3, distribution = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, summary.n, JSON.stringify(distribution)]);
       await writer.query('COMMIT');
       await reader.query('COMMIT');
-      progress?.(households);
-      return { id, regionCode: dto.regionCode, asOf: dto.asOf, status: 'draft' as const, households, distribution };
+      progress?.(summary.n);
+      this.logger.log(`评级完成：${summary.n} 户`);
+      return { id, regionCode: dto.regionCode, asOf: dto.asOf, status: 'draft' as const, households: summary.n, distribution };
     } catch (e) {
       await writer.query('ROLLBACK').catch(() => undefined);
       await reader.query('ROLLBACK').catch(() => undefined);

@@ -160,10 +160,11 @@ export function gradingSql(card: ScorecardDocument, source: string): string {
   });
   const r = `g.r${disq.length}`;
   const pick = (field: (b: Band) => string) => `CASE ${r} ${ranked.map((b, i) => `WHEN ${i} THEN ${field(b)}`).join(' ')} ELSE NULL END`;
+  // Only households a disqualifier capped pay for building the list.
   const capped = disq.length
-    ? `(SELECT COALESCE(jsonb_agg(x.v ORDER BY x.k), '[]'::jsonb) FROM (VALUES ${disq
+    ? `CASE WHEN ${disq.map((_, k) => `g.c${k}`).join(' OR ')} THEN (SELECT COALESCE(jsonb_agg(x.v ORDER BY x.k), '[]'::jsonb) FROM (VALUES ${disq
         .map((d, k) => `(${k}, g.c${k}, jsonb_build_object('feature', ${lit(d.feature)}, 'value', trim_scale(g."${d.feature}")::text, 'maxGrade', ${d.maxGrade === null ? 'NULL::text' : lit(d.maxGrade)}))`)
-        .join(', ')}) AS x(k, on_, v) WHERE x.on_)`
+        .join(', ')}) AS x(k, on_, v) WHERE x.on_) ELSE '[]'::jsonb END`
     : `'[]'::jsonb`;
   const points = `jsonb_build_object(${card.features.map((s, i) => `${lit(s.feature)}, trim_scale(g.${p(i)})::text`).join(', ')})`;
   return `SELECT g.*, ${points} AS points, ${pick((b) => lit(b.grade))}::varchar AS grade, ${pick((b) => num(b.creditLine))} AS credit_line,
