@@ -124,8 +124,8 @@ const runView = (r: RunRow) => ({
 /**
  * Scorecards and grade runs (孝善信用评级). A run computes every household of a
  * region as of a day from one consistent snapshot (a REPEATABLE READ, read-only
- * transaction, features in one set-based statement streamed row by row), then
- * stores per household the feature values, points, score and grade, so any
+ * transaction whose snapshot the writing transaction imports; features,
+ * scores and grades in one set-based INSERT … SELECT), then stores per household the feature values, points, score and grade, so any
  * grade can be explained line by line. Publishing (公示) freezes it.
  */
 @Injectable()
