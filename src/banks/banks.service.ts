@@ -216,7 +216,7 @@ export class BanksService implements OnModuleInit {
       try {
         // COPY streams the rows in PostgreSQL's own formatting, one snapshot, straight to the file.
         const out = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(exportCopySql({ tenantId: p.tenantId, bankId, today: shanghaiToday(), runId: run.id, asOf: run.as_of, regionCode: region, format })));
-        await pipeline(out, count, createWriteStream(file));
+        await pipeline(out, count, createWriteStream(file, { highWaterMark: 1 << 20 }));
       } finally {
         await qr.release();
       }
@@ -229,7 +229,7 @@ export class BanksService implements OnModuleInit {
       res.setHeader('X-Export-Run-Id', run.id);
       res.setHeader('X-Export-Households', String(households));
       res.setHeader('X-Export-Signature', this.signing.sign(SigningKeyService.message(digest, run.id, bankId)));
-      await pipeline(createReadStream(file), res);
+      await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
