@@ -32,7 +32,7 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
  * NDJSON as one JSON text per row, through CSV mode with quote and delimiter
  * characters that JSON text never contains, so each line is copied verbatim.
  */
-export function exportCopySql(q: { tenantId: string; bankId: string; today: string; runId: string; asOf: string; regionCode: string; format: 'csv' | 'ndjson' }): string {
+export function exportCopySql(q: { tenantId: string; bankId: string; today: string; runId: string; regionCode: string; format: 'csv' | 'ndjson' }): string {
   const rows = `FROM grade_results r
    WHERE r.tenant_id = ${lit(q.tenantId)} AND r.run_id = ${lit(q.runId)} AND starts_with(r.region_code, ${lit(q.regionCode)})
      AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = r.tenant_id AND c.bank_id = ${lit(q.bankId)} AND c.scope = 'credit-grade'
@@ -40,10 +40,10 @@ export function exportCopySql(q: { tenantId: string; bankId: string; today: stri
    ORDER BY r.household_id`;
   if (q.format === 'csv') {
     return `COPY (SELECT r.household_id AS "householdRef", r.region_code AS "villageCode", r.grade AS "grade", r.score AS "score", r.credit_line AS "creditLine",
-      r.rate_tier AS "rateTier", ${lit(q.asOf)} AS "asOf", ${lit(q.runId)} AS "runId" ${rows}) TO STDOUT WITH (FORMAT csv, HEADER)`;
+      r.rate_tier AS "rateTier" ${rows}) TO STDOUT WITH (FORMAT csv, HEADER)`;
   }
   return `COPY (SELECT json_build_object('householdRef', r.household_id, 'villageCode', r.region_code, 'grade', r.grade, 'score', r.score::text,
-      'creditLine', r.credit_line::text, 'rateTier', r.rate_tier, 'asOf', ${lit(q.asOf)}, 'runId', ${lit(q.runId)})::text ${rows})
+      'creditLine', r.credit_line::text, 'rateTier', r.rate_tier)::text ${rows})
     TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`;
 }
 
@@ -215,7 +215,7 @@ export class BanksService implements OnModuleInit {
       await qr.connect();
       try {
         // COPY streams the rows in PostgreSQL's own formatting, one snapshot, straight to the file.
-        const out = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(exportCopySql({ tenantId: p.tenantId, bankId, today: shanghaiToday(), runId: run.id, asOf: run.as_of, regionCode: region, format })));
+        const out = (qr as unknown as { databaseConnection: PoolClient }).databaseConnection.query(copyTo(exportCopySql({ tenantId: p.tenantId, bankId, today: shanghaiToday(), runId: run.id, regionCode: region, format })));
         await pipeline(out, count, createWriteStream(file, { highWaterMark: 1 << 20 }));
       } finally {
         await qr.release();
@@ -227,6 +227,7 @@ export class BanksService implements OnModuleInit {
       res.setHeader('Content-Type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson');
       res.setHeader('X-Export-Digest', digest);
       res.setHeader('X-Export-Run-Id', run.id);
+      res.setHeader('X-Export-As-Of', run.as_of);
       res.setHeader('X-Export-Households', String(households));
       res.setHeader('X-Export-Signature', this.signing.sign(SigningKeyService.message(digest, run.id, bankId)));
       await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res);

@@ -196,7 +196,8 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect(res.status).toBe(200);
       const body = res.body as Buffer;
       const lines = body.toString('utf8').trim().split('\n');
-      expect(lines[0]).toBe('householdRef,villageCode,grade,score,creditLine,rateTier,asOf,runId');
+      expect(lines[0]).toBe('householdRef,villageCode,grade,score,creditLine,rateTier');
+      expect(res.headers['x-export-as-of']).toBe(today());
       expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual([hh.a, hh.b].sort()); // only the consenting ones
       expect(res.headers['x-export-households']).toBe('2');
       const digest = createHash('sha256').update(body).digest('hex');
@@ -214,7 +215,8 @@ describe('credit grades, banks and boards (e2e)', () => {
       const nd = await t.http().get(`/v1/bank/grades/export?regionCode=${c.villages[0]}&format=ndjson`).set(bank);
       expect(nd.headers['content-type']).toMatch(/ndjson/);
       const first = JSON.parse(nd.text.split('\n')[0]);
-      expect(first).toMatchObject({ runId, asOf: today(), villageCode: c.villages[0] });
+      expect(first).toMatchObject({ villageCode: c.villages[0], score: expect.any(String) });
+      expect(nd.headers['x-export-run-id']).toBe(runId);
       const log = await t.http().get(`/v1/bank-access-log?bankId=${c.bankId}`).set(admin);
       expect(log.body.items.find((l: any) => l.endpoint === 'GET /v1/bank/grades/export')).toMatchObject({ households: 2, runId });
     });
