@@ -186,7 +186,7 @@ export class GradesService {
       current: dto.asOf >= shanghaiToday(),
       windows: { conductNet: windowOf(doc, 'conductNet'), debitItems: windowOf(doc, 'debitItems'), volunteerHours: windowOf(doc, 'volunteerHours') },
     });
-    const values = `jsonb_build_object(${FEATURES.map((f) => `'${f}', trim_scale(g."${f}")::text`).join(', ')})`;
+    const values = `ARRAY[${FEATURES.map((f) => `g."${f}"`).join(', ')}]::numeric[]`;
     const graded = `SELECT '${p.tenantId}'::uuid, '${id}'::uuid, g.id, g.village_code, ${values}, g.points, g.score, g.grade, g.credit_line, g.rate_tier, g.capped_by
       FROM (${gradingSql(doc, source)}) AS g`;
 
@@ -295,13 +295,13 @@ export class GradesService {
   async explain(p: KeyPrincipal, runId: string, householdId: string) {
     const run = await this.run(p, runId);
     const [r] = await this.dataSource.query(
-      `SELECT household_id, region_code, features, points, score::text AS score, grade, credit_line::text AS credit_line, rate_tier, capped_by
+      `SELECT household_id, region_code, features::text[] AS features, points::text[] AS points, score::text AS score, grade, credit_line::text AS credit_line, rate_tier, capped_by
          FROM grade_results WHERE tenant_id = $1 AND run_id = $2 AND household_id = $3`,
       [p.tenantId, runId, householdId],
     );
     if (!r || !r.region_code.startsWith(p.scopeRegionCode)) throw new NotFound(`household ${householdId} in grade run ${runId}`);
     const card = await this.scorecard(p.tenantId, run.scorecard_id);
-    const values = Object.fromEntries(FEATURES.map((f) => [f, new Decimal(r.features[f] ?? 0)])) as Record<Feature, Decimal>;
+    const values = Object.fromEntries(FEATURES.map((f, i) => [f, new Decimal(r.features[i] ?? 0)])) as Record<Feature, Decimal>;
     const g = grade(card.document, values);
     return {
       runId,
@@ -311,7 +311,7 @@ export class GradesService {
       features: g.features.map((f) => ({
         ...f,
         windowDays: card.document.features.find((x) => x.feature === f.feature)?.windowDays ?? (['conductNet', 'debitItems', 'volunteerHours'].includes(f.feature) ? DEFAULT_WINDOW_DAYS : null),
-        points: r.points[f.feature] ?? f.points,
+        points: r.points[FEATURES.indexOf(f.feature)] === null ? f.points : new Decimal(r.points[FEATURES.indexOf(f.feature)]).toFixed(),
       })),
       score: r.score,
       scoredGrade: g.scoredGrade,

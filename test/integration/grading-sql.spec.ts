@@ -59,8 +59,11 @@ describe('grading in SQL agrees with grade() (property-based, real PostgreSQL)',
           expect(g.grade).toBe(want.grade);
           expect(g.credit_line === null ? null : new Decimal(g.credit_line).toFixed()).toBe(want.creditLine === null ? null : new Decimal(want.creditLine).toFixed());
           expect(g.rate_tier).toBe(want.rateTier);
-          expect(Object.fromEntries(Object.entries(g.points).map(([k, v]) => [k, new Decimal(v as string).toFixed()]))).toEqual(
-            Object.fromEntries(want.features.map((f) => [f.feature, new Decimal(f.points).toFixed()])),
+          expect(g.points.map((v: string | null) => (v === null ? null : new Decimal(v).toFixed()))).toEqual(
+            FEATURES.map((f) => {
+              const s = want.features.find((x) => x.feature === f);
+              return s ? new Decimal(s.points).toFixed() : null;
+            }),
           );
           expect(g.capped_by.map((c: any) => [c.feature, c.maxGrade])).toEqual(want.cappedBy.map((c) => [c.feature, c.maxGrade]));
         });

@@ -166,7 +166,11 @@ export function gradingSql(card: ScorecardDocument, source: string): string {
         .map((d, k) => `(${k}, g.c${k}, jsonb_build_object('feature', ${lit(d.feature)}, 'value', trim_scale(g."${d.feature}")::text, 'maxGrade', ${d.maxGrade === null ? 'NULL::text' : lit(d.maxGrade)}))`)
         .join(', ')}) AS x(k, on_, v) WHERE x.on_) ELSE '[]'::jsonb END`
     : `'[]'::jsonb`;
-  const points = `jsonb_build_object(${card.features.map((s, i) => `${lit(s.feature)}, trim_scale(g.${p(i)})::text`).join(', ')})`;
+  // Points in the fixed order of FEATURES, null for features the card does not use.
+  const points = `ARRAY[${FEATURES.map((f) => {
+    const i = card.features.findIndex((s) => s.feature === f);
+    return i < 0 ? 'NULL::numeric' : `g.${p(i)}`;
+  }).join(', ')}]::numeric[]`;
   return `SELECT g.*, ${points} AS points, ${pick((b) => lit(b.grade))}::varchar AS grade, ${pick((b) => num(b.creditLine))} AS credit_line,
     ${pick((b) => lit(b.rateTier))}::varchar AS rate_tier, ${capped} AS capped_by FROM (${layer}) AS g`;
 }
