@@ -13,6 +13,7 @@ import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
+import { sqlLiteral } from '../platform/database/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
@@ -24,7 +25,6 @@ import { SigningKeyService } from './signing-key.service';
 /** A consent that lets `bank` read `household`'s credit grade today. */
 const CURRENT_CONSENT = `c.tenant_id = $1 AND c.bank_id = $2 AND c.scope = 'credit-grade' AND c.revoked_at IS NULL AND c.expires_on >= $3::date`;
 
-const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 /**
  * The export as one COPY statement (COPY takes no parameters: every value is
@@ -34,9 +34,9 @@ const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
  */
 export function exportCopySql(q: { tenantId: string; bankId: string; today: string; runId: string; regionCode: string; format: 'csv' | 'ndjson' }): string {
   const rows = `FROM grade_results r
-   WHERE r.tenant_id = ${lit(q.tenantId)} AND r.run_id = ${lit(q.runId)} AND starts_with(r.region_code, ${lit(q.regionCode)})
-     AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = r.tenant_id AND c.bank_id = ${lit(q.bankId)} AND c.scope = 'credit-grade'
-                   AND c.revoked_at IS NULL AND c.expires_on >= ${lit(q.today)}::date AND c.household_id = r.household_id)
+   WHERE r.tenant_id = ${sqlLiteral(q.tenantId)} AND r.run_id = ${sqlLiteral(q.runId)} AND starts_with(r.region_code, ${sqlLiteral(q.regionCode)})
+     AND EXISTS (SELECT 1 FROM consents c WHERE c.tenant_id = r.tenant_id AND c.bank_id = ${sqlLiteral(q.bankId)} AND c.scope = 'credit-grade'
+                   AND c.revoked_at IS NULL AND c.expires_on >= ${sqlLiteral(q.today)}::date AND c.household_id = r.household_id)
    ORDER BY r.household_id`;
   if (q.format === 'csv') {
     return `COPY (SELECT r.household_id AS "householdRef", r.region_code AS "villageCode", r.grade AS "grade", r.score AS "score", r.credit_line AS "creditLine",

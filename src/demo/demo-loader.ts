@@ -16,7 +16,8 @@ import { RedemptionsService } from '../redemption/redemptions.service';
 import { SettlementsService } from '../redemption/settlements.service';
 import { ShopsService } from '../redemption/shops.service';
 import { RecordsService } from '../records/records.service';
-import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
+import { RuleSetsService } from '../rules/rulesets.service';
+import { addDays, shanghaiToday } from '../platform/util/business-date';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
 import { OrdersService } from '../orders/orders.service';
@@ -60,7 +61,6 @@ function prng(seed: number) {
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] };
 }
 
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 const previousMonth = (today: string) => {
   const [y, m] = today.split('-').map(Number);
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;

@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
+import { sqlLiteral } from '../platform/database/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
@@ -13,7 +14,6 @@ import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, gradingSql,
 import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
 
 
-const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 /**
  * Every feature of every household of a region as of a day, in one statement
@@ -29,7 +29,7 @@ export function featuresSql(q: { tenantId: string; regionCode: string; asOf: str
   if (!/^[0-9a-f-]{36}$/i.test(q.tenantId) || !/^\d{6,12}$/.test(q.regionCode) || !/^\d{4}-\d{2}-\d{2}$/.test(q.asOf) || !Object.values(q.windows).every(Number.isInteger)) {
     throw new Error('featuresSql: invalid arguments');
   }
-  const [t, region, asOf] = [`${lit(q.tenantId)}::uuid`, lit(q.regionCode), `${lit(q.asOf)}::date`];
+  const [t, region, asOf] = [`${sqlLiteral(q.tenantId)}::uuid`, sqlLiteral(q.regionCode), `${sqlLiteral(q.asOf)}::date`];
   return `
 WITH params AS (SELECT ((${asOf} + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS cutoff),
 hh AS (
@@ -202,7 +202,7 @@ export class GradesService {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const [{ snapshot }] = await reader.query('SELECT pg_export_snapshot() AS snapshot');
       await writer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      await writer.query(`SET TRANSACTION SNAPSHOT '${String(snapshot).replace(/'/g, "''")}'`);
+      await writer.query(`SET TRANSACTION SNAPSHOT ${sqlLiteral(String(snapshot))}`);
       await writer.query(
         `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, '{}', $7)`,

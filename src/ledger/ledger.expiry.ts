@@ -3,6 +3,7 @@ import { Cron } from '@nestjs/schedule';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireTenant } from '../platform/database/tenant';
+import { addDays, shanghaiToday } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { Unprocessable } from '../platform/http/app-error';
 import { EXPIRES_ON_SQL, expiredAsOf, LotGroup, remainingLots } from './domain/expiry';
@@ -12,8 +13,6 @@ import { LedgerService } from './ledger.service';
 const CHUNK = 200;
 const SOON_DAYS = 30;
 
-const shanghaiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
 
 interface Candidate {
   tenant_id: string;

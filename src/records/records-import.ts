@@ -15,7 +15,8 @@ import { isUuid } from '../platform/http/validation';
 import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
 import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { DATE_RE, MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
-import { addDays, capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
+import { addDays } from '../platform/util/business-date';
+import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
 import { SanctionsService } from './sanctions.service';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];

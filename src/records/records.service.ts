@@ -8,6 +8,7 @@ import { AssetsService } from '../ledger/assets.service';
 import type { PostingRequest } from '../ledger/domain/model';
 import { LedgerService } from '../ledger/ledger.service';
 import { requireTenant } from '../platform/database/tenant';
+import { addDays } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
@@ -119,11 +120,7 @@ export function recordPosting(
   };
 }
 
-export const addDays = (date: string, days: number) => {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-};
+
 
 @Injectable()
 export class RecordsService {

@@ -5,6 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { AssetsService } from '../ledger/assets.service';
 import { requireTenant } from '../platform/database/tenant';
+import { shanghaiToday } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, FieldProblem, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
@@ -72,7 +73,7 @@ const toView = (r: RuleSetRow): RuleSetView => ({
 });
 
 /** Today in Asia/Shanghai, as YYYY-MM-DD. */
-export const shanghaiToday = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+export { shanghaiToday };
 
 /** Sets visible to a key: in its scope, or above it (a village clerk reads its county's set). */
 const visible = (p: KeyPrincipal, regionCode: string) => regionCode.startsWith(p.scopeRegionCode) || p.scopeRegionCode.startsWith(regionCode);

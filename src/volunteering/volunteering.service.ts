@@ -7,6 +7,7 @@ import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/paginati
 import { HoldersService } from '../holders/holders.service';
 import { LedgerService } from '../ledger/ledger.service';
 import { requireTenant } from '../platform/database/tenant';
+import { shanghaiDate } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
@@ -43,8 +44,6 @@ const activityView = (a: ActivityRow) => ({
   signInCode: a.sign_in_code,
 });
 
-/** Business date (Asia/Shanghai) of an instant. */
-const shanghaiDate = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 
 @Injectable()
 export class VolunteeringService {

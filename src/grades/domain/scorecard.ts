@@ -1,4 +1,5 @@
 import Decimal from 'decimal.js';
+import { sqlLiteral } from '../../platform/database/sql-literal';
 
 export const FEATURES = ['xiaoshanBalance', 'conductNet', 'debitItems', 'volunteerHours', 'sanctioned', 'yearsEnrolled'] as const;
 export type Feature = (typeof FEATURES)[number];
@@ -117,8 +118,6 @@ export function scorecardProblems(card: ScorecardDocument): { field: string; mes
   return out;
 }
 
-/** A SQL string literal (values here are validated, but quote them properly anyway). */
-const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 /** A numeric literal from a validated decimal string. */
 const num = (s: string) => {
   if (!/^-?\d+(\.\d+)?$/.test(s)) throw new Error(`not a decimal: ${s}`);
@@ -163,7 +162,7 @@ export function gradingSql(card: ScorecardDocument, source: string): string {
   // Only households a disqualifier capped pay for building the list.
   const capped = disq.length
     ? `CASE WHEN ${disq.map((_, k) => `g.c${k}`).join(' OR ')} THEN (SELECT COALESCE(jsonb_agg(x.v ORDER BY x.k), '[]'::jsonb) FROM (VALUES ${disq
-        .map((d, k) => `(${k}, g.c${k}, jsonb_build_object('feature', ${lit(d.feature)}, 'value', trim_scale(g."${d.feature}")::text, 'maxGrade', ${d.maxGrade === null ? 'NULL::text' : lit(d.maxGrade)}))`)
+        .map((d, k) => `(${k}, g.c${k}, jsonb_build_object('feature', ${sqlLiteral(d.feature)}, 'value', trim_scale(g."${d.feature}")::text, 'maxGrade', ${d.maxGrade === null ? 'NULL::text' : sqlLiteral(d.maxGrade)}))`)
         .join(', ')}) AS x(k, on_, v) WHERE x.on_) ELSE '[]'::jsonb END`
     : `'[]'::jsonb`;
   // Points in the fixed order of FEATURES, null for features the card does not use.
@@ -171,6 +170,6 @@ export function gradingSql(card: ScorecardDocument, source: string): string {
     const i = card.features.findIndex((s) => s.feature === f);
     return i < 0 ? 'NULL::numeric' : `g.${p(i)}`;
   }).join(', ')}]::numeric[]`;
-  return `SELECT g.*, ${points} AS points, ${pick((b) => lit(b.grade))}::varchar AS grade, ${pick((b) => num(b.creditLine))} AS credit_line,
-    ${pick((b) => lit(b.rateTier))}::varchar AS rate_tier, ${capped} AS capped_by FROM (${layer}) AS g`;
+  return `SELECT g.*, ${points} AS points, ${pick((b) => sqlLiteral(b.grade))}::varchar AS grade, ${pick((b) => num(b.creditLine))} AS credit_line,
+    ${pick((b) => sqlLiteral(b.rateTier))}::varchar AS rate_tier, ${capped} AS capped_by FROM (${layer}) AS g`;
 }
