@@ -7,6 +7,15 @@ describe('parseEnv', () => {
     expect(c).toMatchObject({ port: 3000, migrationsRun: true, demo: true, dataDir: '.data', bodyLimit: '1mb', logLevel: 'info' });
   });
 
+  it('loads the demo by default only on the embedded database', () => {
+    const external = buildConfig(parseEnv({ DATABASE_URL: 'postgres://u:p@h:5432/db', ADMIN_TOKEN: 'a'.repeat(16), PII_KEY: 'k'.repeat(32) }), {
+      databaseUrl: 'postgres://u:p@h:5432/db', adminToken: 'a'.repeat(16), piiKey: 'k'.repeat(32), embedded: false,
+    });
+    expect(external.demo).toBe(false);
+    const asked = buildConfig(parseEnv({ DEMO: 'true' }), { databaseUrl: 'postgres://x', adminToken: 'a'.repeat(16), piiKey: 'k'.repeat(32), embedded: false });
+    expect(asked.demo).toBe(true);
+  });
+
   it('parses booleans and integers', () => {
     expect(parseEnv({ PORT: '8080', MIGRATIONS_RUN: 'false', DEMO: '0' })).toMatchObject({ PORT: 8080, MIGRATIONS_RUN: false, DEMO: false });
   });

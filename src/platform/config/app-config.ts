@@ -126,7 +126,8 @@ export function buildConfig(vars: EnvVars, resolved: { databaseUrl: string; admi
   c.adminToken = resolved.adminToken;
   c.piiKey = resolved.piiKey;
   c.migrationsRun = vars.MIGRATIONS_RUN ?? true;
-  c.demo = vars.DEMO ?? true;
+  // The demo is for a fresh clone (embedded PostgreSQL); a server given its own database starts empty unless asked.
+  c.demo = vars.DEMO ?? resolved.embedded;
   c.logLevel = vars.LOG_LEVEL ?? 'info';
   c.dataDir = vars.DATA_DIR ?? '.data';
   c.embeddedPgPort = vars.EMBEDDED_PG_PORT ?? 54329;
