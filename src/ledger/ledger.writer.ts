@@ -1,4 +1,3 @@
-import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import type { EntityManager } from 'typeorm';
 import { LedgerError } from './domain/errors';
@@ -6,6 +5,7 @@ import { transactionHash } from './domain/hash';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { LedgerStore } from './persistence/ledger.store';
+import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 export interface IdempotentAnswer {
   status: number;
@@ -121,7 +121,7 @@ export class LedgerWriter {
         for (const e of item.entries) touched.add(e.accountId);
         if (release) touched.add(release.accountId);
         const tx: PostedTransaction = {
-          id: randomUUID(),
+          id: timeOrderedUuid(),
           tenantId: req.tenantId,
           kind: req.kind,
           memo: req.memo,

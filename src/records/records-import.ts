@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { parse } from 'csv-parse';
 import * as iconv from 'iconv-lite';
@@ -18,6 +17,7 @@ import { DATE_RE, MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
 import { addDays } from '../platform/util/business-date';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
 import { SanctionsService } from './sanctions.service';
+import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
@@ -310,7 +310,7 @@ export class RecordsImportService {
         continue;
       }
       this.use(run, c.item, (period) => windowKey(c, period).key, points, 1);
-      valued.push({ ...c, id: randomUUID(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
+      valued.push({ ...c, id: timeOrderedUuid(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
     }
 
     // An all-or-nothing import with a bad line will roll back: only check the rest.

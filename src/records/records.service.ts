@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
@@ -16,6 +15,7 @@ import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rule
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { CreateRecordDto, ListRecordsQuery } from './records.dto';
 import { SanctionsService } from './sanctions.service';
+import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 type Status = 'submitted' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
 
@@ -232,7 +232,7 @@ export class RecordsService {
     const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
     const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
     if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
-    const id = randomUUID();
+    const id = timeOrderedUuid();
     await m.query(
       `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
                             direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)

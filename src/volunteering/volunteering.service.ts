@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { randomInt, randomUUID } from 'crypto';
+import { randomInt } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
@@ -14,6 +14,7 @@ import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
+import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 const COIN = 'YIBI';
 /** Star levels (星级志愿者) by total verified hours. */
@@ -70,7 +71,7 @@ export class VolunteeringService {
   async propose(p: KeyPrincipal, dto: CreateActivityDto) {
     await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
     if (new Date(dto.endsAt) <= new Date(dto.startsAt)) throw new BadInput('endsAt must be after startsAt', [{ field: 'endsAt', messages: ['endsAt must be after startsAt'] }]);
-    const id = randomUUID();
+    const id = timeOrderedUuid();
     await this.dataSource.query(
       `INSERT INTO activities (tenant_id, id, title, category, region_code, starts_at, ends_at, max_hours_per_person, status, proposed_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9)`,
@@ -199,7 +200,7 @@ export class VolunteeringService {
           'attendance-overlap',
         );
       }
-      const id = randomUUID();
+      const id = timeOrderedUuid();
       await m.query(
         `INSERT INTO service_records (tenant_id, id, activity_id, order_id, person_id, region_code, hours, kind, status, entered_by, starts_at, ends_at, title)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12)`,

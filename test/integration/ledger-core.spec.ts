@@ -207,6 +207,33 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       ).rejects.toThrow(/fewer than two entries/);
     });
 
+    it('checks per statement what foreign keys checked per row: accounts, their asset, transactions, tenants, reversals', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+      await ledger.submit(req('issue', issuer, hhRef(hh), '1'));
+      const [acc] = await db.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]);
+      const [iss] = await db.query(`SELECT id FROM accounts WHERE tenant_id = $1 AND holder_type = 'system' AND holder_id = 'issuer' AND asset_code = 'CONDUCT'`, [c.tenantId]);
+      const write = (o: { tenant?: string; account?: string; asset?: string; reversalOf?: string | null; entriesTx?: string }) => {
+        const tx = '00000000-0000-4000-8000-0000000000bb';
+        return db.query(
+          `WITH tx AS (INSERT INTO ledger_transactions (tenant_id, id, kind, actor, created_at, hash, reversal_of)
+                       VALUES ($1, $4, 'issue', 'x', now(), '\\x00', $6))
+           INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
+           VALUES ($1, $2, 900001, $5, $7, 1, 1, now()), ($1, $3, 900001, $5, $7, -1, -1, now())`,
+          [o.tenant ?? c.tenantId, o.account ?? acc.id, iss.id, tx, o.entriesTx ?? tx, o.reversalOf ?? null, o.asset ?? 'CONDUCT'],
+        );
+      };
+      await expect(write({ account: '999999999' })).rejects.toThrow(/does not exist in this tenant/);
+      await expect(write({ asset: 'YIBI' })).rejects.toThrow(/holds CONDUCT/);
+      await expect(write({ entriesTx: '00000000-0000-4000-8000-0000000000cc' })).rejects.toThrow(/(transaction .* which does not exist|fewer than two entries)/);
+      await expect(write({ reversalOf: '00000000-0000-4000-8000-0000000000dd' })).rejects.toThrow(/reverses .* which does not exist/);
+      const other = await makeCounty(t);
+      await expect(write({ tenant: other.tenantId })).rejects.toThrow(/does not exist in this tenant/);
+      // Nothing of the refused writes is left, and accounts cannot be deleted from under the journal.
+      expect((await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE id = '00000000-0000-4000-8000-0000000000bb'`))[0].n).toBe(0);
+      await expect(db.query(`DELETE FROM accounts WHERE tenant_id = $1 AND id = $2`, [c.tenantId, acc.id])).rejects.toThrow(/immutable/);
+      await expect(db.query(`TRUNCATE accounts CASCADE`)).rejects.toThrow(/immutable/);
+    });
+
     it('verify detects a tampered entry and a tampered seal', async () => {
       const other = await makeCounty(t);
       const hh = await makeHousehold(t, other.keys.clerk, other.villages[0]);
