@@ -19,7 +19,7 @@ import { applyHold, checkBalanced, reversalEntries, ResolvedEntry } from './doma
 import { LedgerAudit, VerifyReport } from './ledger.audit';
 import { LedgerHooks } from './ledger.hooks';
 import { BalanceView, HolderEntryView, HoldView, TransactionView, transactionView } from './ledger.views';
-import { BatchItem, BatchOutcome, IdempotentAnswer, LedgerWriter } from './ledger.writer';
+import { BatchItem, BatchOutcome, HeldAccounts, IdempotentAnswer, LedgerWriter } from './ledger.writer';
 import { LedgerStore } from './persistence/ledger.store';
 import { PostingBatcher } from './posting-batcher';
 
@@ -177,12 +177,25 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
    * refused one refusing only itself.
    */
   async postMany(m: EntityManager, reqs: PostingRequest[]): Promise<BatchOutcome[]> {
-    if (!reqs.length) return [];
+    const { outcomes, written } = await this.stageMany(m, reqs);
+    await written;
+    return outcomes;
+  }
+
+  /**
+   * As `postMany`, for a caller that writes many batches in one unit of work
+   * (the CSV import): returns the outcomes once the write is sent, with
+   * `written` to await before commit, and keeps the accounts it has locked in
+   * `held` so that the next batch locks only new ones. See LedgerWriter.stage.
+   */
+  async stageMany(m: EntityManager, reqs: PostingRequest[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
+    if (!reqs.length) return { outcomes: [], written: Promise.resolve() };
     if (reqs.some((r) => r.idempotency)) throw new Error('postMany() inside a unit of work takes no idempotency keys');
     const prepared = await this.prepareAll(reqs[0].tenantId, reqs, m);
-    return this.writer.apply(
+    return this.writer.stage(
       m,
       reqs.map((req, i) => ({ req, entries: prepared[i].entries })),
+      held,
     );
   }
 

@@ -24,6 +24,9 @@ export type BatchOutcome =
   | { kind: 'replayed'; answer: IdempotentAnswer }
   | { kind: 'refused'; error: LedgerError };
 
+/** Account states locked by the current DB transaction, by account id. */
+export type HeldAccounts = Map<string, AccountState>;
+
 /** Test seam: runs after everything is written and before commit. */
 export type BeforeCommitHook = (m: EntityManager, posted: PostedTransaction[]) => Promise<void> | void;
 
@@ -41,7 +44,26 @@ export class LedgerWriter {
     private readonly beforeCommit: () => BeforeCommitHook | undefined,
   ) {}
 
-  async apply(m: EntityManager, items: BatchItem[]): Promise<BatchOutcome[]> {
+  async apply(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<BatchOutcome[]> {
+    const { outcomes, written } = await this.stage(m, items, held);
+    await written;
+    return outcomes;
+  }
+
+  /**
+   * As `apply`, but returns as soon as the batch's write has been sent: the
+   * outcomes are final (decided in memory under the account locks) and
+   * `written` settles when the database has applied the write. Statements the
+   * caller sends afterwards on the same transaction run after it, so a caller
+   * can prepare its next batch while this one is written; it must await
+   * `written` before it commits.
+   *
+   * `held`, given by a caller that posts several batches in one transaction,
+   * keeps the states of the accounts this transaction has locked: row locks
+   * last until commit, so no one else can change them, and later batches lock
+   * only accounts they have not seen yet.
+   */
+  async stage(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
     const now = new Date();
     const outcomes: (BatchOutcome | undefined)[] = new Array(items.length);
 
@@ -62,8 +84,8 @@ export class LedgerWriter {
       const h = i.req.completesHold;
       if (h) lockKeys.set(h.accountId, { tenantId: i.req.tenantId, id: h.accountId });
     }
-    const states = new Map<string, AccountState>();
-    for (const s of await this.store.lockAccounts(m, [...lockKeys.values()])) states.set(s.id, s);
+    const states: HeldAccounts = held ?? new Map<string, AccountState>();
+    for (const s of await this.store.lockAccounts(m, [...lockKeys.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
 
     // Holds being completed, locked after the accounts (the same order everywhere).
     const holdKeys = items.filter((i) => i.req.completesHold).map((i) => ({ tenantId: i.req.tenantId, id: i.req.completesHold!.holdId }));
@@ -168,14 +190,18 @@ export class LedgerWriter {
       outcomes[index] = o.kind === 'posted' && o.answer ? { kind: 'replayed', answer: o.answer } : o;
     }
 
-    await this.store.writeBatch(m, {
-      transactions: posted,
-      accounts: [...touched].map((id) => states.get(id)!),
-      holds: holdUpdates,
-      idempotency: idemRows,
-    });
-    await this.beforeCommit()?.(m, posted);
-    return outcomes as BatchOutcome[];
+    const written = this.store
+      .writeBatch(m, {
+        transactions: posted,
+        accounts: [...touched].map((id) => states.get(id)!),
+        holds: holdUpdates,
+        idempotency: idemRows,
+      })
+      .then(() => this.beforeCommit()?.(m, posted));
+    // Handled here so that a failure before the caller awaits is not reported
+    // as unhandled; the caller still sees it when it awaits `written`.
+    written.catch(() => undefined);
+    return { outcomes: outcomes as BatchOutcome[], written };
   }
 }
 

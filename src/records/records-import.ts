@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
 import { LedgerService } from '../ledger/ledger.service';
+import type { HeldAccounts } from '../ledger/ledger.writer';
 import { columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
@@ -86,6 +87,8 @@ async function* decodeStream(source: AsyncIterable<Buffer>, charset: string | un
 
 /** Lines are checked, valued and written this many at a time: one round trip per kind of row per chunk. */
 const CHUNK = 2000;
+/** Holders remembered per import; past this the memo starts again (a county has fewer households). */
+const HOLDER_MEMO_LIMIT = 200_000;
 
 export interface ImportOptions {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
@@ -133,6 +136,12 @@ interface ImportRun {
   /** Cap usage per holder, item and window, seeded from the database once and then kept up to date in memory. */
   usage: Map<string, { points: Decimal; count: number }>;
   locked: Set<string>;
+  /** Holders found so far (ids are not looked up twice in one import). */
+  holders: Map<string, HolderInfo>;
+  /** Accounts this import's transaction has locked, with their states (see LedgerWriter.stage). */
+  held: HeldAccounts;
+  /** The previous chunk's writes, still running in the database while the next chunk is prepared. */
+  writing: Promise<unknown>;
   /** Households whose CONDUCT changed, for the sanction rules at the end. */
   conduct: Map<string, string>;
   posted: number;
@@ -191,6 +200,9 @@ export class RecordsImportService {
       rules: new Map(),
       usage: new Map(),
       locked: new Set(),
+      holders: new Map(),
+      held: new Map(),
+      writing: Promise.resolve(),
       conduct: new Map(),
       posted: 0,
       inNotice: 0,
@@ -220,6 +232,7 @@ export class RecordsImportService {
           }
           if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
           await this.enterChunk(m, run, chunk);
+          await run.writing;
           if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
           if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
           const households = [...run.conduct].map(([id, regionCode]) => ({ id, regionCode }));
@@ -244,9 +257,11 @@ export class RecordsImportService {
     if (!lines.length) return;
     const { p } = run;
     const refuse = (l: Line, message: string) => run.result.rejected.push({ line: l.line, errors: [message] });
-    const found = new Map<string, HolderInfo>();
+    const found = run.holders;
     for (const type of ['household', 'person'] as const) {
-      const ids = lines.filter((l) => l.holderType === type).map((l) => l.holderId);
+      const ids = lines.filter((l) => l.holderType === type && !found.has(`${type}|${l.holderId}`)).map((l) => l.holderId);
+      if (!ids.length) continue;
+      if (found.size > HOLDER_MEMO_LIMIT) found.clear();
       for (const [id, h] of await this.holders.findMany(p.tenantId, type, ids, m)) found.set(`${type}|${id}`, h);
     }
 
@@ -336,7 +351,10 @@ export class RecordsImportService {
       status.set(v, !options.approve ? { to: 'submitted', endsOn: null, tx: null } : days === 0 ? { to: 'posted', endsOn: null, tx: null } : { to: 'in_notice', endsOn: addDays(today, days), tx: null });
     }
     const toPost = valued.filter((v) => status.get(v)!.to === 'posted');
-    const outcomes = await this.ledger.postMany(m, toPost.map((v) => recordPosting(p.tenantId, this.row(v), actor)));
+    // The previous chunk's writes have had the time this chunk took to prepare; one chunk in flight at most keeps memory flat.
+    await run.writing;
+    const { outcomes, written: posted } = await this.ledger.stageMany(m, toPost.map((v) => recordPosting(p.tenantId, this.row(v), actor)), run.held);
+    run.writing = posted;
     const written: Valued[] = [];
     const refusedPostings = new Set<Valued>();
     outcomes.forEach((o, i) => {
@@ -353,7 +371,8 @@ export class RecordsImportService {
     if (!written.length) return;
 
     const approvedBy = options.approve ? `meeting:${options.approve.ref}`.slice(0, 100) : null;
-    await m.query(
+    // Sent now and awaited with the next chunk (or before commit): they run in order on this transaction's connection.
+    const records = m.query(
       `INSERT INTO records (tenant_id, entered_by, approved_by, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
                             asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, status, notice_days, notice_ends_on, transaction_id)
        SELECT $1, $2, $3, * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
@@ -384,11 +403,13 @@ export class RecordsImportService {
         history.push([v.id, 'submitted', s.to, `approved on entry (${options.approve.ref}); ${how}`]);
       }
     }
-    await m.query(
+    const histories = m.query(
       `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
        SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
       [p.tenantId, actor, ...columns(history, 4)],
     );
+    run.writing = Promise.all([posted, records, histories]);
+    run.writing.catch(() => undefined); // seen when awaited; never reported as unhandled meanwhile
     run.result.accepted += written.length;
     for (const v of written) {
       const s = status.get(v)!.to;

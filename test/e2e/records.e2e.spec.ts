@@ -145,6 +145,34 @@ describe('conduct records workflow (e2e)', () => {
     expect((await t.http().post(`/v1/rulesets/${draft.body.id}/simulate`).set(clerk).send({ from: '2026-01-01', to: '2026-02-01' })).status).toBe(403);
   });
 
+  it('the database refuses records and history that point nowhere, and deletions', async () => {
+    const db = t.app.get(DataSource);
+    const [{ id }]: { id: string }[] = await db.query(`SELECT id FROM records WHERE tenant_id = $1 AND status = 'posted' ORDER BY created_at LIMIT 1`, [c.tenantId]);
+    const rec = { body: { id } };
+    const copy = (set: string) =>
+      db.query(
+        `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
+                              quantity, points, uncapped_points, capped, occurred_on, status, notice_days, entered_by, transaction_id)
+         SELECT tenant_id, gen_random_uuid(), holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
+                quantity, points, uncapped_points, capped, occurred_on, status, notice_days, entered_by, transaction_id
+           FROM records WHERE tenant_id = $1 AND id = $2 AND ${set}`,
+        [c.tenantId, rec.body.id],
+      );
+    await expect(copy('true')).resolves.toBeDefined(); // a faithful copy passes the checks
+    await expect(db.query(`UPDATE records SET region_code = '999999999999' WHERE tenant_id = $1 AND id = $2`, [c.tenantId, rec.body.id])).rejects.toThrow(/missing region 999999999999/);
+    await expect(db.query(`UPDATE records SET rule_set_id = gen_random_uuid() WHERE tenant_id = $1 AND id = $2`, [c.tenantId, rec.body.id])).rejects.toThrow(/missing rule set/);
+    await expect(
+      db.query(`UPDATE records SET transaction_id = gen_random_uuid() WHERE tenant_id = $1 AND id = $2`, [c.tenantId, rec.body.id]),
+    ).rejects.toThrow(/missing ledger transaction/);
+    await expect(
+      db.query(`INSERT INTO record_history (tenant_id, record_id, to_status, actor) VALUES ($1, gen_random_uuid(), 'submitted', 'x')`, [c.tenantId]),
+    ).rejects.toThrow(/history of record .* which does not exist/);
+    await expect(db.query(`DELETE FROM records WHERE tenant_id = $1 AND id = $2`, [c.tenantId, rec.body.id])).rejects.toThrow(/never deleted/);
+    await expect(db.query(`DELETE FROM record_history WHERE tenant_id = $1 AND record_id = $2`, [c.tenantId, rec.body.id])).rejects.toThrow(/never deleted/);
+    await expect(db.query(`DELETE FROM rule_sets WHERE tenant_id = $1`, [c.tenantId])).rejects.toThrow(/cannot be deleted/);
+    expect((await t.http().get(`/v1/records/${rec.body.id}`).set(reviewer)).body).toMatchObject({ status: 'posted', transactionId: expect.any(String) });
+  });
+
   it('leaves the ledger verifiable', async () => {
     const res = await t.http().get('/v1/ledger/verify').set(admin);
     expect(res.body).toMatchObject({ balanced: true, balancesMatchEntries: true, chainIntact: true });
