@@ -5,6 +5,7 @@ import { transactionHash } from './domain/hash';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { LedgerStore } from './persistence/ledger.store';
+import { yieldToIo } from '../platform/util/yield';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 export interface IdempotentAnswer {
@@ -103,7 +104,11 @@ export class LedgerWriter {
     const idemRows: Parameters<LedgerStore['writeBatch']>[1]['idempotency'] = [];
     const holdUpdates: Parameters<LedgerStore['writeBatch']>[1]['holds'] = [];
 
-    items.forEach((item, index) => {
+    for (let index = 0; index < items.length; index++) {
+      // A long batch gives the event loop back now and then, so that replies to
+      // statements already sent (and the next ones queued) are not held up.
+      if (index % YIELD_EVERY === YIELD_EVERY - 1) await yieldToIo();
+      const item = items[index];
       const { req } = item;
       try {
         const key = idemKey(req);
@@ -112,13 +117,13 @@ export class LedgerWriter {
           if (prior) {
             if (!prior.hash.equals(req.idempotency!.requestHash)) throw reusedKey();
             outcomes[index] = { kind: 'replayed', answer: prior.answer };
-            return;
+            continue;
           }
           const earlier = seenKeys.get(key);
           if (earlier) {
             if (!earlier.hash.equals(req.idempotency!.requestHash)) throw reusedKey();
             duplicateOf.set(index, earlier.index); // answered like the first, below
-            return;
+            continue;
           }
           seenKeys.set(key, { hash: req.idempotency!.requestHash, index });
         }
@@ -183,7 +188,7 @@ export class LedgerWriter {
         if (!(e instanceof LedgerError)) throw e;
         outcomes[index] = { kind: 'refused', error: e };
       }
-    });
+    }
     // A key repeated within the batch gets the first occurrence's answer.
     for (const [index, first] of duplicateOf) {
       const o = outcomes[first]!;
@@ -204,5 +209,8 @@ export class LedgerWriter {
     return { outcomes: outcomes as BatchOutcome[], written };
   }
 }
+
+/** Postings checked between two yields to the event loop. */
+const YIELD_EVERY = 250;
 
 const reusedKey = () => new LedgerError('idempotency-key-reused', 'this Idempotency-Key was used with a different request');

@@ -19,6 +19,7 @@ import { addDays } from '../platform/util/business-date';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
 import { SanctionsService } from './sanctions.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
+import { yieldToIo } from '../platform/util/yield';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
@@ -224,6 +225,7 @@ export class RecordsImportService {
             const parsed = parseLine(info.lines, record);
             if (Array.isArray(parsed)) run.result.rejected.push({ line: info.lines, errors: parsed });
             else chunk.push(parsed);
+            if (seen % 250 === 249) await yieldToIo();
             if (chunk.length >= (options.chunkLines ?? CHUNK)) {
               await this.enterChunk(m, run, chunk);
               chunk = [];
@@ -267,7 +269,8 @@ export class RecordsImportService {
 
     // Everything that can be decided line by line, before any valuation.
     const candidates: (Omit<Valued, 'points' | 'uncapped' | 'capped' | 'id'> & { scale: number })[] = [];
-    for (const l of lines) {
+    for (const [i, l] of lines.entries()) {
+      if (i % 250 === 249) await yieldToIo(); // the previous chunk's statements keep flowing meanwhile
       const holder = found.get(`${l.holderType}|${l.holderId}`);
       // Out of scope reads like unknown: a key never learns of another village's holders.
       if (!holder || !holder.regionCode.startsWith(p.scopeRegionCode)) refuse(l, `${l.holderType} ${l.holderId} not found`);
@@ -315,7 +318,8 @@ export class RecordsImportService {
       for (const r of rows) run.usage.set(keys[r.i - 1], { points: new Decimal(r.points), count: r.n });
     }
     const valued: Valued[] = [];
-    for (const c of candidates) {
+    for (const [i, c] of candidates.entries()) {
+      if (i % 250 === 249) await yieldToIo();
       const usage: Parameters<typeof valueRecord>[2] = {};
       for (const cap of c.item.caps ?? []) usage[cap.period] = run.usage.get(windowKey(c, cap.period).key);
       const v = valueRecord(c.item, c.line.quantity, usage);
@@ -351,10 +355,11 @@ export class RecordsImportService {
       status.set(v, !options.approve ? { to: 'submitted', endsOn: null, tx: null } : days === 0 ? { to: 'posted', endsOn: null, tx: null } : { to: 'in_notice', endsOn: addDays(today, days), tx: null });
     }
     const toPost = valued.filter((v) => status.get(v)!.to === 'posted');
-    // The previous chunk's writes have had the time this chunk took to prepare; one chunk in flight at most keeps memory flat.
-    await run.writing;
+    // The previous chunk's writes are still running; this chunk's are queued behind them on the same connection.
+    const previous = run.writing;
     const { outcomes, written: posted } = await this.ledger.stageMany(m, toPost.map((v) => recordPosting(p.tenantId, this.row(v), actor)), run.held);
-    run.writing = posted;
+    run.writing = Promise.all([previous, posted]);
+    run.writing.catch(() => undefined);
     const written: Valued[] = [];
     const refusedPostings = new Set<Valued>();
     outcomes.forEach((o, i) => {
@@ -408,8 +413,9 @@ export class RecordsImportService {
        SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
       [p.tenantId, actor, ...columns(history, 4)],
     );
-    run.writing = Promise.all([posted, records, histories]);
+    run.writing = Promise.all([previous, posted, records, histories]);
     run.writing.catch(() => undefined); // seen when awaited; never reported as unhandled meanwhile
+    await previous; // at most one chunk in flight while the next is prepared: memory stays flat
     run.result.accepted += written.length;
     for (const v of written) {
       const s = status.get(v)!.to;

@@ -1,0 +1,50 @@
+import Decimal from 'decimal.js';
+import fc from 'fast-check';
+import { canonicalBody, HashableTransaction, transactionHash, transactionHashInput } from './hash';
+
+const text = fc.string({ unit: 'binary', maxLength: 20 });
+const json: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), text, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(text, tie('value'), { maxKeys: 4 })),
+})).value;
+const decimal = fc.tuple(fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }), fc.integer({ min: 0, max: 6 })).map(([n, s]) => new Decimal(n.toString()).div(10 ** s));
+
+const transaction: fc.Arbitrary<HashableTransaction> = fc.record({
+  tenantId: fc.uuid(),
+  id: fc.uuid(),
+  kind: text,
+  memo: text,
+  metadata: fc.dictionary(text, json, { maxKeys: 4 }),
+  sourceType: fc.option(text),
+  sourceId: fc.option(text),
+  actor: text,
+  reversalOf: fc.option(fc.uuid()),
+  createdAt: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+  entries: fc.array(
+    fc.record({ accountId: fc.bigInt({ min: 1n, max: 10n ** 15n }).map(String), accountSeq: fc.bigInt({ min: 1n, max: 10n ** 9n }), asset: text, amount: decimal, balanceAfter: decimal }),
+    { minLength: 2, maxLength: 5 },
+  ),
+});
+
+describe('transaction hash', () => {
+  it('the field-by-field text equals the canonical JSON that defines it, for any transaction', () => {
+    fc.assert(fc.property(transaction, (tx) => transactionHashInput(tx) === canonicalBody(tx)), { numRuns: 2000 });
+  });
+
+  it('is SHA-256 of that text and changes with any entry', () => {
+    const tx: HashableTransaction = {
+      tenantId: '00000000-0000-4000-8000-000000000001', id: '00000000-0000-4000-8000-000000000002', kind: 'issue', memo: '孝善', metadata: { b: 1, a: [2] },
+      sourceType: null, sourceId: null, actor: 'key:1', reversalOf: null, createdAt: new Date('2026-11-23T00:00:00Z'),
+      entries: [
+        { accountId: '10', accountSeq: 3n, asset: 'CONDUCT', amount: new Decimal('5.10'), balanceAfter: new Decimal('15.1') },
+        { accountId: '2', accountSeq: 9n, asset: 'CONDUCT', amount: new Decimal('-5.1'), balanceAfter: new Decimal('-5.1') },
+      ],
+    };
+    expect(transactionHashInput(tx)).toBe(
+      '{"actor":"key:1","at":"2026-11-23T00:00:00.000Z","e":[["2","9","CONDUCT","-5.1","-5.1"],["10","3","CONDUCT","5.1","15.1"]],' +
+        '"id":"00000000-0000-4000-8000-000000000002","kind":"issue","memo":"孝善","meta":{"a":[2],"b":1},"rev":null,"src":[null,null],"t":"00000000-0000-4000-8000-000000000001"}',
+    );
+    const changed = { ...tx, entries: [tx.entries[0], { ...tx.entries[1], balanceAfter: new Decimal('-5.2') }] };
+    expect(transactionHash(changed).equals(transactionHash(tx))).toBe(false);
+    expect(transactionHash(tx).toString('hex')).toHaveLength(64);
+  });
+});
