@@ -154,11 +154,19 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     // same reversal) committed by another batch: run again and it is seen.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.uow.run((m) => this.writer.apply(m, items));
+        const { outcomes, accounts } = await this.uow.run((m) => this.writer.applyShared(m, items));
+        this.writer.committed(accounts);
+        return outcomes;
       } catch (e) {
+        this.writer.failed(items); // covers a failed COMMIT too
         if (pgCode(e) !== PG.uniqueViolation || attempt >= 2) throw e;
       }
     }
+  }
+
+  /** Group-commit batches the database found stale against this process's account cache (see LedgerWriter.applyShared). */
+  get staleBatches(): number {
+    return this.writer.staleBatches;
   }
 
   /** Posts inside the caller's unit of work. Throws LedgerError when refused. */

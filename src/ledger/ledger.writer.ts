@@ -4,7 +4,7 @@ import { LedgerError } from './domain/errors';
 import { transactionHash } from './domain/hash';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
-import { LedgerStore } from './persistence/ledger.store';
+import { BatchWrite, HoldRow, LedgerStore } from './persistence/ledger.store';
 import { yieldToIo } from '../platform/util/yield';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
@@ -40,6 +40,12 @@ const idemKey = (r: PostingRequest) => (r.idempotency ? `${r.tenantId}|${r.idemp
  * transactions, entries, balances, holds and idempotency records in bulk.
  */
 export class LedgerWriter {
+  /** States of accounts as this process last committed them (see applyShared). */
+  private readonly cache = new Map<string, AccountState>();
+  private checkTurn: Promise<void> = Promise.resolve();
+  private lockTurn: Promise<void> = Promise.resolve();
+  private stale = 0;
+
   constructor(
     private readonly store: LedgerStore,
     private readonly beforeCommit: () => BeforeCommitHook | undefined,
@@ -66,8 +72,164 @@ export class LedgerWriter {
    */
   async stage(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
     const now = new Date();
-    const outcomes: (BatchOutcome | undefined)[] = new Array(items.length);
+    const reads = await this.read(m, items);
+    const states: HeldAccounts = held ?? new Map<string, AccountState>();
+    for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
+    // Holds being completed, locked after the accounts (the same order everywhere).
+    const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
+    const d = await this.decide(items, states, now, reads, holds);
+    // What the shared cache knew of these accounts is no longer true once this commits.
+    for (const id of d.touched) this.cache.delete(id);
+    const written = this.store
+      .writeBatch(m, { transactions: d.posted, accounts: [...d.touched].map((id) => states.get(id)!), holds: d.holdUpdates, idempotency: d.idemRows })
+      .then(() => this.beforeCommit()?.(m, d.posted));
+    // Handled here so that a failure before the caller awaits is not reported
+    // as unhandled; the caller still sees it when it awaits `written`.
+    written.catch(() => undefined);
+    return { outcomes: d.outcomes, written };
+  }
 
+  /**
+   * The group-commit path: one batch in its own DB transaction (the caller
+   * commits it, then calls `committed`, or `failed` if anything went wrong).
+   *
+   * When every account the batch touches is in the cache of states this
+   * process has written, the batch is checked against the cache before any
+   * lock is taken, and one statement then locks the accounts, verifies that
+   * each is still exactly as the cache says (balance, pending, entry count)
+   * and writes, or writes nothing if one is not. So the locks are held for the
+   * write and the commit only, not for the round trip and the checking in
+   * Node, and the next batch is checked while this one is written. The
+   * database decides: if another process, a caller's unit of work or a batch
+   * that failed has moved an account, the check fails, the cache forgets
+   * those accounts, and the batch is checked again under the locks it now
+   * holds, as on the ordinary path.
+   */
+  async applyShared(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; accounts: AccountState[] }> {
+    const now = new Date();
+    try {
+      const reads = await this.read(m, items);
+      const ids = [...reads.accounts.keys()];
+      let speculated: Awaited<ReturnType<LedgerWriter['trySpeculative']>> = 'skipped';
+      if (!reads.holdKeys.length && ids.every((id) => this.cache.has(id))) {
+        speculated = await this.trySpeculative(m, items, now, reads, ids);
+        if (typeof speculated === 'object') return speculated;
+      }
+      const lock = async () => {
+        const states = new Map<string, AccountState>();
+        for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()])) states.set(s.id, s);
+        const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
+        return { states, holds };
+      };
+      // Found stale, the batch holds its locks already: read the accounts again under them.
+      // Otherwise the ordinary path, in the same order as the speculative batches: the
+      // cache forgets these accounts before a later batch can check against them, and
+      // the locks are requested after the batch before has its own.
+      const { states, holds } =
+        speculated === 'stale'
+          ? await lock()
+          : await this.inTurn(async () => {
+              for (const id of ids) this.cache.delete(id); // known again once committed
+            }, lock);
+      const d = await this.decide(items, states, now, reads, holds);
+      await this.store.writeBatch(m, { transactions: d.posted, accounts: [...d.touched].map((id) => states.get(id)!), holds: d.holdUpdates, idempotency: d.idemRows });
+      await this.beforeCommit()?.(m, d.posted);
+      return { outcomes: d.outcomes, accounts: [...states.values()] };
+    } catch (e) {
+      this.failed(items);
+      throw e;
+    }
+  }
+
+  /**
+   * The batch checked against the cache and written under the guard; or
+   * 'skipped' (an account was forgotten meanwhile: nothing sent, no lock
+   * taken), or 'stale' (the database found an account moved: nothing written,
+   * but the locks are taken).
+   */
+  private async trySpeculative(m: EntityManager, items: BatchItem[], now: Date, reads: BatchReads, ids: string[]): Promise<{ outcomes: BatchOutcome[]; accounts: AccountState[] } | 'skipped' | 'stale'> {
+    let sent = false;
+    const ok = await this.inTurn(
+      async () => {
+        const states = new Map<string, AccountState>();
+        for (const id of ids) {
+          const s = this.cache.get(id);
+          if (!s) return null; // forgotten while this batch waited for its turn
+          states.set(id, s);
+        }
+        const expected = [...states.values()].map((s) => ({ tenantId: s.tenantId, id: s.id, balance: s.balance, pending: s.pending, entryCount: s.entryCount }));
+        const d = await this.decide(items, states, now, reads, new Map());
+        // Copies: once this turn ends the next batch goes on changing the cached states.
+        const accounts = [...d.touched].map((id) => ({ ...states.get(id)! }));
+        return { expected, d, accounts };
+      },
+      async (checked) => {
+        if (!checked) return null;
+        const { expected, d, accounts } = checked;
+        sent = true;
+        const wrote = await this.store.writeBatchIfCurrent(m, { transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected });
+        return wrote ? d : null;
+      },
+    );
+    if (ok) {
+      await this.beforeCommit()?.(m, ok.posted);
+      return { outcomes: ok.outcomes, accounts: [] }; // the cache holds these states already
+    }
+    if (!sent) return 'skipped';
+    // Someone else moved an account: the cache forgets them all; the caller checks again under the locks.
+    this.stale++;
+    for (const id of ids) this.cache.delete(id);
+    return 'stale';
+  }
+
+  /**
+   * Runs `check` after the previous batch's check, and `lock` (the statement
+   * that takes the accounts' locks) once the previous batch's lock statement
+   * has returned, so batches take their locks in the order they checked, while
+   * this batch's check overlaps the previous batch's write. Without the second
+   * turn a small batch could take an account before a large batch sent earlier
+   * and find it short of what the cache, which already counts the large
+   * batch, expects.
+   */
+  private async inTurn<A, B>(check: () => Promise<A>, lock: (a: A) => Promise<B>): Promise<B> {
+    const previousCheck = this.checkTurn;
+    const previousLock = this.lockTurn;
+    let checked!: () => void;
+    let locked!: () => void;
+    this.checkTurn = new Promise<void>((r) => (checked = r));
+    this.lockTurn = new Promise<void>((r) => (locked = r));
+    try {
+      let a: A;
+      try {
+        await previousCheck;
+        a = await check();
+      } finally {
+        checked();
+      }
+      await previousLock;
+      return await lock(a);
+    } finally {
+      locked();
+    }
+  }
+
+  /** After the batch's DB transaction has committed: its accounts' states are now known. */
+  committed(accounts: AccountState[]): void {
+    if (this.cache.size + accounts.length > ACCOUNT_CACHE_LIMIT) this.cache.clear();
+    for (const s of accounts) this.cache.set(s.id, s);
+  }
+
+  /** The batch did not commit: whatever the cache says of its accounts may be wrong. */
+  failed(items: BatchItem[]): void {
+    for (const i of items) for (const e of i.entries) this.cache.delete(e.accountId);
+  }
+
+  /** Batches found stale by the database since start (for tests and metrics). */
+  get staleBatches(): number {
+    return this.stale;
+  }
+
+  private async read(m: EntityManager, items: BatchItem[]): Promise<BatchReads> {
     // Idempotency: answers already stored.
     const keyed = items.filter((i) => i.req.idempotency);
     const stored = new Map<string, { hash: Buffer; answer: IdempotentAnswer }>();
@@ -77,32 +239,35 @@ export class LedgerWriter {
     )) {
       stored.set(`${r.tenant_id}|${r.scope}|${r.key}`, { hash: r.request_hash, answer: { status: r.status_code, body: r.response } });
     }
-
-    // Lock every account the batch touches, in id order.
-    const lockKeys = new Map<string, { tenantId: string; id: string }>();
+    // Every account the batch touches (locked in id order by the store).
+    const accounts = new Map<string, { tenantId: string; id: string }>();
     for (const i of items) {
-      for (const e of i.entries) lockKeys.set(e.accountId, { tenantId: i.req.tenantId, id: e.accountId });
+      for (const e of i.entries) accounts.set(e.accountId, { tenantId: i.req.tenantId, id: e.accountId });
       const h = i.req.completesHold;
-      if (h) lockKeys.set(h.accountId, { tenantId: i.req.tenantId, id: h.accountId });
+      if (h) accounts.set(h.accountId, { tenantId: i.req.tenantId, id: h.accountId });
     }
-    const states: HeldAccounts = held ?? new Map<string, AccountState>();
-    for (const s of await this.store.lockAccounts(m, [...lockKeys.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
-
-    // Holds being completed, locked after the accounts (the same order everywhere).
     const holdKeys = items.filter((i) => i.req.completesHold).map((i) => ({ tenantId: i.req.tenantId, id: i.req.completesHold!.holdId }));
-    const holds = new Map((await this.store.findHolds(m, holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
-
     const reversed = await this.store.findReversed(
       m,
       items.filter((i) => i.req.reversalOf).map((i) => ({ tenantId: i.req.tenantId, id: i.req.reversalOf! })),
     );
+    return { stored, accounts, holdKeys, reversed };
+  }
 
+  /**
+   * Checks each posting in arrival order against `states` (mutated as it goes)
+   * and builds everything the batch writes. A refused posting refuses only itself.
+   */
+  private async decide(items: BatchItem[], states: Map<string, AccountState>, now: Date, reads: BatchReads, holds: Map<string, HoldRow>): Promise<Decided> {
+    const outcomes: (BatchOutcome | undefined)[] = new Array(items.length);
+    const { stored } = reads;
+    const reversed = new Set(reads.reversed);
     const posted: PostedTransaction[] = [];
     const touched = new Set<string>();
     const seenKeys = new Map<string, { hash: Buffer; index: number }>();
     const duplicateOf = new Map<number, number>();
-    const idemRows: Parameters<LedgerStore['writeBatch']>[1]['idempotency'] = [];
-    const holdUpdates: Parameters<LedgerStore['writeBatch']>[1]['holds'] = [];
+    const idemRows: BatchWrite['idempotency'] = [];
+    const holdUpdates: BatchWrite['holds'] = [];
 
     for (let index = 0; index < items.length; index++) {
       // A long batch gives the event loop back now and then, so that replies to
@@ -195,22 +360,29 @@ export class LedgerWriter {
       outcomes[index] = o.kind === 'posted' && o.answer ? { kind: 'replayed', answer: o.answer } : o;
     }
 
-    const written = this.store
-      .writeBatch(m, {
-        transactions: posted,
-        accounts: [...touched].map((id) => states.get(id)!),
-        holds: holdUpdates,
-        idempotency: idemRows,
-      })
-      .then(() => this.beforeCommit()?.(m, posted));
-    // Handled here so that a failure before the caller awaits is not reported
-    // as unhandled; the caller still sees it when it awaits `written`.
-    written.catch(() => undefined);
-    return { outcomes: outcomes as BatchOutcome[], written };
+    return { outcomes: outcomes as BatchOutcome[], posted, touched, idemRows, holdUpdates };
   }
 }
 
+interface BatchReads {
+  stored: Map<string, { hash: Buffer; answer: IdempotentAnswer }>;
+  accounts: Map<string, { tenantId: string; id: string }>;
+  holdKeys: { tenantId: string; id: string }[];
+  reversed: Set<string>;
+}
+
+interface Decided {
+  outcomes: BatchOutcome[];
+  posted: PostedTransaction[];
+  touched: Set<string>;
+  idemRows: BatchWrite['idempotency'];
+  holdUpdates: BatchWrite['holds'];
+}
+
+/** Accounts whose states the shared cache keeps; past this it starts again. */
+const ACCOUNT_CACHE_LIMIT = 200_000;
+
 /** Postings checked between two yields to the event loop. */
-const YIELD_EVERY = 250;
+const YIELD_EVERY = 100;
 
 const reusedKey = () => new LedgerError('idempotency-key-reused', 'this Idempotency-Key was used with a different request');

@@ -1,4 +1,8 @@
+import { yieldToIo } from '../platform/util/yield';
 import type { BatchItem, BatchOutcome } from './ledger.writer';
+
+/** Callers answered between two yields to the event loop. */
+const ANSWER_SLICE = 64;
 
 export interface BatcherOptions {
   /** How long a posting waits for company when a batch is already committing. */
@@ -63,8 +67,11 @@ export class PostingBatcher {
       this.inFlight++;
       void this.runBatch(batch).finally(() => {
         this.inFlight--;
-        // Whatever queued up meanwhile has waited long enough: go at once.
-        if (this.queue.length) this.flush();
+        // Whatever queued up meanwhile has waited long enough: go as soon as
+        // the callers just answered have had their turn to submit again (their
+        // continuations run before setImmediate), so they join this batch
+        // instead of following in a batch of their own.
+        if (this.queue.length) setImmediate(() => this.flush());
         else if (!this.inFlight) this.idle.splice(0).forEach((r) => r());
       });
     }
@@ -73,7 +80,13 @@ export class PostingBatcher {
   private async runBatch(batch: Queued[]): Promise<void> {
     try {
       const outcomes = await this.run(batch.map((q) => q.item));
-      batch.forEach((q, i) => q.resolve(outcomes[i]));
+      // Answered a slice at a time: each caller's continuation runs before the
+      // next I/O callback, so a thousand at once would hold up the replies the
+      // batches in flight are waiting for.
+      for (let i = 0; i < batch.length; i++) {
+        if (i % ANSWER_SLICE === ANSWER_SLICE - 1) await yieldToIo();
+        batch[i].resolve(outcomes[i]);
+      }
     } catch (e) {
       if (batch.length === 1) {
         batch[0].reject(e);

@@ -97,6 +97,90 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     }
   });
 
+  it('the cached path: another instance and units of work move the same accounts; every change is seen, nothing overdrawn or lost', async () => {
+    const hh = await Promise.all([0, 1, 0, 1].map((v) => makeHousehold(t, c.keys.admin, c.villages[v])));
+    for (const h of hh) await ledger.submit(req('issue', issuer, hhRef(h), '100'));
+    const second = await startTestApp();
+    try {
+      const ledger2 = second.app.get(LedgerService);
+      const uow = t.app.get(UnitOfWork);
+      // This instance caches the four accounts; the second moves them behind its back.
+      expect((await ledger.submit(req('transfer', hhRef(hh[0]), hhRef(hh[1]), '1'))).kind).toBe('posted');
+      expect((await ledger2.submit(req('transfer', hhRef(hh[1]), hhRef(hh[0]), '2'))).kind).toBe('posted');
+      const staleBefore = ledger.staleBatches;
+      expect((await ledger.submit(req('transfer', hhRef(hh[0]), hhRef(hh[1]), '3'))).kind).toBe('posted');
+      expect(ledger.staleBatches).toBe(staleBefore + 1); // the database said no, and the batch was checked again
+      expect((await balanceOf(hh[0])).balance.toFixed(0)).toBe('98'); // 100 - 1 + 2 - 3
+
+      // Then all at once: both instances' batches and units of work, spends that may be refused.
+      let posted = 0;
+      const moves = Array.from({ length: 240 }, (_, i) => {
+        const from = hh[i % 4];
+        const to = hh[(i * 7 + 1) % 4 === i % 4 ? (i + 1) % 4 : (i * 7 + 1) % 4];
+        const r = req('transfer', hhRef(from), hhRef(to), String(1 + (i % 37)));
+        const run =
+          i % 3 === 0
+            ? ledger.submit(r).then((o) => o.kind === 'posted')
+            : i % 3 === 1
+              ? ledger2.submit(r).then((o) => o.kind === 'posted')
+              : uow.run((m) => ledger.post(m, r)).then(() => true, (e) => {
+                  if (e instanceof LedgerError && e.code === 'insufficient-funds') return false;
+                  throw e;
+                });
+        return run.then((ok) => void (ok && posted++));
+      });
+      await Promise.all(moves);
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1 AND kind = 'transfer' AND memo = 'transfer'`, [c.tenantId]);
+      const rows: { b: string; s: string; n: string; c: string }[] = await db.query(
+        `SELECT a.balance::text AS b, (SELECT sum(amount) FROM ledger_entries e WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id)::text AS s,
+                (SELECT count(*) FROM ledger_entries e WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id)::text AS n, a.entry_count::text AS c
+           FROM accounts a WHERE a.tenant_id = $1 AND a.holder_id = ANY($2::varchar[])`,
+        [c.tenantId, hh],
+      );
+      for (const r of rows) {
+        expect(D(r.b).gte(0)).toBe(true);
+        expect(D(r.b).eq(D(r.s))).toBe(true);
+        expect(r.c).toBe(r.n);
+      }
+      expect(rows.reduce((sum, r) => sum.plus(r.b), D('0')).toFixed(0)).toBe('400');
+      expect(n).toBeGreaterThanOrEqual(posted); // earlier tests' transfers share the memo; none of these is missing
+      expect(await ledger.verify(c.tenantId)).toMatchObject({ balanced: true, balancesMatchEntries: true });
+
+      // Many batches in flight at once on this instance: each is checked against the states the one
+      // before it left in the cache while that one is still being written.
+      // Before each batch commits, every account it wrote must agree with its own last entry.
+      const hooks = t.app.get(LedgerHooks);
+      const disagreements: string[] = [];
+      hooks.beforeCommit = async (m, txs) => {
+        const rows: { id: string }[] = await m.query(
+          `SELECT a.id::text AS id FROM accounts a
+             JOIN LATERAL (SELECT e.account_seq, e.balance_after FROM ledger_entries e
+                            WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id ORDER BY e.account_seq DESC LIMIT 1) last ON true
+            WHERE a.tenant_id = $1 AND a.id = ANY($2::bigint[]) AND (a.entry_count <> last.account_seq OR a.balance <> last.balance_after)`,
+          [c.tenantId, [...new Set(txs.flatMap((x) => x.entries.map((e) => e.accountId)))]],
+        );
+        disagreements.push(...rows.map((r) => r.id));
+      };
+      const lanes = Array.from({ length: 64 }, async (_, lane) => {
+        for (let i = 0; i < 25; i++) {
+          const from = hh[(lane + i) % 4];
+          const to = hh[(lane + i + 1 + (i % 3)) % 4];
+          await ledger.submit(req('transfer', hhRef(from), hhRef(to), '0.01'));
+        }
+      });
+      try {
+        await Promise.all(lanes);
+      } finally {
+        hooks.beforeCommit = undefined;
+      }
+      expect(disagreements).toEqual([]);
+      const report = await ledger.verify(c.tenantId);
+      expect(report).toMatchObject({ balanced: true, balancesMatchEntries: true });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('batches touching the same accounts in opposite orders do not deadlock', async () => {
     const [a, b, x, y] = await Promise.all([0, 1, 0, 1].map((v) => makeHousehold(t, c.keys.admin, c.villages[v])));
     for (const h of [a, b, x, y]) await ledger.submit(req('issue', issuer, hhRef(h), '100'));
@@ -118,6 +202,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
 
   it('a failure after the entries are written, before commit, leaves nothing behind', async () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await ledger.submit(req('issue', issuer, hhRef(hh), '1.00')); // its account is now cached: the failure hits the guarded write
     const hooks = t.app.get(LedgerHooks);
     const count = async () => (await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
     const before = await count();
@@ -135,12 +220,14 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     }
     expect(sawEntries).toBe(2); // the entries were written …
     expect(await count()).toBe(before); // … and rolled back with everything else
-    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('0.00');
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('1.00');
     const keys = await db.query(`SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, [c.tenantId, key]);
     expect(keys).toHaveLength(0);
     // the same key then works
     expect((await ledger.transfer(admin, body, key, body)).status).toBe(201);
-    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('7.00');
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('8.00');
+    expect((await ledger.submit(req('issue', issuer, hhRef(hh), '1.00'))).kind).toBe('posted');
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('9.00');
   });
 
   describe('holds', () => {

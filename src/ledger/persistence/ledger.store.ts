@@ -150,86 +150,28 @@ export class LedgerStore {
    * the balance trigger are checked at the end of the statement, when all of
    * it is in place.
    */
-  async writeBatch(
-    m: EntityManager,
-    w: {
-      transactions: PostedTransaction[];
-      accounts: AccountState[];
-      holds: { tenantId: string; id: string; status: 'completed'; at: Date; completedAmount: Decimal; transactionId: string }[];
-      idempotency: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[];
-    },
-  ): Promise<void> {
-    const txs = w.transactions;
-    if (!txs.length && !w.accounts.length) return;
-    const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
-    for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
-    await prepared(
-      m,
-      'jifen_write_batch',
-      `WITH tx AS (
-         INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
-                              $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])
-       ), en AS (
-         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
-         SELECT * FROM unnest($12::uuid[], $13::bigint[], $14::bigint[], $15::uuid[], $16::varchar[], $17::numeric[], $18::numeric[], $19::timestamptz[])
-       ), ac AS (
-         UPDATE accounts a
-            SET balance = v.balance, pending = v.pending, entry_count = v.entry_count, last_entry_at = v.last_entry_at
-           FROM unnest($20::uuid[], $21::bigint[], $22::numeric[], $23::numeric[], $24::bigint[], $25::timestamptz[])
-                AS v(tenant_id, id, balance, pending, entry_count, last_entry_at)
-          WHERE a.tenant_id = v.tenant_id AND a.id = v.id
-       ), ho AS (
-         UPDATE ledger_holds h
-            SET status = v.status, resolved_at = v.at, completed_amount = v.completed_amount, transaction_id = v.transaction_id
-           FROM unnest($26::uuid[], $27::uuid[], $28::varchar[], $29::timestamptz[], $30::numeric[], $31::uuid[])
-                AS v(tenant_id, id, status, at, completed_amount, transaction_id)
-          WHERE h.tenant_id = v.tenant_id AND h.id = v.id AND h.status = 'pending'
-       ), ik AS (
-         INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response)
-         SELECT * FROM unnest($32::uuid[], $33::varchar[], $34::varchar[], $35::bytea[], $36::smallint[], $37::jsonb[])
-       )
-       SELECT 1`,
-      [
-        txs.map((t) => t.tenantId),
-        txs.map((t) => t.id),
-        txs.map((t) => t.kind),
-        txs.map((t) => t.memo),
-        txs.map((t) => JSON.stringify(t.metadata)),
-        txs.map((t) => t.source?.type ?? null),
-        txs.map((t) => t.source?.id ?? null),
-        txs.map((t) => t.actor),
-        txs.map((t) => t.reversalOf ?? null),
-        txs.map((t) => t.createdAt),
-        txs.map((t) => t.hash),
-        entries.map((e) => e.tenantId),
-        entries.map((e) => e.accountId),
-        entries.map((e) => e.accountSeq.toString()),
-        entries.map((e) => e.transactionId),
-        entries.map((e) => e.asset),
-        entries.map((e) => e.amount.toFixed()),
-        entries.map((e) => e.balanceAfter.toFixed()),
-        entries.map((e) => e.createdAt),
-        w.accounts.map((s) => s.tenantId),
-        w.accounts.map((s) => s.id),
-        w.accounts.map((s) => s.balance.toFixed()),
-        w.accounts.map((s) => s.pending.toFixed()),
-        w.accounts.map((s) => s.entryCount.toString()),
-        w.accounts.map((s) => s.lastEntryAt),
-        w.holds.map((h) => h.tenantId),
-        w.holds.map((h) => h.id),
-        w.holds.map((h) => h.status),
-        w.holds.map((h) => h.at),
-        w.holds.map((h) => h.completedAmount.toFixed()),
-        w.holds.map((h) => h.transactionId),
-        w.idempotency.map((r) => r.tenantId),
-        w.idempotency.map((r) => r.scope),
-        w.idempotency.map((r) => r.key),
-        w.idempotency.map((r) => r.requestHash),
-        w.idempotency.map((r) => r.status),
-        w.idempotency.map((r) => JSON.stringify(r.response)),
-      ],
-    );
+  async writeBatch(m: EntityManager, w: BatchWrite): Promise<void> {
+    if (!w.transactions.length && !w.accounts.length) return;
+    await prepared(m, 'jifen_write_batch', writeBatchSql(false), writeBatchParams(w));
+  }
+
+  /**
+   * The same write, guarded: in the same statement, first lock the accounts
+   * (in id order) and compare each with what the caller expects; write only if
+   * every one matches. Answers whether it wrote. The locks stay taken either
+   * way, so a caller that is told "no" can read the accounts again and retry
+   * under them.
+   */
+  async writeBatchIfCurrent(m: EntityManager, w: BatchWrite & { expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[] }): Promise<boolean> {
+    const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), [
+      ...writeBatchParams(w),
+      w.expected.map((e) => e.tenantId),
+      w.expected.map((e) => e.id),
+      w.expected.map((e) => e.balance.toFixed()),
+      w.expected.map((e) => e.pending.toFixed()),
+      w.expected.map((e) => e.entryCount.toString()),
+    ]);
+    return rows[0]?.ok === true;
   }
 
   async updateAccounts(m: EntityManager, states: AccountState[]): Promise<void> {
@@ -294,4 +236,104 @@ export class LedgerStore {
       ],
     );
   }
+}
+
+export interface BatchWrite {
+  transactions: PostedTransaction[];
+  accounts: AccountState[];
+  holds: { tenantId: string; id: string; status: 'completed'; at: Date; completedAmount: Decimal; transactionId: string }[];
+  idempotency: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[];
+}
+
+/**
+ * Everything a batch writes, in one statement: transactions, their entries
+ * (one INSERT, so the statement-level checks see them together), account
+ * balances, completed holds and idempotency answers. Guarded, the statement
+ * first locks the accounts and compares them with $38-$42, and every write
+ * is conditional on all of them matching.
+ */
+function writeBatchSql(guarded: boolean): string {
+  const only = guarded ? ' WHERE (SELECT ok FROM chk)' : '';
+  const andOnly = guarded ? ' AND (SELECT ok FROM chk)' : '';
+  const guard = guarded
+    ? `expected AS (
+         SELECT * FROM unnest($38::uuid[], $39::bigint[], $40::numeric[], $41::numeric[], $42::bigint[]) AS e(tenant_id, id, balance, pending, entry_count)
+       ), locked AS (
+         SELECT a.id, (a.balance = e.balance AND a.pending = e.pending AND a.entry_count = e.entry_count) AS current
+           FROM accounts a JOIN expected e ON a.tenant_id = e.tenant_id AND a.id = e.id
+          ORDER BY a.id
+            FOR UPDATE OF a
+       ), chk AS (
+         SELECT count(*) = (SELECT count(*) FROM expected) AND coalesce(bool_and(current), true) AS ok FROM locked
+       ), `
+    : '';
+  return `WITH ${guard}tx AS (
+         INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
+                              $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])${only}
+       ), en AS (
+         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
+         SELECT * FROM unnest($12::uuid[], $13::bigint[], $14::bigint[], $15::uuid[], $16::varchar[], $17::numeric[], $18::numeric[], $19::timestamptz[])${only}
+       ), ac AS (
+         UPDATE accounts a
+            SET balance = v.balance, pending = v.pending, entry_count = v.entry_count, last_entry_at = v.last_entry_at
+           FROM unnest($20::uuid[], $21::bigint[], $22::numeric[], $23::numeric[], $24::bigint[], $25::timestamptz[])
+                AS v(tenant_id, id, balance, pending, entry_count, last_entry_at)
+          WHERE a.tenant_id = v.tenant_id AND a.id = v.id${andOnly}
+       ), ho AS (
+         UPDATE ledger_holds h
+            SET status = v.status, resolved_at = v.at, completed_amount = v.completed_amount, transaction_id = v.transaction_id
+           FROM unnest($26::uuid[], $27::uuid[], $28::varchar[], $29::timestamptz[], $30::numeric[], $31::uuid[])
+                AS v(tenant_id, id, status, at, completed_amount, transaction_id)
+          WHERE h.tenant_id = v.tenant_id AND h.id = v.id AND h.status = 'pending'${andOnly}
+       ), ik AS (
+         INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response)
+         SELECT * FROM unnest($32::uuid[], $33::varchar[], $34::varchar[], $35::bytea[], $36::smallint[], $37::jsonb[])${only}
+       )
+       SELECT ${guarded ? '(SELECT ok FROM chk) AS ok' : '1'}`;
+}
+
+function writeBatchParams(w: BatchWrite): unknown[] {
+  const txs = w.transactions;
+  const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
+  for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
+  return [
+    txs.map((t) => t.tenantId),
+    txs.map((t) => t.id),
+    txs.map((t) => t.kind),
+    txs.map((t) => t.memo),
+    txs.map((t) => JSON.stringify(t.metadata)),
+    txs.map((t) => t.source?.type ?? null),
+    txs.map((t) => t.source?.id ?? null),
+    txs.map((t) => t.actor),
+    txs.map((t) => t.reversalOf ?? null),
+    txs.map((t) => t.createdAt),
+    txs.map((t) => t.hash),
+    entries.map((e) => e.tenantId),
+    entries.map((e) => e.accountId),
+    entries.map((e) => e.accountSeq.toString()),
+    entries.map((e) => e.transactionId),
+    entries.map((e) => e.asset),
+    entries.map((e) => e.amount.toFixed()),
+    entries.map((e) => e.balanceAfter.toFixed()),
+    entries.map((e) => e.createdAt),
+    w.accounts.map((s) => s.tenantId),
+    w.accounts.map((s) => s.id),
+    w.accounts.map((s) => s.balance.toFixed()),
+    w.accounts.map((s) => s.pending.toFixed()),
+    w.accounts.map((s) => s.entryCount.toString()),
+    w.accounts.map((s) => s.lastEntryAt),
+    w.holds.map((h) => h.tenantId),
+    w.holds.map((h) => h.id),
+    w.holds.map((h) => h.status),
+    w.holds.map((h) => h.at),
+    w.holds.map((h) => h.completedAmount.toFixed()),
+    w.holds.map((h) => h.transactionId),
+    w.idempotency.map((r) => r.tenantId),
+    w.idempotency.map((r) => r.scope),
+    w.idempotency.map((r) => r.key),
+    w.idempotency.map((r) => r.requestHash),
+    w.idempotency.map((r) => r.status),
+    w.idempotency.map((r) => JSON.stringify(r.response)),
+  ];
 }
