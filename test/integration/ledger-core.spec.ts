@@ -357,6 +357,18 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     });
   });
 
+  it('stores text exactly as given: quotes, backslashes, braces, commas, newlines, Chinese, in memo, metadata and source', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const odd = 'say "hi", {x} \\ back\\slash\n第二行 孝善 NULL';
+    const metadata = { note: odd, nested: { q: '"', b: '\\', arr: ['{', '}', ','] }, n: 1.5 };
+    const o = await ledger.submit(req('issue', issuer, hhRef(hh), '2.50', { memo: odd, metadata, source: { type: 'rec"ord', id: 'a,b{c}' } }));
+    expect(o.kind).toBe('posted');
+    const id = (o as any).transaction.id;
+    const [row] = await db.query(`SELECT memo, metadata, source_type, source_id FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`, [c.tenantId, id]);
+    expect(row).toEqual({ memo: odd, metadata, source_type: 'rec"ord', source_id: 'a,b{c}' });
+    expect(await ledger.verify(c.tenantId)).toMatchObject({ chainIntact: true, balancesMatchEntries: true });
+  });
+
   it('stores the hash of the request with the idempotency key', async () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     const key = newIdempotencyKey();

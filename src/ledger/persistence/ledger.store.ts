@@ -1,7 +1,8 @@
 import Decimal from 'decimal.js';
 import type { EntityManager } from 'typeorm';
+import { arrayLiteral } from '../../platform/database/sql-arrays';
 import { requireTenant } from '../../platform/database/tenant';
-import type { AccountRef, AccountState, EntryRow, FloorPolicy, PostedTransaction } from '../domain/model';
+import type { AccountRef, AccountState, FloorPolicy, PostedTransaction } from '../domain/model';
 
 /**
  * SQL for the ledger tables. Only LedgerService (through this store) writes
@@ -165,11 +166,11 @@ export class LedgerStore {
   async writeBatchIfCurrent(m: EntityManager, w: BatchWrite & { expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[] }): Promise<boolean> {
     const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), [
       ...writeBatchParams(w),
-      w.expected.map((e) => e.tenantId),
-      w.expected.map((e) => e.id),
-      w.expected.map((e) => e.balance.toFixed()),
-      w.expected.map((e) => e.pending.toFixed()),
-      w.expected.map((e) => e.entryCount.toString()),
+      arrayLiteral.bare(w.expected.map((e) => e.tenantId)),
+      arrayLiteral.bare(w.expected.map((e) => e.id)),
+      arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
+      arrayLiteral.bare(w.expected.map((e) => e.pending.toFixed())),
+      arrayLiteral.bare(w.expected.map((e) => e.entryCount.toString())),
     ]);
     return rows[0]?.ok === true;
   }
@@ -294,46 +295,59 @@ function writeBatchSql(guarded: boolean): string {
 }
 
 function writeBatchParams(w: BatchWrite): unknown[] {
+  // Array literals are built here rather than by node-pg (see arrayLiteral): this runs for every batch.
+  const { bare, quoted, timestamps, bytea } = arrayLiteral;
   const txs = w.transactions;
-  const entries: (EntryRow & { tenantId: string; transactionId: string; createdAt: Date })[] = [];
-  for (const t of txs) for (const e of t.entries) entries.push({ ...e, tenantId: t.tenantId, transactionId: t.id, createdAt: t.createdAt });
+  const e = { tenant: [] as string[], account: [] as string[], seq: [] as string[], tx: [] as string[], asset: [] as string[], amount: [] as string[], after: [] as string[], at: [] as Date[] };
+  for (const t of txs) {
+    for (const x of t.entries) {
+      e.tenant.push(t.tenantId);
+      e.account.push(x.accountId);
+      e.seq.push(x.accountSeq.toString());
+      e.tx.push(t.id);
+      e.asset.push(x.asset);
+      e.amount.push(x.amount.toFixed());
+      e.after.push(x.balanceAfter.toFixed());
+      e.at.push(t.createdAt);
+    }
+  }
   return [
-    txs.map((t) => t.tenantId),
-    txs.map((t) => t.id),
-    txs.map((t) => t.kind),
-    txs.map((t) => t.memo),
-    txs.map((t) => JSON.stringify(t.metadata)),
-    txs.map((t) => t.source?.type ?? null),
-    txs.map((t) => t.source?.id ?? null),
-    txs.map((t) => t.actor),
-    txs.map((t) => t.reversalOf ?? null),
-    txs.map((t) => t.createdAt),
-    txs.map((t) => t.hash),
-    entries.map((e) => e.tenantId),
-    entries.map((e) => e.accountId),
-    entries.map((e) => e.accountSeq.toString()),
-    entries.map((e) => e.transactionId),
-    entries.map((e) => e.asset),
-    entries.map((e) => e.amount.toFixed()),
-    entries.map((e) => e.balanceAfter.toFixed()),
-    entries.map((e) => e.createdAt),
-    w.accounts.map((s) => s.tenantId),
-    w.accounts.map((s) => s.id),
-    w.accounts.map((s) => s.balance.toFixed()),
-    w.accounts.map((s) => s.pending.toFixed()),
-    w.accounts.map((s) => s.entryCount.toString()),
-    w.accounts.map((s) => s.lastEntryAt),
-    w.holds.map((h) => h.tenantId),
-    w.holds.map((h) => h.id),
-    w.holds.map((h) => h.status),
-    w.holds.map((h) => h.at),
-    w.holds.map((h) => h.completedAmount.toFixed()),
-    w.holds.map((h) => h.transactionId),
-    w.idempotency.map((r) => r.tenantId),
-    w.idempotency.map((r) => r.scope),
-    w.idempotency.map((r) => r.key),
-    w.idempotency.map((r) => r.requestHash),
-    w.idempotency.map((r) => r.status),
-    w.idempotency.map((r) => JSON.stringify(r.response)),
+    bare(txs.map((t) => t.tenantId)),
+    bare(txs.map((t) => t.id)),
+    quoted(txs.map((t) => t.kind)),
+    quoted(txs.map((t) => t.memo)),
+    quoted(txs.map((t) => JSON.stringify(t.metadata))),
+    quoted(txs.map((t) => t.source?.type ?? null)),
+    quoted(txs.map((t) => t.source?.id ?? null)),
+    quoted(txs.map((t) => t.actor)),
+    bare(txs.map((t) => t.reversalOf ?? null)),
+    timestamps(txs.map((t) => t.createdAt)),
+    bytea(txs.map((t) => t.hash)),
+    bare(e.tenant),
+    bare(e.account),
+    bare(e.seq),
+    bare(e.tx),
+    quoted(e.asset),
+    bare(e.amount),
+    bare(e.after),
+    timestamps(e.at),
+    bare(w.accounts.map((s) => s.tenantId)),
+    bare(w.accounts.map((s) => s.id)),
+    bare(w.accounts.map((s) => s.balance.toFixed())),
+    bare(w.accounts.map((s) => s.pending.toFixed())),
+    bare(w.accounts.map((s) => s.entryCount.toString())),
+    timestamps(w.accounts.map((s) => s.lastEntryAt)),
+    bare(w.holds.map((h) => h.tenantId)),
+    bare(w.holds.map((h) => h.id)),
+    quoted(w.holds.map((h) => h.status)),
+    timestamps(w.holds.map((h) => h.at)),
+    bare(w.holds.map((h) => h.completedAmount.toFixed())),
+    bare(w.holds.map((h) => h.transactionId)),
+    bare(w.idempotency.map((r) => r.tenantId)),
+    quoted(w.idempotency.map((r) => r.scope)),
+    quoted(w.idempotency.map((r) => r.key)),
+    bytea(w.idempotency.map((r) => r.requestHash)),
+    bare(w.idempotency.map((r) => String(r.status))),
+    quoted(w.idempotency.map((r) => JSON.stringify(r.response))),
   ];
 }

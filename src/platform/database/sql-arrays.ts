@@ -10,3 +10,40 @@ export function columns(rows: readonly unknown[][], width: number): unknown[][] 
   });
   return out;
 }
+
+/**
+ * PostgreSQL array literals built directly, for the hot write path: node-pg
+ * would quote and escape every element of every array parameter and format
+ * each Date in local time. Pass the result as a text parameter cast to the
+ * array type (`$1::uuid[]`).
+ *
+ * `bare` is for elements that never need quoting in an array literal: UUIDs,
+ * integers, plain decimals and ISO-8601 timestamps (no braces, commas,
+ * quotes, backslashes or spaces). Anything else goes through `quoted`.
+ */
+export const arrayLiteral = {
+  bare(values: readonly (string | null | undefined)[]): string {
+    let out = '{';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      out += (i ? ',' : '') + (v === null || v === undefined ? 'NULL' : v);
+    }
+    return out + '}';
+  },
+  quoted(values: readonly (string | null | undefined)[]): string {
+    let out = '{';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      out += (i ? ',' : '') + (v === null || v === undefined ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`);
+    }
+    return out + '}';
+  },
+  timestamps(values: readonly (Date | null | undefined)[]): string {
+    return arrayLiteral.bare(values.map((d) => (d ? d.toISOString() : null)));
+  },
+  bytea(values: readonly Buffer[]): string {
+    let out = '{';
+    for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}"\\\\x${values[i].toString('hex')}"`;
+    return out + '}';
+  },
+};
