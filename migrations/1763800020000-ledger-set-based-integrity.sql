@@ -24,9 +24,12 @@ CREATE TRIGGER accounts_no_delete BEFORE DELETE ON accounts
 CREATE TRIGGER accounts_no_truncate BEFORE TRUNCATE ON accounts
   FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change();
 
--- The probes below are written as LATERAL subqueries with OFFSET 0, so that
--- the planner keeps them as one index lookup per new row rather than hashing
--- the whole referenced table (transition tables carry no statistics).
+-- The probes run through EXECUTE, so they are planned on every call with the
+-- tables' current sizes: a plan cached by PL/pgSQL for the session while a
+-- table was nearly empty may probe by the wrong index (tenant only, filtering
+-- the rest), which costs a scan of the tenant's rows per new row once the
+-- table has grown. As LATERAL subqueries with OFFSET 0 they stay one index
+-- lookup per new row rather than a hash of the whole referenced table.
 CREATE OR REPLACE FUNCTION ledger_entries_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   bad record;
@@ -41,21 +44,21 @@ BEGIN
   IF FOUND THEN
     RAISE EXCEPTION 'transaction % has fewer than two entries', bad.transaction_id USING ERRCODE = 'P0001';
   END IF;
-  SELECT e.account_id, e.asset_code, a.asset_code AS account_asset INTO bad
-    FROM new_entries e
-    LEFT JOIN LATERAL (SELECT x.asset_code FROM accounts x WHERE x.tenant_id = e.tenant_id AND x.id = e.account_id OFFSET 0) a ON true
-   WHERE a.asset_code IS DISTINCT FROM e.asset_code
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT e.account_id, e.asset_code, a.asset_code AS account_asset
+             FROM new_entries e
+             LEFT JOIN LATERAL (SELECT x.asset_code FROM accounts x WHERE x.tenant_id = e.tenant_id AND x.id = e.account_id OFFSET 0) a ON true
+            WHERE a.asset_code IS DISTINCT FROM e.asset_code
+            LIMIT 1' INTO bad;
+  IF bad.account_id IS NOT NULL THEN
     RAISE EXCEPTION 'entry for % on account %, which %', bad.asset_code, bad.account_id,
       CASE WHEN bad.account_asset IS NULL THEN 'does not exist in this tenant' ELSE 'holds ' || bad.account_asset END
       USING ERRCODE = '23503';
   END IF;
-  SELECT e.transaction_id INTO bad
-    FROM (SELECT DISTINCT tenant_id, transaction_id FROM new_entries) e
-   WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.tenant_id = e.tenant_id AND t.id = e.transaction_id OFFSET 0)
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT e.transaction_id
+             FROM (SELECT DISTINCT tenant_id, transaction_id FROM new_entries) e
+            WHERE NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.tenant_id = e.tenant_id AND t.id = e.transaction_id OFFSET 0)
+            LIMIT 1' INTO bad;
+  IF bad.transaction_id IS NOT NULL THEN
     RAISE EXCEPTION 'entry for transaction %, which does not exist', bad.transaction_id USING ERRCODE = '23503';
   END IF;
   RETURN NULL;
@@ -65,24 +68,24 @@ CREATE OR REPLACE FUNCTION ledger_transactions_have_entries() RETURNS trigger LA
 DECLARE
   bad record;
 BEGIN
-  SELECT n.id INTO bad FROM new_transactions n
-   WHERE (SELECT count(*) FROM ledger_entries e WHERE e.tenant_id = n.tenant_id AND e.transaction_id = n.id) < 2
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT n.id FROM new_transactions n
+            WHERE (SELECT count(*) FROM ledger_entries e WHERE e.tenant_id = n.tenant_id AND e.transaction_id = n.id) < 2
+            LIMIT 1' INTO bad;
+  IF bad.id IS NOT NULL THEN
     RAISE EXCEPTION 'transaction % has fewer than two entries', bad.id USING ERRCODE = 'P0001';
   END IF;
-  SELECT n.tenant_id INTO bad
-    FROM (SELECT DISTINCT tenant_id FROM new_transactions) n
-   WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = n.tenant_id OFFSET 0)
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT n.tenant_id
+             FROM (SELECT DISTINCT tenant_id FROM new_transactions) n
+            WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = n.tenant_id OFFSET 0)
+            LIMIT 1' INTO bad;
+  IF bad.tenant_id IS NOT NULL THEN
     RAISE EXCEPTION 'transaction of tenant %, which does not exist', bad.tenant_id USING ERRCODE = '23503';
   END IF;
-  SELECT n.id, n.reversal_of INTO bad FROM new_transactions n
-   WHERE n.reversal_of IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.tenant_id = n.tenant_id AND t.id = n.reversal_of OFFSET 0)
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT n.id, n.reversal_of FROM new_transactions n
+            WHERE n.reversal_of IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.tenant_id = n.tenant_id AND t.id = n.reversal_of OFFSET 0)
+            LIMIT 1' INTO bad;
+  IF bad.id IS NOT NULL THEN
     RAISE EXCEPTION 'transaction % reverses %, which does not exist', bad.id, bad.reversal_of USING ERRCODE = '23503';
   END IF;
   RETURN NULL;

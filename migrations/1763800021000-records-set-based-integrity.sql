@@ -26,13 +26,16 @@ CREATE TRIGGER records_no_truncate BEFORE TRUNCATE ON records FOR EACH STATEMENT
 CREATE TRIGGER record_history_no_delete BEFORE DELETE ON record_history FOR EACH ROW EXECUTE FUNCTION refuse_delete();
 CREATE TRIGGER record_history_no_truncate BEFORE TRUNCATE ON record_history FOR EACH STATEMENT EXECUTE FUNCTION refuse_delete();
 
--- Probes are LATERAL/EXISTS subqueries with OFFSET 0: one index lookup per new
--- row, never a hash of the whole referenced table.
+-- Probes are EXISTS subqueries with OFFSET 0 (one index lookup per new row,
+-- never a hash of the whole referenced table), run through EXECUTE so that
+-- they are planned with the tables' current sizes on every call (see
+-- 1763800020000: a plan cached while records was empty probed by
+-- records_list_idx and filtered, a scan of the tenant's records per row).
 CREATE FUNCTION records_references_exist() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   bad record;
 BEGIN
-  SELECT r.id, r.tenant_id, r.region_code, r.rule_set_id, r.transaction_id, r.reversal_transaction_id,
+  EXECUTE 'SELECT r.id, r.tenant_id, r.region_code, r.rule_set_id, r.transaction_id, r.reversal_transaction_id,
          NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0) AS no_tenant,
          NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0) AS no_region,
          NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.tenant_id = r.tenant_id AND s.id = r.rule_set_id OFFSET 0) AS no_rule_set,
@@ -40,7 +43,6 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0) AS no_tx,
          r.reversal_transaction_id IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.reversal_transaction_id OFFSET 0) AS no_reversal
-    INTO bad
     FROM new_records r
    WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0)
       OR NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0)
@@ -49,8 +51,8 @@ BEGIN
           AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0))
       OR (r.reversal_transaction_id IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.reversal_transaction_id OFFSET 0))
-   LIMIT 1;
-  IF FOUND THEN
+   LIMIT 1' INTO bad;
+  IF bad.id IS NOT NULL THEN
     RAISE EXCEPTION 'record % refers to a missing %', bad.id,
       CASE WHEN bad.no_tenant THEN 'tenant ' || bad.tenant_id
            WHEN bad.no_region THEN 'region ' || bad.region_code
@@ -70,11 +72,11 @@ CREATE FUNCTION record_history_record_exists() RETURNS trigger LANGUAGE plpgsql 
 DECLARE
   bad record;
 BEGIN
-  SELECT h.record_id INTO bad
-    FROM (SELECT DISTINCT tenant_id, record_id FROM new_history) h
-   WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.tenant_id = h.tenant_id AND r.id = h.record_id OFFSET 0)
-   LIMIT 1;
-  IF FOUND THEN
+  EXECUTE 'SELECT h.record_id
+             FROM (SELECT DISTINCT tenant_id, record_id FROM new_history) h
+            WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.tenant_id = h.tenant_id AND r.id = h.record_id OFFSET 0)
+            LIMIT 1' INTO bad;
+  IF bad.record_id IS NOT NULL THEN
     RAISE EXCEPTION 'history of record %, which does not exist', bad.record_id USING ERRCODE = '23503';
   END IF;
   RETURN NULL;

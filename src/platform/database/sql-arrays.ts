@@ -41,6 +41,20 @@ export const arrayLiteral = {
   timestamps(values: readonly (Date | null | undefined)[]): string {
     return arrayLiteral.bare(values.map((d) => (d ? d.toISOString() : null)));
   },
+  /**
+   * Rows to one array literal per column (as `columns`, for the hot paths):
+   * `kinds[c]` says whether column c is bare or quoted. Numbers and booleans
+   * are written as PostgreSQL reads them; null and undefined as NULL.
+   */
+  columns(rows: readonly unknown[][], kinds: readonly ('bare' | 'quoted')[]): string[] {
+    return kinds.map((kind, c) => {
+      const values = rows.map((r) => {
+        const v = r[c];
+        return v === null || v === undefined ? null : String(v);
+      });
+      return kind === 'bare' ? arrayLiteral.bare(values) : arrayLiteral.quoted(values);
+    });
+  },
   bytea(values: readonly Buffer[]): string {
     let out = '{';
     for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}"\\\\x${values[i].toString('hex')}"`;
