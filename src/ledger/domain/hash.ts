@@ -27,8 +27,9 @@ export function transactionHash(tx: HashableTransaction): Buffer {
   return createHash('sha256').update(transactionHashInput(tx), 'utf8').digest();
 }
 
-const byAccountThenSeq = (a: string[], b: string[]) =>
-  a[0] === b[0] ? Number(BigInt(a[1]) - BigInt(b[1])) : BigInt(a[0]) < BigInt(b[0]) ? -1 : 1;
+/** Numeric order of non-negative integers written without leading zeros: shorter first, then by text. */
+const byNumber = (x: string, y: string) => (x.length !== y.length ? x.length - y.length : x < y ? -1 : x > y ? 1 : 0);
+const byAccountThenSeq = (a: string[], b: string[]) => byNumber(a[0], b[0]) || byNumber(a[1], b[1]);
 
 /**
  * The text that is hashed: the canonical JSON (keys sorted at every level) of

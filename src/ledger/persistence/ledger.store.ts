@@ -298,8 +298,11 @@ function writeBatchParams(w: BatchWrite): unknown[] {
   // Array literals are built here rather than by node-pg (see arrayLiteral): this runs for every batch.
   const { bare, quoted, timestamps, bytea } = arrayLiteral;
   const txs = w.transactions;
-  const e = { tenant: [] as string[], account: [] as string[], seq: [] as string[], tx: [] as string[], asset: [] as string[], amount: [] as string[], after: [] as string[], at: [] as Date[] };
+  const e = { tenant: [] as string[], account: [] as string[], seq: [] as string[], tx: [] as string[], asset: [] as string[], amount: [] as string[], after: [] as string[], at: [] as string[] };
+  const txAt: string[] = [];
   for (const t of txs) {
+    const at = t.createdAt.toISOString();
+    txAt.push(at);
     for (const x of t.entries) {
       e.tenant.push(t.tenantId);
       e.account.push(x.accountId);
@@ -308,7 +311,7 @@ function writeBatchParams(w: BatchWrite): unknown[] {
       e.asset.push(x.asset);
       e.amount.push(x.amount.toFixed());
       e.after.push(x.balanceAfter.toFixed());
-      e.at.push(t.createdAt);
+      e.at.push(at);
     }
   }
   return [
@@ -321,7 +324,7 @@ function writeBatchParams(w: BatchWrite): unknown[] {
     quoted(txs.map((t) => t.source?.id ?? null)),
     quoted(txs.map((t) => t.actor)),
     bare(txs.map((t) => t.reversalOf ?? null)),
-    timestamps(txs.map((t) => t.createdAt)),
+    bare(txAt),
     bytea(txs.map((t) => t.hash)),
     bare(e.tenant),
     bare(e.account),
@@ -330,7 +333,7 @@ function writeBatchParams(w: BatchWrite): unknown[] {
     quoted(e.asset),
     bare(e.amount),
     bare(e.after),
-    timestamps(e.at),
+    bare(e.at),
     bare(w.accounts.map((s) => s.tenantId)),
     bare(w.accounts.map((s) => s.id)),
     bare(w.accounts.map((s) => s.balance.toFixed())),
