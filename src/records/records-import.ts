@@ -262,10 +262,10 @@ export class RecordsImportService {
     const { p } = run;
     const refuse = (l: Line, message: string) => run.result.rejected.push({ line: l.line, errors: [message] });
     const found = run.holders;
+    if (found.size > HOLDER_MEMO_LIMIT) found.clear(); // before this chunk's lookups, never between them
     for (const type of ['household', 'person'] as const) {
       const ids = lines.filter((l) => l.holderType === type && !found.has(`${type}|${l.holderId}`)).map((l) => l.holderId);
       if (!ids.length) continue;
-      if (found.size > HOLDER_MEMO_LIMIT) found.clear();
       for (const [id, h] of await this.holders.findMany(p.tenantId, type, ids, m)) found.set(`${type}|${id}`, h);
     }
 
