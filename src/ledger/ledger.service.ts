@@ -1,12 +1,14 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
+import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService, HolderType } from '../holders/holders.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { MetricsService } from '../platform/observability/metrics.service';
 import { requestHash } from '../platform/http/idempotency';
 import { decodeCursor, encodeCursor, Page } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -84,9 +86,16 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     private readonly holders: HoldersService,
     private readonly tenancy: TenancyService,
     hooks: LedgerHooks,
+    metrics: MetricsService,
   ) {
     this.directory = new AccountDirectory(dataSource, this.store);
-    this.writer = new LedgerWriter(this.store, () => hooks.beforeCommit);
+    const batches = new Counter({
+      name: 'jifen_ledger_batches_total',
+      help: 'Group-commit batches by path: cached (checked against the account cache, confirmed by the database), ordinary, stale (the database refused the cache; checked again under the locks)',
+      labelNames: ['path'],
+      registers: [metrics.registry],
+    });
+    this.writer = new LedgerWriter(this.store, () => hooks.beforeCommit, (path) => batches.inc({ path }));
     this.batcher = new PostingBatcher((items) => this.runBatch(items), { windowMs: 2, maxBatch: 1000, maxInFlight: 2 });
     this.audit = new LedgerAudit(dataSource, uow);
   }
@@ -504,6 +513,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       const [state] = await this.store.lockAccounts(em, [{ tenantId: cmd.tenantId, id: from }]);
       applyHold(state, cmd.amount);
       await this.store.updateAccounts(em, [state]);
+      this.writer.forget([from]);
       const now = new Date();
       const id = randomUUID();
       const expiresAt = new Date(now.getTime() + (cmd.timeoutMs ?? 30 * 60_000));
@@ -554,6 +564,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       s.pending = s.pending.minus(h.amount);
     }
     await this.store.updateAccounts(em, [...new Set(released.map((h) => byId.get(h.account_id)!))]);
+    this.writer.forget(released.map((h) => h.account_id));
     await this.store.resolveHolds(em, released.map((h) => ({ tenantId, id: h.id, status, at: now, completedAmount: null, transactionId: null })));
     return released.length;
   }

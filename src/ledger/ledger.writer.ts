@@ -44,11 +44,13 @@ export class LedgerWriter {
   private readonly cache = new Map<string, AccountState>();
   private checkTurn: Promise<void> = Promise.resolve();
   private lockTurn: Promise<void> = Promise.resolve();
-  private stale = 0;
+  /** Group-commit batches by the path they took, since start. */
+  readonly batches = { cached: 0, ordinary: 0, stale: 0 };
 
   constructor(
     private readonly store: LedgerStore,
     private readonly beforeCommit: () => BeforeCommitHook | undefined,
+    private readonly onBatch: (path: keyof LedgerWriter['batches']) => void = () => undefined,
   ) {}
 
   async apply(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<BatchOutcome[]> {
@@ -113,8 +115,12 @@ export class LedgerWriter {
       let speculated: Awaited<ReturnType<LedgerWriter['trySpeculative']>> = 'skipped';
       if (!reads.holdKeys.length && ids.every((id) => this.cache.has(id))) {
         speculated = await this.trySpeculative(m, items, now, reads, ids);
-        if (typeof speculated === 'object') return speculated;
+        if (typeof speculated === 'object') {
+          this.count('cached');
+          return speculated;
+        }
       }
+      this.count(speculated === 'stale' ? 'stale' : 'ordinary');
       const lock = async () => {
         const states = new Map<string, AccountState>();
         for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()])) states.set(s.id, s);
@@ -177,7 +183,6 @@ export class LedgerWriter {
     }
     if (!sent) return 'skipped';
     // Someone else moved an account: the cache forgets them all; the caller checks again under the locks.
-    this.stale++;
     for (const id of ids) this.cache.delete(id);
     return 'stale';
   }
@@ -224,9 +229,19 @@ export class LedgerWriter {
     for (const i of items) for (const e of i.entries) this.cache.delete(e.accountId);
   }
 
+  private count(path: keyof LedgerWriter['batches']): void {
+    this.batches[path]++;
+    this.onBatch(path);
+  }
+
+  /** Accounts changed outside the batch path (holds): the cache forgets them rather than make the next batch fail its guard. */
+  forget(accountIds: Iterable<string>): void {
+    for (const id of accountIds) this.cache.delete(id);
+  }
+
   /** Batches found stale by the database since start (for tests and metrics). */
   get staleBatches(): number {
-    return this.stale;
+    return this.batches.stale;
   }
 
   private async read(m: EntityManager, items: BatchItem[]): Promise<BatchReads> {

@@ -7,6 +7,7 @@ import { LedgerHooks } from '../../src/ledger/ledger.hooks';
 import { LedgerService } from '../../src/ledger/ledger.service';
 import { requestHash } from '../../src/platform/http/idempotency';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
+import { MetricsService } from '../../src/platform/observability/metrics.service';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -110,6 +111,10 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       const staleBefore = ledger.staleBatches;
       expect((await ledger.submit(req('transfer', hhRef(hh[0]), hhRef(hh[1]), '3'))).kind).toBe('posted');
       expect(ledger.staleBatches).toBe(staleBefore + 1); // the database said no, and the batch was checked again
+      const scraped = await t.app.get(MetricsService).registry.metrics();
+      expect(scraped).toMatch(/jifen_ledger_batches_total\{path="stale"\} [1-9]/);
+      expect(scraped).toMatch(/jifen_ledger_batches_total\{path="cached"\} [1-9]/);
+      expect(scraped).toMatch(/jifen_ledger_batches_total\{path="ordinary"\} [1-9]/);
       expect((await balanceOf(hh[0])).balance.toFixed(0)).toBe('98'); // 100 - 1 + 2 - 3
 
       // Then all at once: both instances' batches and units of work, spends that may be refused.
@@ -235,15 +240,19 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
       const shopLike = await makeHousehold(t, c.keys.clerk, c.villages[0]); // a second holder stands in for a shop
       await ledger.submit(req('issue', issuer, hhRef(hh), '10'));
+      await ledger.submit(req('issue', issuer, hhRef(shopLike), '1')); // both accounts are now in the account cache
       const cmd = { tenantId: c.tenantId, asset: 'CONDUCT', from: { type: 'household' as const, id: hh }, to: { type: 'household' as const, id: shopLike }, kind: 'redeem' as const, memo: '兑换', actor: 'test' };
 
       const h1 = await ledger.hold({ ...cmd, amount: D('6') });
       expect(await balanceOf(hh)).toEqual({ balance: D('10'), pending: D('6') });
       await expect(ledger.hold({ ...cmd, amount: D('5') })).rejects.toMatchObject({ code: 'insufficient-funds' });
       await expect(ledger.hold({ ...cmd, amount: D('0') })).rejects.toMatchObject({ code: 'invalid-amount' }); // zero is not a hold
-      // a plain spend cannot use reserved points either
+      // a plain spend cannot use reserved points either; the hold made the account cache forget
+      // this account, so the batch takes the ordinary path rather than fail the database's guard
+      const stale = ledger.staleBatches;
       const spend = await ledger.submit(req('transfer', hhRef(hh), hhRef(shopLike), '5'));
       expect(spend.kind).toBe('refused');
+      expect(ledger.staleBatches).toBe(stale);
 
       const tx = await ledger.completeHold(c.tenantId, h1.id, D('4'), 'test');
       expect(tx.entries.map((e) => e.amount.toFixed(0))).toEqual(['-4', '4']);
