@@ -32,10 +32,7 @@ export const arrayLiteral = {
   },
   quoted(values: readonly (string | null | undefined)[]): string {
     let out = '{';
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      out += (i ? ',' : '') + (v === null || v === undefined ? 'NULL' : `"${v.replace(/[\\"]/g, '\\$&')}"`);
-    }
+    for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + quote(values[i]);
     return out + '}';
   },
   timestamps(values: readonly (Date | null | undefined)[]): string {
@@ -48,11 +45,13 @@ export const arrayLiteral = {
    */
   columns(rows: readonly unknown[][], kinds: readonly ('bare' | 'quoted')[]): string[] {
     return kinds.map((kind, c) => {
-      const values = rows.map((r) => {
-        const v = r[c];
-        return v === null || v === undefined ? null : String(v);
-      });
-      return kind === 'bare' ? arrayLiteral.bare(values) : arrayLiteral.quoted(values);
+      let out = '{';
+      for (let i = 0; i < rows.length; i++) {
+        const v = rows[i][c];
+        const text = v === null || v === undefined ? null : String(v);
+        out += (i ? ',' : '') + (kind === 'bare' ? (text ?? 'NULL') : quote(text));
+      }
+      return out + '}';
     });
   },
   bytea(values: readonly Buffer[]): string {
@@ -61,3 +60,11 @@ export const arrayLiteral = {
     return out + '}';
   },
 };
+
+const NEEDS_ESCAPE = /[\\"]/;
+
+/** One quoted array element; most text has nothing to escape, so the replace is skipped. */
+function quote(v: string | null | undefined): string {
+  if (v === null || v === undefined) return 'NULL';
+  return NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
+}
