@@ -165,15 +165,17 @@ export class LedgerWriter {
         }
         const expected = [...states.values()].map((s) => ({ tenantId: s.tenantId, id: s.id, balance: s.balance, pending: s.pending, entryCount: s.entryCount }));
         const d = await this.decide(items, states, now, reads, new Map());
-        // Copies: once this turn ends the next batch goes on changing the cached states.
-        const accounts = [...d.touched].map((id) => ({ ...states.get(id)! }));
-        return { expected, d, accounts };
+        // Built now: once this turn ends the next batch goes on changing the cached states,
+        // and once the lock turn comes the statement should leave at once.
+        const accounts = [...d.touched].map((id) => states.get(id)!);
+        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected });
+        return { d, write };
       },
       async (checked) => {
         if (!checked) return null;
-        const { expected, d, accounts } = checked;
+        const { d, write } = checked;
         sent = true;
-        const wrote = await this.store.writeBatchIfCurrent(m, { transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected });
+        const wrote = await this.store.writeBatchIfCurrent(m, write);
         return wrote ? d : null;
       },
     );

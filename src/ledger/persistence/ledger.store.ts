@@ -163,16 +163,27 @@ export class LedgerStore {
    * way, so a caller that is told "no" can read the accounts again and retry
    * under them.
    */
-  async writeBatchIfCurrent(m: EntityManager, w: BatchWrite & { expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[] }): Promise<boolean> {
-    const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), [
-      ...writeBatchParams(w),
-      arrayLiteral.bare(w.expected.map((e) => e.tenantId)),
-      arrayLiteral.bare(w.expected.map((e) => e.id)),
-      arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
-      arrayLiteral.bare(w.expected.map((e) => e.pending.toFixed())),
-      arrayLiteral.bare(w.expected.map((e) => e.entryCount.toString())),
-    ]);
+  async writeBatchIfCurrent(m: EntityManager, w: GuardedWrite): Promise<boolean> {
+    const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), w.params);
     return rows[0]?.ok === true;
+  }
+
+  /**
+   * The parameters of a guarded write, built ahead of time: the writer builds
+   * them while it checks the batch, so that once its turn to lock comes the
+   * statement leaves at once.
+   */
+  guardedWrite(w: BatchWrite & { expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[] }): GuardedWrite {
+    return {
+      params: [
+        ...writeBatchParams(w),
+        arrayLiteral.bare(w.expected.map((e) => e.tenantId)),
+        arrayLiteral.bare(w.expected.map((e) => e.id)),
+        arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
+        arrayLiteral.bare(w.expected.map((e) => e.pending.toFixed())),
+        arrayLiteral.bare(w.expected.map((e) => e.entryCount.toString())),
+      ],
+    };
   }
 
   async updateAccounts(m: EntityManager, states: AccountState[]): Promise<void> {
@@ -237,6 +248,11 @@ export class LedgerStore {
       ],
     );
   }
+}
+
+/** A guarded write ready to send (see LedgerStore.guardedWrite). */
+export interface GuardedWrite {
+  params: unknown[];
 }
 
 export interface BatchWrite {
