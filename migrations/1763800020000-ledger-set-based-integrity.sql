@@ -40,12 +40,10 @@ BEGIN
     RAISE EXCEPTION 'unbalanced transaction %: % sums to %', bad.transaction_id, bad.asset_code, bad.total
       USING ERRCODE = 'P0001';
   END IF;
-  SELECT transaction_id INTO bad FROM new_entries GROUP BY transaction_id HAVING count(*) < 2 LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'transaction % has fewer than two entries', bad.transaction_id USING ERRCODE = 'P0001';
-  END IF;
+  -- (An entry added alone to a transaction cannot balance, amounts being non-zero; a new
+  -- transaction without two entries is caught by ledger_transactions_have_entries.)
   EXECUTE 'SELECT e.account_id, e.asset_code, a.asset_code AS account_asset
-             FROM new_entries e
+             FROM (SELECT DISTINCT tenant_id, account_id, asset_code FROM new_entries) e
              LEFT JOIN LATERAL (SELECT x.asset_code FROM accounts x WHERE x.tenant_id = e.tenant_id AND x.id = e.account_id OFFSET 0) a ON true
             WHERE a.asset_code IS DISTINCT FROM e.asset_code
             LIMIT 1' INTO bad;

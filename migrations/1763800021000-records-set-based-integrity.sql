@@ -35,30 +35,35 @@ CREATE FUNCTION records_references_exist() RETURNS trigger LANGUAGE plpgsql AS $
 DECLARE
   bad record;
 BEGIN
-  EXECUTE 'SELECT r.id, r.tenant_id, r.region_code, r.rule_set_id, r.transaction_id, r.reversal_transaction_id,
-         NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0) AS no_tenant,
-         NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0) AS no_region,
-         NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.tenant_id = r.tenant_id AND s.id = r.rule_set_id OFFSET 0) AS no_rule_set,
-         r.transaction_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0) AS no_tx,
-         r.reversal_transaction_id IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.reversal_transaction_id OFFSET 0) AS no_reversal
-    FROM new_records r
-   WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0)
-      OR NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0)
-      OR NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.tenant_id = r.tenant_id AND s.id = r.rule_set_id OFFSET 0)
-      OR (r.transaction_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0))
-      OR (r.reversal_transaction_id IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.reversal_transaction_id OFFSET 0))
-   LIMIT 1' INTO bad;
+  -- Tenant, region and rule set: once per distinct combination (a chunk of an import has few).
+  EXECUTE 'SELECT r.id, r.tenant_id, r.region_code, r.rule_set_id,
+                  NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0) AS no_tenant,
+                  NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0) AS no_region
+             FROM (SELECT DISTINCT ON (tenant_id, region_code, rule_set_id) id, tenant_id, region_code, rule_set_id FROM new_records) r
+            WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = r.tenant_id OFFSET 0)
+               OR NOT EXISTS (SELECT 1 FROM regions g WHERE g.tenant_id = r.tenant_id AND g.code = r.region_code OFFSET 0)
+               OR NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.tenant_id = r.tenant_id AND s.id = r.rule_set_id OFFSET 0)
+            LIMIT 1' INTO bad;
   IF bad.id IS NOT NULL THEN
     RAISE EXCEPTION 'record % refers to a missing %', bad.id,
       CASE WHEN bad.no_tenant THEN 'tenant ' || bad.tenant_id
            WHEN bad.no_region THEN 'region ' || bad.region_code
-           WHEN bad.no_rule_set THEN 'rule set ' || bad.rule_set_id
-           WHEN bad.no_tx THEN 'ledger transaction ' || bad.transaction_id
-           ELSE 'ledger transaction ' || bad.reversal_transaction_id END
+           ELSE 'rule set ' || bad.rule_set_id END
+      USING ERRCODE = '23503';
+  END IF;
+  -- Its posting and its reversal: one probe per record that has them.
+  EXECUTE 'SELECT r.id, r.transaction_id, r.reversal_transaction_id,
+                  r.transaction_id IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0) AS no_tx
+             FROM new_records r
+            WHERE (r.transaction_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.transaction_id OFFSET 0))
+               OR (r.reversal_transaction_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM ledger_transactions x WHERE x.tenant_id = r.tenant_id AND x.id = r.reversal_transaction_id OFFSET 0))
+            LIMIT 1' INTO bad;
+  IF bad.id IS NOT NULL THEN
+    RAISE EXCEPTION 'record % refers to a missing ledger transaction %', bad.id,
+      CASE WHEN bad.no_tx THEN bad.transaction_id ELSE bad.reversal_transaction_id END
       USING ERRCODE = '23503';
   END IF;
   RETURN NULL;
