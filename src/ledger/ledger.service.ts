@@ -95,7 +95,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       labelNames: ['path'],
       registers: [metrics.registry],
     });
-    this.writer = new LedgerWriter(this.store, () => hooks.beforeCommit, (path) => batches.inc({ path }));
+    this.writer = new LedgerWriter(this.store, () => hooks.beforeCommit, (path) => batches.inc({ path }), () => hooks.beforeGuardedWrite);
     this.batcher = new PostingBatcher((items) => this.runBatch(items), { windowMs: 2, maxBatch: 1000, maxInFlight: 2 });
     this.audit = new LedgerAudit(dataSource, uow);
   }

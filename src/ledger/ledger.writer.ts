@@ -51,6 +51,7 @@ export class LedgerWriter {
     private readonly store: LedgerStore,
     private readonly beforeCommit: () => BeforeCommitHook | undefined,
     private readonly onBatch: (path: keyof LedgerWriter['batches']) => void = () => undefined,
+    private readonly beforeGuardedWrite: () => (() => Promise<void>) | undefined = () => undefined,
   ) {}
 
   async apply(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<BatchOutcome[]> {
@@ -174,6 +175,7 @@ export class LedgerWriter {
       async (checked) => {
         if (!checked) return null;
         const { d, write } = checked;
+        await this.beforeGuardedWrite()?.();
         sent = true;
         const wrote = await this.store.writeBatchIfCurrent(m, write);
         return wrote ? d : null;

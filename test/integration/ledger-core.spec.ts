@@ -152,7 +152,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
       expect(await ledger.verify(c.tenantId)).toMatchObject({ balanced: true, balancesMatchEntries: true });
 
       // Many batches in flight at once on this instance: each is checked against the states the one
-      // before it left in the cache while that one is still being written.
+      // before it left in the cache while that one is still being written. 2,048 postings.
       // Before each batch commits, every account it wrote must agree with its own last entry.
       const hooks = t.app.get(LedgerHooks);
       const disagreements: string[] = [];
@@ -166,17 +166,26 @@ describe('ledger core (integration, real PostgreSQL)', () => {
         );
         disagreements.push(...rows.map((r) => r.id));
       };
-      const lanes = Array.from({ length: 64 }, async (_, lane) => {
-        for (let i = 0; i < 25; i++) {
+      // 256 lanes: batches of a hundred and more, long enough for the writer to yield while checking.
+      const lanes = Array.from({ length: 256 }, async (_, lane) => {
+        for (let i = 0; i < 8; i++) {
           const from = hh[(lane + i) % 4];
           const to = hh[(lane + i + 1 + (i % 3)) % 4];
           await ledger.submit(req('transfer', hhRef(from), hhRef(to), '0.01'));
         }
       });
+      // And again with a pause before each guarded statement: the next batch checks (and moves the
+      // cached states) while this one waits to send; what this one writes must not change.
+      const paused = async (lane: number) => {
+        for (let i = 0; i < 4; i++) await ledger.submit(req('transfer', hhRef(hh[(lane + i) % 4]), hhRef(hh[(lane + i + 2) % 4]), '0.01'));
+      };
       try {
         await Promise.all(lanes);
+        hooks.beforeGuardedWrite = () => new Promise((r) => setTimeout(r, 15));
+        await Promise.all(Array.from({ length: 96 }, (_, lane) => paused(lane)));
       } finally {
         hooks.beforeCommit = undefined;
+        hooks.beforeGuardedWrite = undefined;
       }
       expect(disagreements).toEqual([]);
       const report = await ledger.verify(c.tenantId);
