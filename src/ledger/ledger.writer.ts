@@ -175,7 +175,8 @@ export class LedgerWriter {
       async (checked) => {
         if (!checked) return null;
         const { d, write } = checked;
-        await this.beforeGuardedWrite()?.();
+        const pause = this.beforeGuardedWrite(); // a test seam; no extra await when unset
+        if (pause) await pause();
         sent = true;
         const wrote = await this.store.writeBatchIfCurrent(m, write);
         return wrote ? d : null;
