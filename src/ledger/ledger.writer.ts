@@ -76,16 +76,11 @@ export class LedgerWriter {
   async stage(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
     const now = new Date();
     const reads = await this.read(m, items);
-    const states: HeldAccounts = held ?? new Map<string, AccountState>();
-    for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
-    // Holds being completed, locked after the accounts (the same order everywhere).
-    const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
+    const { states, holds } = await this.lock(m, reads, held);
     const d = await this.decide(items, states, now, reads, holds);
     // What the shared cache knew of these accounts is no longer true once this commits.
     for (const id of d.touched) this.cache.delete(id);
-    const written = this.store
-      .writeBatch(m, { transactions: d.posted, accounts: [...d.touched].map((id) => states.get(id)!), holds: d.holdUpdates, idempotency: d.idemRows })
-      .then(() => this.beforeCommit()?.(m, d.posted));
+    const written = this.store.writeBatch(m, toWrite(d, states)).then(() => this.beforeCommit()?.(m, d.posted));
     // Handled here so that a failure before the caller awaits is not reported
     // as unhandled; the caller still sees it when it awaits `written`.
     written.catch(() => undefined);
@@ -122,24 +117,21 @@ export class LedgerWriter {
         }
       }
       this.count(speculated === 'stale' ? 'stale' : 'ordinary');
-      const lock = async () => {
-        const states = new Map<string, AccountState>();
-        for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()])) states.set(s.id, s);
-        const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
-        return { states, holds };
-      };
       // Found stale, the batch holds its locks already: read the accounts again under them.
       // Otherwise the ordinary path, in the same order as the speculative batches: the
       // cache forgets these accounts before a later batch can check against them, and
       // the locks are requested after the batch before has its own.
       const { states, holds } =
         speculated === 'stale'
-          ? await lock()
-          : await this.inTurn(async () => {
-              for (const id of ids) this.cache.delete(id); // known again once committed
-            }, lock);
+          ? await this.lock(m, reads)
+          : await this.inTurn(
+              async () => {
+                for (const id of ids) this.cache.delete(id); // known again once committed
+              },
+              () => this.lock(m, reads),
+            );
       const d = await this.decide(items, states, now, reads, holds);
-      await this.store.writeBatch(m, { transactions: d.posted, accounts: [...d.touched].map((id) => states.get(id)!), holds: d.holdUpdates, idempotency: d.idemRows });
+      await this.store.writeBatch(m, toWrite(d, states));
       await this.beforeCommit()?.(m, d.posted);
       return { outcomes: d.outcomes, accounts: [...states.values()] };
     } catch (e) {
@@ -247,6 +239,17 @@ export class LedgerWriter {
   /** Batches found stale by the database since start (for tests and metrics). */
   get staleBatches(): number {
     return this.batches.stale;
+  }
+
+  /**
+   * Locks the batch's accounts in id order (those not already in `held`) and
+   * then the holds it completes (after the accounts, the same order everywhere).
+   */
+  private async lock(m: EntityManager, reads: BatchReads, held?: HeldAccounts): Promise<{ states: Map<string, AccountState>; holds: Map<string, HoldRow> }> {
+    const states: HeldAccounts = held ?? new Map<string, AccountState>();
+    for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
+    const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
+    return { states, holds };
   }
 
   private async read(m: EntityManager, items: BatchItem[]): Promise<BatchReads> {
@@ -398,6 +401,14 @@ interface Decided {
   idemRows: BatchWrite['idempotency'];
   holdUpdates: BatchWrite['holds'];
 }
+
+/** What a decided batch writes, with the states its accounts end in. */
+const toWrite = (d: Decided, states: Map<string, AccountState>): BatchWrite => ({
+  transactions: d.posted,
+  accounts: [...d.touched].map((id) => states.get(id)!),
+  holds: d.holdUpdates,
+  idempotency: d.idemRows,
+});
 
 /** Accounts whose states the shared cache keeps; past this it starts again. */
 const ACCOUNT_CACHE_LIMIT = 200_000;
