@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+import { randomBytes, timingSafeEqual } from 'crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { requireTenant } from '../platform/database/tenant';
+import { sha256 } from '../platform/util/sha256';
 import { BadInput, NotFound } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, PageQuery, toPage } from '../platform/http/pagination';
 import { ApiKeyEntity } from './api-key.entity';
@@ -18,7 +19,6 @@ const KEY_RE = /^jf_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
 
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const hexToUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 
 const toView = (k: ApiKeyEntity): ApiKeyView => ({

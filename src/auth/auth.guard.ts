@@ -1,16 +1,16 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'crypto';
+import { timingSafeEqual } from 'crypto';
 import type { Request } from 'express';
 import { ConsoleSessions } from '../console/console-session';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
+import { sha256 } from '../platform/util/sha256';
 import { Forbidden, Unauthorized } from '../platform/http/app-error';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
  * Global guard: authenticates the bearer (ADMIN_TOKEN or an API key) and
@@ -26,7 +26,7 @@ export class AuthGuard implements CanActivate {
     private readonly keys: ApiKeysService,
     config: AppConfig,
   ) {
-    this.adminDigest = digest(config.adminToken);
+    this.adminDigest = sha256(config.adminToken);
     this.sessions = new ConsoleSessions(new PiiCipher(config.piiKey));
   }
 
@@ -47,7 +47,7 @@ export class AuthGuard implements CanActivate {
     }
     if (!token) throw new Unauthorized();
     let principal: Principal | null = null;
-    if (timingSafeEqual(digest(token), this.adminDigest)) principal = { kind: 'platform' };
+    if (timingSafeEqual(sha256(token), this.adminDigest)) principal = { kind: 'platform' };
     else principal = await this.keys.verify(token);
     if (!principal) throw new Unauthorized('the API key is unknown or revoked');
     req.principal = principal;

@@ -2,12 +2,12 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'crypto';
 import type { Request, Response } from 'express';
 import { from, Observable, of } from 'rxjs';
 import { finalize, mergeMap } from 'rxjs/operators';
 import { DataSource } from 'typeorm';
 import { canonicalJson } from '../util/canonical-json';
+import { sha256 } from '../util/sha256';
 import { BadInput, Conflict } from './app-error';
 
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
@@ -22,7 +22,7 @@ export function idempotencyKey(raw: string | undefined, required: boolean): stri
   return raw;
 }
 
-export const requestHash = (scope: string, body: unknown) => createHash('sha256').update(canonicalJson({ scope, body }), 'utf8').digest();
+export const requestHash = (scope: string, body: unknown) => sha256(canonicalJson({ scope, body }));
 
 const IDEMPOTENCY_META = 'jifen:idempotency';
 interface IdempotencyRule {
