@@ -203,7 +203,8 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
    * As `postMany`, for a caller that writes many batches in one unit of work
    * (the CSV import): returns the outcomes once the write is sent, with
    * `written` to await before commit, and keeps the accounts it has locked in
-   * `held` so that the next batch locks only new ones. See LedgerWriter.stage.
+   * `held` so that the next batch locks only new ones; their balance rows are
+   * written by `flushHeld`, once, before commit. See LedgerWriter.stage.
    */
   async stageMany(m: EntityManager, reqs: PostingRequest[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
     if (!reqs.length) return { outcomes: [], written: Promise.resolve() };
@@ -214,6 +215,11 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       reqs.map((req, i) => ({ req, entries: prepared[i].entries })),
       held,
     );
+  }
+
+  /** Writes the balances `stageMany` left behind in `held`; await it after the last batch is written, before commit. */
+  flushHeld(m: EntityManager, held: HeldAccounts): Promise<void> {
+    return this.writer.flush(m, held);
   }
 
   /**

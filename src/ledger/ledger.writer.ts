@@ -25,8 +25,20 @@ export type BatchOutcome =
   | { kind: 'replayed'; answer: IdempotentAnswer }
   | { kind: 'refused'; error: LedgerError };
 
-/** Account states locked by the current DB transaction, by account id. */
-export type HeldAccounts = Map<string, AccountState>;
+/**
+ * What a unit of work that posts many batches (the CSV import) keeps between
+ * them: the states of the accounts its DB transaction has locked, by id, and
+ * which of those the accounts table is behind on. Their balance rows are
+ * written once, by `LedgerWriter.flush` before commit, not once per batch:
+ * every update of a row inside one open transaction adds a version that
+ * nothing can prune until commit, so an account updated by each of a long
+ * import's batches grew a version chain that every later lookup walked (and
+ * a foreign-key check per update), and the import slowed as it went on.
+ */
+export class HeldAccounts {
+  readonly states = new Map<string, AccountState>();
+  readonly unwritten = new Set<string>();
+}
 
 /** Test seam: runs after everything is written and before commit. */
 export type BeforeCommitHook = (m: EntityManager, posted: PostedTransaction[]) => Promise<void> | void;
@@ -80,11 +92,29 @@ export class LedgerWriter {
     const d = await this.decide(items, states, now, reads, holds);
     // What the shared cache knew of these accounts is no longer true once this commits.
     for (const id of d.touched) this.cache.delete(id);
-    const written = this.store.writeBatch(m, toWrite(d, states)).then(() => this.beforeCommit()?.(m, d.posted));
+    const write = toWrite(d, states);
+    if (held) {
+      // Locked until commit, so no one else writes them: their rows are written once, by flush.
+      for (const a of write.accounts) held.unwritten.add(a.id);
+      write.accounts = [];
+    }
+    const written = this.store.writeBatch(m, write).then(() => this.beforeCommit()?.(m, d.posted));
     // Handled here so that a failure before the caller awaits is not reported
     // as unhandled; the caller still sees it when it awaits `written`.
     written.catch(() => undefined);
     return { outcomes: d.outcomes, written };
+  }
+
+  /**
+   * Writes the balance rows of `held` accounts that batches staged with it
+   * have moved; the caller awaits it after the last batch's `written` and
+   * before commit (until then the rows are behind their entries).
+   */
+  async flush(m: EntityManager, held: HeldAccounts): Promise<void> {
+    if (!held.unwritten.size) return;
+    const accounts = [...held.unwritten].map((id) => held.states.get(id)!);
+    held.unwritten.clear();
+    await this.store.writeBatch(m, { transactions: [], accounts, holds: [], idempotency: [] });
   }
 
   /**
@@ -246,7 +276,7 @@ export class LedgerWriter {
    * then the holds it completes (after the accounts, the same order everywhere).
    */
   private async lock(m: EntityManager, reads: BatchReads, held?: HeldAccounts): Promise<{ states: Map<string, AccountState>; holds: Map<string, HoldRow> }> {
-    const states: HeldAccounts = held ?? new Map<string, AccountState>();
+    const states = held?.states ?? new Map<string, AccountState>();
     for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
     const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
     return { states, holds };

@@ -7,7 +7,7 @@ import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
 import { LedgerService } from '../ledger/ledger.service';
-import type { HeldAccounts } from '../ledger/ledger.writer';
+import { HeldAccounts } from '../ledger/ledger.writer';
 import { arrayLiteral, columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
@@ -204,7 +204,7 @@ export class RecordsImportService {
       usage: new Map(),
       locked: new Set(),
       holders: new Map(),
-      held: new Map(),
+      held: new HeldAccounts(),
       writing: Promise.resolve(),
       conduct: new Map(),
       posted: 0,
@@ -237,6 +237,7 @@ export class RecordsImportService {
           if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
           await this.enterChunk(m, run, chunk);
           await run.writing;
+          await this.ledger.flushHeld(m, run.held);
           if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
           if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
           const households = [...run.conduct].map(([id, regionCode]) => ({ id, regionCode }));

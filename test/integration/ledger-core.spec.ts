@@ -5,6 +5,7 @@ import { LedgerError } from '../../src/ledger/domain/errors';
 import { PostingRequest } from '../../src/ledger/domain/model';
 import { LedgerHooks } from '../../src/ledger/ledger.hooks';
 import { LedgerService } from '../../src/ledger/ledger.service';
+import { HeldAccounts } from '../../src/ledger/ledger.writer';
 import { requestHash } from '../../src/platform/http/idempotency';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
 import { MetricsService } from '../../src/platform/observability/metrics.service';
@@ -193,6 +194,34 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('batches staged with held accounts write each balance row once, at flush; balances equal entries at commit', async () => {
+    const a = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const b = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await ledger.submit(req('issue', issuer, hhRef(a), '5.00'));
+    const held = new HeldAccounts();
+    const seen: string[] = [];
+    await t.app.get(UnitOfWork).run(async (m) => {
+      const rowOf = async (id: string) => (await m.query(`SELECT balance::text AS b, entry_count::int AS n FROM accounts WHERE tenant_id = $1 AND holder_id = $2 AND asset_code = 'CONDUCT'`, [c.tenantId, id]))[0];
+      for (let i = 0; i < 3; i++) {
+        const { outcomes, written } = await ledger.stageMany(m, [req('issue', issuer, hhRef(a), '1.00'), req('transfer', hhRef(a), hhRef(b), '2.00')], held);
+        await written;
+        expect(outcomes.map((o) => o.kind)).toEqual(['posted', 'posted']);
+      }
+      // Checked in memory against the held states: 5 + 3 × (1 − 2) = 2, never overdrawn on the way.
+      expect(held.states.size).toBeGreaterThan(0);
+      const before = await rowOf(a);
+      seen.push(before.b);
+      await ledger.flushHeld(m, held);
+      const after = await rowOf(a);
+      seen.push(after.b, String(after.n), (await rowOf(b)).b);
+      expect(held.unwritten.size).toBe(0);
+    });
+    // Behind (as before the unit of work) until flushed; then the sum of six new entries and the first.
+    expect(seen).toEqual(['5', '2', '7', '6']);
+    const v = await ledger.verify(c.tenantId);
+    expect([v.balanced, v.balancesMatchEntries]).toEqual([true, true]);
   });
 
   it('batches touching the same accounts in opposite orders do not deadlock', async () => {
