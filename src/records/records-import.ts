@@ -25,7 +25,18 @@ export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 
 const SNIFF_BYTES = 64 * 1024;
 export const IMPORT_LIMIT_BYTES = 50 * 1024 * 1024;
 
-const isCalendarDate = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Whether YYYY-MM-DD names a day of the (proleptic Gregorian) calendar; by arithmetic, as it runs for every line. */
+export function isCalendarDate(d: string): boolean {
+  if (d.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
+  const year = Number(d.slice(0, 4));
+  const month = Number(d.slice(5, 7));
+  const day = Number(d.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
+}
 
 export interface ImportResult {
   accepted: number;
@@ -90,6 +101,8 @@ async function* decodeStream(source: AsyncIterable<Buffer>, charset: string | un
 const CHUNK = 2000;
 /** Holders remembered per import; past this the memo starts again (a county has fewer households). */
 const HOLDER_MEMO_LIMIT = 200_000;
+/** Rule items remembered per import, by holder type, village, code and date; past this the memo starts again. */
+const ITEM_MEMO_LIMIT = 50_000;
 /** How each column of the records insert is written in its array literal (ids, numbers, booleans and dates bare). */
 const RECORD_COLUMNS = ['bare', 'quoted', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'quoted', 'bare', 'bare', 'bare'] as const;
 
@@ -136,6 +149,8 @@ interface ImportRun {
   today: string;
   result: ImportResult;
   rules: Map<string, Promise<RuleSetView | null>>;
+  /** The item each (holder type, village, rule code, date) finds, or why none applies: one lookup per distinct question, not per line. */
+  items: Map<string, { set: RuleSetView; item: RuleItem; scale: number } | { refused: string }>;
   /** Cap usage per holder, item and window, seeded from the database once and then kept up to date in memory. */
   usage: Map<string, { points: Decimal; count: number }>;
   locked: Set<string>;
@@ -201,6 +216,7 @@ export class RecordsImportService {
       today: shanghaiToday(),
       result: { accepted: 0, rejected: [] },
       rules: new Map(),
+      items: new Map(),
       usage: new Map(),
       locked: new Set(),
       holders: new Map(),
@@ -272,23 +288,31 @@ export class RecordsImportService {
 
     // Everything that can be decided line by line, before any valuation.
     const candidates: (Omit<Valued, 'points' | 'uncapped' | 'capped' | 'id'> & { scale: number })[] = [];
-    for (const [i, l] of lines.entries()) {
+    if (run.items.size > ITEM_MEMO_LIMIT) run.items.clear();
+    for (let i = 0; i < lines.length; i++) {
       if (i % 250 === 249) await yieldToIo(); // the previous chunk's statements keep flowing meanwhile
+      const l = lines[i];
       const holder = found.get(`${l.holderType}|${l.holderId}`);
       // Out of scope reads like unknown: a key never learns of another village's holders.
       if (!holder || !holder.regionCode.startsWith(p.scopeRegionCode)) refuse(l, `${l.holderType} ${l.holderId} not found`);
       else if (l.occurredOn > run.today) refuse(l, 'occurredOn is in the future');
       else if (l.quantity.lte(0)) refuse(l, 'quantity must be greater than zero');
       else {
-        try {
-          const { set, item, scale } = await this.records.findItem(p.tenantId, l.holderType, holder.regionCode, l, m, run.rules);
-          if (item.evidenceRequired) refuse(l, `rule ${item.code} requires evidence; enter it on its own with the evidence attached`);
-          else candidates.push({ line: l, holder, set, item, scale });
-        } catch (e) {
-          const known = mapError(e);
-          if (!known || known.status >= 500) throw e;
-          refuse(l, known.message);
+        const key = `${l.holderType}|${holder.regionCode}|${l.ruleCode}|${l.occurredOn}`;
+        let applies = run.items.get(key);
+        if (!applies) {
+          try {
+            applies = await this.records.findItem(p.tenantId, l.holderType, holder.regionCode, l, m, run.rules);
+          } catch (e) {
+            const known = mapError(e);
+            if (!known || known.status >= 500) throw e;
+            applies = { refused: known.message };
+          }
+          run.items.set(key, applies);
         }
+        if ('refused' in applies) refuse(l, applies.refused);
+        else if (applies.item.evidenceRequired) refuse(l, `rule ${applies.item.code} requires evidence; enter it on its own with the evidence attached`);
+        else candidates.push({ line: l, holder, set: applies.set, item: applies.item, scale: applies.scale });
       }
     }
 
@@ -321,8 +345,9 @@ export class RecordsImportService {
       for (const r of rows) run.usage.set(keys[r.i - 1], { points: new Decimal(r.points), count: r.n });
     }
     const valued: Valued[] = [];
-    for (const [i, c] of candidates.entries()) {
+    for (let i = 0; i < candidates.length; i++) {
       if (i % 250 === 249) await yieldToIo();
+      const c = candidates[i];
       const usage: Parameters<typeof valueRecord>[2] = {};
       for (const cap of c.item.caps ?? []) usage[cap.period] = run.usage.get(windowKey(c, cap.period).key);
       const v = valueRecord(c.item, c.line.quantity, usage);
@@ -331,7 +356,7 @@ export class RecordsImportService {
         refuse(c.line, `the ${v.cappedBy?.period ?? ''} cap of rule ${c.item.code} is reached for this holder`);
         continue;
       }
-      this.use(run, c.item, (period) => windowKey(c, period).key, points, 1);
+      if (c.item.caps?.length) this.use(run, c.item, (period) => windowKey(c, period).key, points, 1);
       valued.push({ ...c, id: timeOrderedUuid(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
     }
 
