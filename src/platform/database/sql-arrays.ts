@@ -23,17 +23,17 @@ export function columns(rows: readonly unknown[][], width: number): unknown[][] 
  */
 export const arrayLiteral = {
   bare(values: readonly (string | null | undefined)[]): string {
-    let out = '{';
+    const parts = new Array<string>(values.length);
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      out += (i ? ',' : '') + (v === null || v === undefined ? 'NULL' : v);
+      parts[i] = v === null || v === undefined ? 'NULL' : v;
     }
-    return out + '}';
+    return literal(parts);
   },
   quoted(values: readonly (string | null | undefined)[]): string {
-    let out = '{';
-    for (let i = 0; i < values.length; i++) out += (i ? ',' : '') + quote(values[i]);
-    return out + '}';
+    const parts = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) parts[i] = quote(values[i]);
+    return literal(parts);
   },
   timestamps(values: readonly (Date | null | undefined)[]): string {
     return arrayLiteral.bare(values.map((d) => (d ? d.toISOString() : null)));
@@ -45,21 +45,35 @@ export const arrayLiteral = {
    */
   columns(rows: readonly unknown[][], kinds: readonly ('bare' | 'quoted')[]): string[] {
     return kinds.map((kind, c) => {
-      let out = '{';
+      const parts = new Array<string>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const v = rows[i][c];
         const text = v === null || v === undefined ? null : String(v);
-        out += (i ? ',' : '') + (kind === 'bare' ? (text ?? 'NULL') : quote(text));
+        parts[i] = kind === 'bare' ? (text ?? 'NULL') : quote(text);
       }
-      return out + '}';
+      return literal(parts);
     });
   },
   bytea(values: readonly Buffer[]): string {
-    let out = '{';
-    for (let i = 0; i < values.length; i++) out += `${i ? ',' : ''}"\\\\x${values[i].toString('hex')}"`;
-    return out + '}';
+    const parts = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) parts[i] = `"\\\\x${values[i].toString('hex')}"`;
+    return literal(parts);
   },
 };
+
+/**
+ * `{a,b,…}` from its elements, made flat in one step by join: appending
+ * element by element built a tree of thousands of string pieces per column,
+ * which lived (and was copied by the young-generation collector) until
+ * node-pg flattened it on sending, a chunk later when the connection is busy.
+ */
+function literal(parts: string[]): string {
+  if (!parts.length) return '{}';
+  // The braces go on the end elements, so the result is join's one flat string (not a brace, it, and a brace).
+  parts[0] = '{' + parts[0];
+  parts[parts.length - 1] += '}';
+  return parts.join(',');
+}
 
 const NEEDS_ESCAPE = /[\\"]/;
 
