@@ -1,5 +1,5 @@
 import { execFileSync } from 'child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
@@ -89,4 +89,29 @@ export async function pgbenchTps(db: BenchDb, clients: number, seconds: number):
 export function machine(): string {
   const cpu = cpus();
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
+}
+
+/**
+ * CPU seconds (user + system) used so far by every process named `postgres`
+ * on this machine, from /proc; null where there is no /proc. Differences of
+ * two readings say how much CPU the server spent on what ran in between
+ * (the bench's own server has nothing else to do meanwhile).
+ */
+export function postgresCpuSeconds(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const ticksPerSecond = 100; // USER_HZ, 100 on Linux for every architecture Node ships for
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / ticksPerSecond;
 }
