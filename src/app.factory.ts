@@ -1,10 +1,12 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './platform/config/app-config';
 import { bodyParsers } from './platform/http/body-parsing';
+import { AppLogger, requestLogging, ROOT_LOGGER } from './platform/observability/logging.module';
+import { MetricsService } from './platform/observability/metrics.service';
+import { requestMetrics } from './platform/observability/observability.module';
 import { createValidationPipe } from './platform/http/validation';
 
 /** Builds the configured HTTP application; used by main.ts and the e2e tests. */
@@ -13,9 +15,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     bodyParser: false,
     bufferLogs: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(AppLogger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(requestLogging(app.get(ROOT_LOGGER)));
+  app.use(requestMetrics(app.get(MetricsService)));
   for (const mw of bodyParsers(config.bodyLimit)) app.use(mw);
   app.useGlobalPipes(createValidationPipe());
 

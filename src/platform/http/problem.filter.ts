@@ -51,7 +51,9 @@ export class ProblemFilter implements ExceptionFilter {
       sendProblem(res, problem(409, 'already-exists', 'a resource with the same key already exists'));
       return;
     }
-    this.logger.error(exception instanceof Error ? exception.stack ?? exception.message : String(exception));
+    // The request id in the line, so the 500 the caller reports (its problem body carries the id) can be found.
+    const requestId = (res.req as { id?: string } | undefined)?.id;
+    this.logger.error(`${requestId ? `request ${requestId}: ` : ''}${exception instanceof Error ? exception.stack ?? exception.message : String(exception)}`);
     sendProblem(res, problem(500, 'internal', 'an unexpected error occurred; it has been logged'));
   }
 }
