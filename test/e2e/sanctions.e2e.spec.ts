@@ -54,6 +54,27 @@ describe('sanctions and eligibility (e2e)', () => {
     expect((await eligible(hh, 'REDEEM')).eligible).toBe(true);
   });
 
+  it('an approved import that takes a household below the floor starts the balance sanction (its balances are written before the rules read them)', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const other = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    // The import writes the balance rows of the accounts it moved once, at its end: the rules must read them after that.
+    const lines = [`household,${other},R01,1,${today()},好人`, `household,${hh},Y01,1,${today()},乱扔`, `household,${other},R01,1,${today()},好人`, `household,${hh},R01,1,${today()},好人`, `household,${hh},Y01,1,${today()},乱扔`, `household,${hh},Y01,1,${today()},乱扔`];
+    const res = await t
+      .http()
+      .post(`/v1/records/import?approve=true&approvalRef=${encodeURIComponent('评议会')}`)
+      .set(bearer(c.keys.reviewer))
+      .set('Content-Type', 'text/csv')
+      .send(Buffer.from(['holderType,holderId,ruleCode,quantity,occurredOn,note', ...lines].join('\n') + '\n', 'utf8'));
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ accepted: 6, posted: 6 });
+    const balances = (await t.http().get(`/v1/holders/household/${hh}/balances`).set(bearer(c.keys.clerk))).body.balances;
+    expect(balances.find((b: any) => b.asset === 'CONDUCT').balance).toMatch(/^-5(\.0+)?$/); // 0 − 5 + 10 − 5 − 5
+    const household = await t.http().get(`/v1/households/${hh}`).set(bearer(c.keys.clerk));
+    expect(household.body.sanctions.map((s: any) => s.code).sort()).toEqual(['S01', 'S02']);
+    expect((await eligible(hh, 'LOAN')).eligible).toBe(false);
+    expect((await eligible(other, 'LOAN')).eligible).toBe(true);
+  });
+
   it('liftWhen is honoured: the balance sanction lifts when red points bring the balance back', async () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     await record(hh, 'Y01');
