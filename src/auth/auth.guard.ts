@@ -11,7 +11,6 @@ import { ACCESS_KEY, AccessRule } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
-
 /**
  * Global guard: authenticates the bearer (ADMIN_TOKEN or an API key) and
  * checks the route's declared roles. Region scope is checked by the services,
