@@ -66,8 +66,8 @@ export class LedgerWriter {
     private readonly beforeGuardedWrite: () => (() => Promise<void>) | undefined = () => undefined,
   ) {}
 
-  async apply(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<BatchOutcome[]> {
-    const { outcomes, written } = await this.stage(m, items, held);
+  async apply(m: EntityManager, items: BatchItem[]): Promise<BatchOutcome[]> {
+    const { outcomes, written } = await this.stage(m, items);
     await written;
     return outcomes;
   }
