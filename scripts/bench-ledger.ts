@@ -21,7 +21,7 @@ import { LedgerService } from '../src/ledger/ledger.service';
 import { AccountRef, PostingRequest } from '../src/ledger/domain/model';
 import { buildConfig } from '../src/platform/config/app-config';
 import { TenancyService } from '../src/tenancy/tenancy.service';
-import { benchDatabase, machine, pgbenchTps, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, pgbenchTps, postgresCpuSeconds, recreateDatabase, say } from './lib/bench-env';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PRODUCERS = 8;
@@ -95,8 +95,9 @@ async function main(): Promise<void> {
     const port = (app.getHttpServer().address() as { port: number }).port;
     const file = path.join(tmpdir(), `jifen-bench-households-${process.pid}.json`);
     writeFileSync(file, JSON.stringify(households));
-    const load = (mode: 'transfers' | 'health') =>
-      new Promise<{ elapsed: number; statuses: Record<string, number>; warmed: Record<string, number> }>((resolve, reject) => {
+    type Load = { elapsed: number; statuses: Record<string, number>; warmed: Record<string, number>; cpuSeconds: number };
+    const spawnLoad = (mode: 'transfers' | 'health') =>
+      new Promise<Load>((resolve, reject) => {
         const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey, String(SECONDS), '8', file, mode], {
           env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
         });
@@ -105,6 +106,19 @@ async function main(): Promise<void> {
         child.stderr.on('data', (d) => process.stderr.write(d));
         child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}`))));
       });
+    // CPU per request on each side (this process is the service here; it does nothing else
+    // meanwhile), over the warm-up and the measured seconds alike: where the two cores went.
+    const load = async (mode: 'transfers' | 'health') => {
+      const service0 = process.cpuUsage();
+      const pg0 = postgresCpuSeconds();
+      const r = await spawnLoad(mode);
+      const service = process.cpuUsage(service0);
+      const pg1 = postgresCpuSeconds();
+      const requests = [r.statuses, r.warmed].flatMap((x) => Object.values(x)).reduce((a, b) => a + b, 0);
+      const us = (seconds: number | null) => (seconds === null ? 'n/a' : `${((seconds * 1e6) / requests).toFixed(0)} µs`);
+      const cpu = `${us((service.user + service.system) / 1e6)} / ${us(pg0 !== null && pg1 !== null ? pg1 - pg0 : null)} / ${us(r.cpuSeconds)}`;
+      return { ...r, cpu };
+    };
     say(`HTTP POST /v1/transfers: 8 keep-alive clients, ${SECONDS} s …`);
     const result = await load('transfers');
     const http201 = result.statuses['201'] ?? 0;
@@ -136,6 +150,8 @@ async function main(): Promise<void> {
         `| in-process batch API, 8 producers | ${inprocTps.toFixed(0)} | ${ratio(inprocTps)} |`,
         `| HTTP POST /v1/transfers, 8 keep-alive clients | ${httpTps.toFixed(0)} | ${ratio(httpTps)} |`,
         `| (yardstick) HTTP GET /health, 8 keep-alive clients | ${healthTps.toFixed(0)} | ${ratio(healthTps)} |`,
+        '',
+        `CPU per request, service / PostgreSQL / load generator: transfers ${result.cpu}; /health ${health.cpu}`,
         '',
         `lost or duplicated postings: ${lostOrDuplicated ? 'YES' : 'none'}; verify: balanced=${report.balanced} balancesMatchEntries=${report.balancesMatchEntries} chainIntact=${report.chainIntact} (${report.checkedTransactions} transactions)`,
         '',

@@ -3,6 +3,7 @@
  * share the server's event loop. N keep-alive clients, each sending one
  * POST /v1/transfers after another for the given seconds. Prints JSON.
  * With mode "health" it sends GET /health instead: the framework's ceiling.
+ * Prints its own CPU seconds too (warm-up and measured phase), for CPU per request.
  * argv: baseUrl apiKey seconds clients householdsFile [transfers|health]
  */
 import { readFileSync } from 'fs';
@@ -59,6 +60,7 @@ async function client(until: number, id: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const cpu0 = process.cpuUsage(); // from here on: the load itself, not this script's start-up
   // Warm up the connections and the server's caches before the clock starts.
   const warm = Date.now() + 1000;
   await Promise.all(Array.from({ length: clients }, (_, i) => client(warm, i)));
@@ -67,7 +69,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   await Promise.all(Array.from({ length: clients }, (_, i) => client(started + seconds * 1000, i)));
   const elapsed = (Date.now() - started) / 1000;
-  process.stdout.write(JSON.stringify({ elapsed, statuses, warmed }) + '\n');
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(JSON.stringify({ elapsed, statuses, warmed, cpuSeconds: (cpu.user + cpu.system) / 1e6 }) + '\n');
   agent.destroy();
 }
 
