@@ -136,7 +136,10 @@ export class LedgerWriter {
   async applyShared(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; accounts: AccountState[] }> {
     const now = new Date();
     try {
-      const reads = await this.read(m, items);
+      // Stored idempotency answers are not looked up before the cached path: its
+      // guarded write refuses to write if one of the batch's keys is stored (a
+      // replay is rare), and the batch then looks them up on the paths below.
+      const reads: BatchReads = { ...readAccounts(items), stored: new Map(), reversed: await this.findReversed(m, items) };
       const ids = [...reads.accounts.keys()];
       let speculated: Awaited<ReturnType<LedgerWriter['trySpeculative']>> = 'skipped';
       if (!reads.holdKeys.length && ids.every((id) => this.cache.has(id))) {
@@ -160,6 +163,7 @@ export class LedgerWriter {
               },
               () => this.lock(m, reads),
             );
+      reads.stored = await this.readStored(m, items);
       const d = await this.decide(items, states, now, reads, holds);
       await this.store.writeBatch(m, toWrite(d, states));
       await this.beforeCommit()?.(m, d.posted);
@@ -191,7 +195,8 @@ export class LedgerWriter {
         // Built now: once this turn ends the next batch goes on changing the cached states,
         // and once the lock turn comes the statement should leave at once.
         const accounts = [...d.touched].map((id) => states.get(id)!);
-        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected });
+        const keys = items.filter((i) => i.req.idempotency).map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key }));
+        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected, keys });
         return { d, write };
       },
       async (checked) => {
@@ -283,7 +288,11 @@ export class LedgerWriter {
   }
 
   private async read(m: EntityManager, items: BatchItem[]): Promise<BatchReads> {
-    // Idempotency: answers already stored.
+    return { ...readAccounts(items), stored: await this.readStored(m, items), reversed: await this.findReversed(m, items) };
+  }
+
+  /** Idempotency answers already stored for the batch's keys. */
+  private async readStored(m: EntityManager, items: BatchItem[]): Promise<BatchReads['stored']> {
     const keyed = items.filter((i) => i.req.idempotency);
     const stored = new Map<string, { hash: Buffer; answer: IdempotentAnswer }>();
     for (const r of await this.store.findIdempotency(
@@ -292,19 +301,15 @@ export class LedgerWriter {
     )) {
       stored.set(`${r.tenant_id}|${r.scope}|${r.key}`, { hash: r.request_hash, answer: { status: r.status_code, body: r.response } });
     }
-    // Every account the batch touches (locked in id order by the store).
-    const accounts = new Map<string, { tenantId: string; id: string }>();
-    for (const i of items) {
-      for (const e of i.entries) accounts.set(e.accountId, { tenantId: i.req.tenantId, id: e.accountId });
-      const h = i.req.completesHold;
-      if (h) accounts.set(h.accountId, { tenantId: i.req.tenantId, id: h.accountId });
-    }
-    const holdKeys = items.filter((i) => i.req.completesHold).map((i) => ({ tenantId: i.req.tenantId, id: i.req.completesHold!.holdId }));
-    const reversed = await this.store.findReversed(
+    return stored;
+  }
+
+  /** The transactions the batch reverses that have a reversal already. */
+  private findReversed(m: EntityManager, items: BatchItem[]): Promise<Set<string>> {
+    return this.store.findReversed(
       m,
       items.filter((i) => i.req.reversalOf).map((i) => ({ tenantId: i.req.tenantId, id: i.req.reversalOf! })),
     );
-    return { stored, accounts, holdKeys, reversed };
   }
 
   /**
@@ -415,6 +420,18 @@ export class LedgerWriter {
 
     return { outcomes: outcomes as BatchOutcome[], posted, touched, idemRows, holdUpdates };
   }
+}
+
+/** Every account the batch touches (locked in id order by the store), and the holds it completes. */
+function readAccounts(items: BatchItem[]): Pick<BatchReads, 'accounts' | 'holdKeys'> {
+  const accounts = new Map<string, { tenantId: string; id: string }>();
+  for (const i of items) {
+    for (const e of i.entries) accounts.set(e.accountId, { tenantId: i.req.tenantId, id: e.accountId });
+    const h = i.req.completesHold;
+    if (h) accounts.set(h.accountId, { tenantId: i.req.tenantId, id: h.accountId });
+  }
+  const holdKeys = items.filter((i) => i.req.completesHold).map((i) => ({ tenantId: i.req.tenantId, id: i.req.completesHold!.holdId }));
+  return { accounts, holdKeys };
 }
 
 interface BatchReads {

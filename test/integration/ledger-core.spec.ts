@@ -243,6 +243,37 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     for (const h of [a, b, x, y]) expect((await balanceOf(h)).balance.toFixed(0)).toBe('100');
   });
 
+  it('the cached path does not look up stored keys first; its guard finds them, and replays answer as stored', async () => {
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const other = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    await ledger.submit(req('issue', issuer, hhRef(hh), '5.00'));
+    await ledger.submit(req('issue', issuer, hhRef(other), '1.00')); // both accounts are now cached
+    const count = async () => (await db.query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+    const key = newIdempotencyKey();
+    const body = { asset: 'CONDUCT', from: { type: 'household' as const, id: hh }, to: { type: 'household' as const, id: other }, amount: '4.00', memo: 'replay' };
+    const first = await ledger.transfer(admin, body, key, body);
+    expect(first.status).toBe(201);
+    const before = await count();
+    const stale = ledger.staleBatches;
+    // A replay would now be refused for funds (1.00 left), but answers as the first time.
+    expect(await ledger.transfer(admin, body, key, body)).toEqual(first);
+    expect(ledger.staleBatches).toBe(stale + 1); // the guard found the key stored, and the batch looked it up
+    // The same key with another body: 409, also when the accounts are cached again.
+    await ledger.submit(req('issue', issuer, hhRef(hh), '0.50'));
+    const other2 = { ...body, amount: '0.10' };
+    await expect(ledger.transfer(admin, other2, key, other2)).rejects.toMatchObject({ code: 'idempotency-key-reused' });
+    expect(await count()).toBe(before + 1); // only the issue of 0.50
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('1.50');
+    // In one batch: a stored key beside a new posting; the new one posts once, the replay answers as stored.
+    const fresh = { ...body, amount: '1.00' };
+    const freshKey = newIdempotencyKey();
+    const [again, posted] = await Promise.all([ledger.transfer(admin, body, key, body), ledger.transfer(admin, fresh, freshKey, fresh)]);
+    expect(again).toEqual(first);
+    expect(posted.status).toBe(201);
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('0.50');
+    expect(await count()).toBe(before + 2);
+  });
+
   it('a failure after the entries are written, before commit, leaves nothing behind', async () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     await ledger.submit(req('issue', issuer, hhRef(hh), '1.00')); // its account is now cached: the failure hits the guarded write

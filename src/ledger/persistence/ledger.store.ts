@@ -158,8 +158,9 @@ export class LedgerStore {
 
   /**
    * The same write, guarded: in the same statement, first lock the accounts
-   * (in id order) and compare each with what the caller expects; write only if
-   * every one matches. Answers whether it wrote. The locks stay taken either
+   * (in id order) and compare each with what the caller expects, and look
+   * for the batch's idempotency keys; write only if every account matches and
+   * no key is stored. Answers whether it wrote. The locks stay taken either
    * way, so a caller that is told "no" can read the accounts again and retry
    * under them.
    */
@@ -173,7 +174,13 @@ export class LedgerStore {
    * them while it checks the batch, so that once its turn to lock comes the
    * statement leaves at once.
    */
-  guardedWrite(w: BatchWrite & { expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[] }): GuardedWrite {
+  guardedWrite(
+    w: BatchWrite & {
+      expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[];
+      /** Every idempotency key in the batch: none may be stored already. */
+      keys: { tenantId: string; scope: string; key: string }[];
+    },
+  ): GuardedWrite {
     return {
       params: [
         ...writeBatchParams(w),
@@ -182,6 +189,9 @@ export class LedgerStore {
         arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
         arrayLiteral.bare(w.expected.map((e) => e.pending.toFixed())),
         arrayLiteral.bare(w.expected.map((e) => e.entryCount.toString())),
+        arrayLiteral.bare(w.keys.map((k) => k.tenantId)),
+        arrayLiteral.quoted(w.keys.map((k) => k.scope)),
+        arrayLiteral.quoted(w.keys.map((k) => k.key)),
       ],
     };
   }
@@ -267,7 +277,9 @@ export interface BatchWrite {
  * (one INSERT, so the statement-level checks see them together), account
  * balances, completed holds and idempotency answers. Guarded, the statement
  * first locks the accounts and compares them with $38-$42, and every write
- * is conditional on all of them matching.
+ * is conditional on all of them matching and on none of the batch's
+ * idempotency keys ($43-$45, refused postings' too) being stored already (the cached path does not look them
+ * up beforehand; a replay is rare, and the writer then looks and checks again).
  */
 function writeBatchSql(guarded: boolean): string {
   const only = guarded ? ' WHERE (SELECT ok FROM chk)' : '';
@@ -281,7 +293,13 @@ function writeBatchSql(guarded: boolean): string {
           ORDER BY a.id
             FOR UPDATE OF a
        ), chk AS (
-         SELECT count(*) = (SELECT count(*) FROM expected) AND coalesce(bool_and(current), true) AS ok FROM locked
+         SELECT count(*) = (SELECT count(*) FROM expected) AND coalesce(bool_and(current), true)
+                AND NOT EXISTS (
+                  SELECT 1 FROM idempotency_keys i
+                    JOIN unnest($43::uuid[], $44::varchar[], $45::varchar[]) AS k(tenant_id, scope, key)
+                      ON i.tenant_id = k.tenant_id AND i.scope = k.scope AND i.key = k.key
+                ) AS ok
+           FROM locked
        ), `
     : '';
   return `WITH ${guard}tx AS (
