@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   say(`machine: ${machine()}`);
   const db = await benchDatabase();
   try {
-    const pgTps = await pgbenchTps(db, 8, Number(process.env.BENCH_SECONDS ?? 15));
+    const pgTps = (await pgbenchTps(db, 8, Number(process.env.BENCH_SECONDS ?? 15)))?.tps ?? null;
     if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
     await recreateDatabase(db, 'jifen_bench');
     const app = await createApp(

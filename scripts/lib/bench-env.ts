@@ -68,7 +68,14 @@ export function findPgbench(): string | null {
 }
 
 /** pgbench tpcb-like, scale 10, the given clients and seconds; returns TPS or null if pgbench is missing. */
-export async function pgbenchTps(db: BenchDb, clients: number, seconds: number): Promise<number | null> {
+export interface PgbenchResult {
+  tps: number;
+  /** CPU per transaction, in µs, of the server and of pgbench itself; null where there is no /proc. */
+  postgresCpuUs: number | null;
+  clientCpuUs: number | null;
+}
+
+export async function pgbenchTps(db: BenchDb, clients: number, seconds: number): Promise<PgbenchResult | null> {
   const bin = findPgbench();
   if (!bin) {
     say('pgbench not found on this machine: the reference figure is missing (install postgresql-client to get it)');
@@ -80,10 +87,16 @@ export async function pgbenchTps(db: BenchDb, clients: number, seconds: number):
   say(`pgbench -i -s 10 (${bin})`);
   execFileSync(bin, ['-i', '-s', '10', '-q', ...conn, 'pgbench_ref'], { env, stdio: 'ignore' });
   say(`pgbench tpcb-like, ${clients} clients, ${seconds} s …`);
+  const pg0 = postgresCpuSeconds();
+  const client0 = childrenCpuSeconds();
   const out = execFileSync(bin, ['-b', 'tpcb-like', '-c', String(clients), '-j', String(Math.min(clients, 2)), '-T', String(seconds), ...conn, 'pgbench_ref'], { env, encoding: 'utf8' });
+  const pg1 = postgresCpuSeconds();
+  const client1 = childrenCpuSeconds();
   const m = /tps = ([\d.]+)/.exec(out);
-  if (!m) throw new Error(`could not read pgbench output:\n${out}`);
-  return Number(m[1]);
+  const n = /number of transactions actually processed: (\d+)/.exec(out);
+  if (!m || !n) throw new Error(`could not read pgbench output:\n${out}`);
+  const perTx = (a: number | null, b: number | null) => (a === null || b === null ? null : ((b - a) * 1e6) / Number(n[1]));
+  return { tps: Number(m[1]), postgresCpuUs: perTx(pg0, pg1), clientCpuUs: perTx(client0, client1) };
 }
 
 export function machine(): string {
@@ -91,27 +104,42 @@ export function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, Node ${process.version}`;
 }
 
+/** USER_HZ, the unit of CPU times in /proc: 100 on Linux for every architecture Node ships for. */
+const TICKS_PER_SECOND = 100;
+
+/** The fields of a /proc/<pid>/stat line after the command name: [0] is field 3 (state). */
+function statFields(stat: string): { name: string; fields: string[] } {
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 /**
  * CPU seconds (user + system) used so far by every process named `postgres`
- * on this machine, from /proc; null where there is no /proc. Differences of
- * two readings say how much CPU the server spent on what ran in between
- * (the bench's own server has nothing else to do meanwhile).
+ * on this machine, with the children they have reaped (so backends that
+ * ended count, through the postmaster), from /proc; null where there is no
+ * /proc. Differences of two readings say how much CPU the server spent on
+ * what ran in between (the bench's own server has nothing else to do meanwhile).
  */
 export function postgresCpuSeconds(): number | null {
   if (!existsSync('/proc/self/stat')) return null;
-  const ticksPerSecond = 100; // USER_HZ, 100 on Linux for every architecture Node ships for
   let ticks = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
-      const fields = stat.slice(close + 2).split(' '); // fields[0] is field 3 (state)
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+      const { name, fields } = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      if (name !== 'postgres') continue;
+      // utime, stime, cutime, cstime: fields 14 to 17
+      ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
     } catch {
       // the process ended meanwhile
     }
   }
-  return ticks / ticksPerSecond;
+  return ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds used so far by this process's children that have ended (pgbench, load generators); null without /proc. */
+export function childrenCpuSeconds(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  const { fields } = statFields(readFileSync('/proc/self/stat', 'utf8'));
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
 }
