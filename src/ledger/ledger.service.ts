@@ -3,7 +3,6 @@ import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService, HolderType } from '../holders/holders.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
@@ -52,9 +51,6 @@ export interface HoldCommand {
 }
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
-/** Postings in one group-commit batch at most, and batches committing at once. */
-const BATCH_LIMIT = 1000;
-const BATCHES_IN_FLIGHT = 2;
 const SEAL_INTERVAL_MS = 5000;
 const HOLD_SWEEP_INTERVAL_MS = 15_000;
 
@@ -77,8 +73,6 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   private readonly directory: AccountDirectory;
   private readonly writer: LedgerWriter;
   private readonly batcher: PostingBatcher;
-  private readonly batchSource: DataSource;
-  private readonly batchUow: UnitOfWork;
   private readonly audit: LedgerAudit;
   private readonly inFlightKeys = new Map<string, Promise<unknown>>();
   private readonly adjustedListeners: ((tenantId: string, accounts: AccountRef[]) => Promise<void>)[] = [];
@@ -102,25 +96,11 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       registers: [metrics.registry],
     });
     this.writer = new LedgerWriter(this.store, () => hooks.beforeCommit, (path) => batches.inc({ path }), () => hooks.beforeGuardedWrite);
-    this.batcher = new PostingBatcher((items) => this.runBatch(items), { windowMs: 2, maxBatch: BATCH_LIMIT, maxInFlight: BATCHES_IN_FLIGHT });
-    // The group-commit batches run on connections of their own, which plan their
-    // prepared statements once (generic plans): left to choose, PostgreSQL plans
-    // the batch statement again for each small batch, since the sizes of its
-    // arrays make a custom plan look cheaper. See docs/decisions.md.
-    this.batchSource = new DataSource({
-      ...(dataSource.options as PostgresConnectionOptions),
-      entities: [],
-      migrations: [],
-      migrationsRun: false,
-      synchronize: false,
-      extra: { max: BATCHES_IN_FLIGHT + 1, application_name: 'jifen-batches', options: '-c plan_cache_mode=force_generic_plan' },
-    });
-    this.batchUow = new UnitOfWork(this.batchSource);
+    this.batcher = new PostingBatcher((items) => this.runBatch(items), { windowMs: 2, maxBatch: 1000, maxInFlight: 2 });
     this.audit = new LedgerAudit(dataSource, uow);
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.batchSource.initialize();
+  onModuleInit(): void {
     this.tenancy.onTenantCreated(async (m, tenant) => {
       for (const a of DEFAULT_ASSETS) await this.assets.insert(m, tenant.id, a);
     });
@@ -140,7 +120,6 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     if (this.sealTimer) clearInterval(this.sealTimer);
     if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.batcher.drain();
-    if (this.batchSource.isInitialized) await this.batchSource.destroy();
   }
 
   // ---------------------------------------------------------------- posting
@@ -184,7 +163,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     // same reversal) committed by another batch: run again and it is seen.
     for (let attempt = 0; ; attempt++) {
       try {
-        const { outcomes, accounts } = await this.batchUow.run((m) => this.writer.applyShared(m, items));
+        const { outcomes, accounts } = await this.uow.run((m) => this.writer.applyShared(m, items));
         this.writer.committed(accounts);
         return outcomes;
       } catch (e) {
