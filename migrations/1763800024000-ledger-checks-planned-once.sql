@@ -4,7 +4,7 @@
 -- the tables' current sizes: a plan cached while a table was nearly empty could
 -- scan it instead of probing its index, and then scan it again per new row once
 -- it had grown (inside one long import, no ANALYZE comes along to replan). But
--- parsing and planning five queries per batch was a quarter of PostgreSQL's CPU
+-- parsing and planning five queries per batch was a sixth of PostgreSQL's CPU
 -- per group-commit batch (perf, 8 HTTP clients: batches of three or four postings).
 -- Now they are static SQL, parsed and planned once per session, and the
 -- functions run with enable_seqscan off, so the plan probes the index whatever
