@@ -136,9 +136,9 @@ export class LedgerWriter {
   async applyShared(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; accounts: AccountState[] }> {
     const now = new Date();
     try {
-      // Stored idempotency answers are not looked up before the cached path: its
-      // guarded write refuses to write if one of the batch's keys is stored (a
-      // replay is rare), and the batch then looks them up on the paths below.
+      // Stored idempotency answers are not looked up before the cached path (a
+      // replay is rare): its guarded write fails on a stored key, and the batch
+      // then looks them up on the paths below (see LedgerStore.writeBatchIfCurrent).
       const reads: BatchReads = { ...readAccounts(items), stored: new Map(), reversed: await this.findReversed(m, items) };
       const ids = [...reads.accounts.keys()];
       let speculated: Awaited<ReturnType<LedgerWriter['trySpeculative']>> = 'skipped';
@@ -195,8 +195,11 @@ export class LedgerWriter {
         // Built now: once this turn ends the next batch goes on changing the cached states,
         // and once the lock turn comes the statement should leave at once.
         const accounts = [...d.touched].map((id) => states.get(id)!);
-        const keys = items.filter((i) => i.req.idempotency).map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key }));
-        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected, keys });
+        const answered = new Set(d.idemRows.map((r) => `${r.tenantId}|${r.scope}|${r.key}`));
+        const unansweredKeys = items
+          .filter((i) => i.req.idempotency && !answered.has(idemKey(i.req)!))
+          .map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key }));
+        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected, unansweredKeys });
         return { d, write };
       },
       async (checked) => {

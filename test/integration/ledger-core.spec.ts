@@ -243,7 +243,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     for (const h of [a, b, x, y]) expect((await balanceOf(h)).balance.toFixed(0)).toBe('100');
   });
 
-  it('the cached path does not look up stored keys first; its guard finds them, and replays answer as stored', async () => {
+  it('the cached path does not look up stored keys first; a stored key stops its write, and replays answer as stored', async () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     const other = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     await ledger.submit(req('issue', issuer, hhRef(hh), '5.00'));
@@ -272,6 +272,17 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     expect(posted.status).toBe(201);
     expect((await balanceOf(hh)).balance.toFixed(2)).toBe('0.50');
     expect(await count()).toBe(before + 2);
+    // A replay that would post again: its answer's INSERT meets the stored key, the batch
+    // runs again on the ordinary path and replays; nothing is posted twice.
+    const small = { ...body, amount: '0.20' };
+    const smallKey = newIdempotencyKey();
+    const smallFirst = await ledger.transfer(admin, small, smallKey, small);
+    await ledger.submit(req('issue', issuer, hhRef(hh), '0.01')); // the accounts are cached again
+    const staleNow = ledger.staleBatches;
+    expect(await ledger.transfer(admin, small, smallKey, small)).toEqual(smallFirst);
+    expect(ledger.staleBatches).toBe(staleNow); // not the guard: the unique key said no
+    expect((await balanceOf(hh)).balance.toFixed(2)).toBe('0.31');
+    expect(await count()).toBe(before + 4);
   });
 
   it('a failure after the entries are written, before commit, leaves nothing behind', async () => {

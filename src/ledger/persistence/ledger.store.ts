@@ -159,8 +159,10 @@ export class LedgerStore {
   /**
    * The same write, guarded: in the same statement, first lock the accounts
    * (in id order) and compare each with what the caller expects, and look
-   * for the batch's idempotency keys; write only if every account matches and
-   * no key is stored. Answers whether it wrote. The locks stay taken either
+   * for the idempotency keys the batch stores no answer for; write only if
+   * every account matches and none of those keys is stored. Answers whether
+   * it wrote. (A stored key among those it answers fails the statement with a
+   * unique violation.) The locks stay taken either
    * way, so a caller that is told "no" can read the accounts again and retry
    * under them.
    */
@@ -177,8 +179,8 @@ export class LedgerStore {
   guardedWrite(
     w: BatchWrite & {
       expected: { tenantId: string; id: string; balance: Decimal; pending: Decimal; entryCount: bigint }[];
-      /** Every idempotency key in the batch: none may be stored already. */
-      keys: { tenantId: string; scope: string; key: string }[];
+      /** The batch's idempotency keys it stores no answer for: none may be stored already. */
+      unansweredKeys: { tenantId: string; scope: string; key: string }[];
     },
   ): GuardedWrite {
     return {
@@ -189,9 +191,9 @@ export class LedgerStore {
         arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
         arrayLiteral.bare(w.expected.map((e) => e.pending.toFixed())),
         arrayLiteral.bare(w.expected.map((e) => e.entryCount.toString())),
-        arrayLiteral.bare(w.keys.map((k) => k.tenantId)),
-        arrayLiteral.quoted(w.keys.map((k) => k.scope)),
-        arrayLiteral.quoted(w.keys.map((k) => k.key)),
+        arrayLiteral.bare(w.unansweredKeys.map((k) => k.tenantId)),
+        arrayLiteral.quoted(w.unansweredKeys.map((k) => k.scope)),
+        arrayLiteral.quoted(w.unansweredKeys.map((k) => k.key)),
       ],
     };
   }
@@ -277,9 +279,14 @@ export interface BatchWrite {
  * (one INSERT, so the statement-level checks see them together), account
  * balances, completed holds and idempotency answers. Guarded, the statement
  * first locks the accounts and compares them with $38-$42, and every write
- * is conditional on all of them matching and on none of the batch's
- * idempotency keys ($43-$45, refused postings' too) being stored already (the cached path does not look them
- * up beforehand; a replay is rare, and the writer then looks and checks again).
+ * is conditional on all of them matching. The cached path does not look up
+ * stored idempotency answers beforehand (a replay is rare): a stored key among
+ * those the batch answers makes its INSERT fail with a unique violation (the
+ * index probes, whatever the plan), and for the keys it stores no answer for
+ * ($43-$45: refused postings', repeats within the batch) the guard also
+ * requires that none is stored. That look runs only when there are such keys
+ * (an init plan is run when first needed), so a cached generic plan made
+ * while idempotency_keys was small cannot make every batch scan it.
  */
 function writeBatchSql(guarded: boolean): string {
   const only = guarded ? ' WHERE (SELECT ok FROM chk)' : '';
@@ -294,11 +301,11 @@ function writeBatchSql(guarded: boolean): string {
             FOR UPDATE OF a
        ), chk AS (
          SELECT count(*) = (SELECT count(*) FROM expected) AND coalesce(bool_and(current), true)
-                AND NOT EXISTS (
+                AND (cardinality($43::uuid[]) = 0 OR NOT EXISTS (
                   SELECT 1 FROM idempotency_keys i
                     JOIN unnest($43::uuid[], $44::varchar[], $45::varchar[]) AS k(tenant_id, scope, key)
                       ON i.tenant_id = k.tenant_id AND i.scope = k.scope AND i.key = k.key
-                ) AS ok
+                )) AS ok
            FROM locked
        ), `
     : '';
