@@ -122,9 +122,11 @@ export class LedgerStore {
     keys: { tenantId: string; scope: string; key: string }[],
   ): Promise<{ tenant_id: string; scope: string; key: string; request_hash: Buffer; status_code: number; response: unknown }[]> {
     if (!keys.length) return [];
-    return prepared(
-      m,
-      'jifen_find_idempotency',
+    // Not a named statement, so it is planned each time with the table's current size.
+    // The table grows with every value-moving request: as a named statement, after five
+    // runs on an empty table, its generic plan hashed a sequential scan of all 20,000
+    // rows once they were there, where a custom plan probes the primary key.
+    return m.query(
       `SELECT i.tenant_id, i.scope, i.key, i.request_hash, i.status_code, i.response
          FROM idempotency_keys i
          JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[]) AS k(tenant_id, scope, key)
