@@ -164,9 +164,8 @@ export class LedgerStore {
    * for the idempotency keys the batch stores no answer for; write only if
    * every account matches and none of those keys is stored. Answers whether
    * it wrote. (A stored key among those it answers fails the statement with a
-   * unique violation.) The locks stay taken either
-   * way, so a caller that is told "no" can read the accounts again and retry
-   * under them.
+   * unique violation.) The locks stay taken either way, so a caller that is
+   * told "no" can read the accounts again and retry under them.
    */
   async writeBatchIfCurrent(m: EntityManager, w: GuardedWrite): Promise<boolean> {
     const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), w.params);
