@@ -1,6 +1,6 @@
 import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsBusinessDate } from '../platform/http/validators';
 
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export class CreateBankDto {
   @IsString() @IsNotEmpty() @MaxLength(100)
@@ -17,7 +17,7 @@ export class CreateConsentDto {
   @IsIn(['credit-grade'])
   scope!: 'credit-grade';
 
-  @IsString() @Matches(DATE, { message: 'expiresOn must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   expiresOn!: string;
 
   /** Where the signed consent form is kept (archive number, scan id). */
@@ -60,7 +60,7 @@ export class LoanDto {
   @IsString() @Matches(/^0(\.\d{1,6})?$|^1(\.0{1,6})?$/, { message: 'rate must be a decimal fraction such as "0.0385"' })
   rate!: string;
 
-  @IsString() @Matches(DATE, { message: 'grantedOn must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   grantedOn!: string;
 }
 

@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
 } from 'class-validator';
+import { Nested } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
 
 const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
@@ -26,7 +26,7 @@ export class FeatureDto {
   @IsOptional() @IsInt() @Min(1) @Max(3650)
   windowDays?: number;
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => BinDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @Nested(() => BinDto, { each: true })
   bins!: BinDto[];
 }
 
@@ -61,13 +61,13 @@ export class CreateScorecardDto {
   @IsString() @IsNotEmpty() @MaxLength(100)
   name!: string;
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(6) @ValidateNested({ each: true }) @Type(() => FeatureDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(6) @Nested(() => FeatureDto, { each: true })
   features!: FeatureDto[];
 
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => BandDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(10) @Nested(() => BandDto, { each: true })
   bands!: BandDto[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(10) @ValidateNested({ each: true }) @Type(() => DisqualifierDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(10) @Nested(() => DisqualifierDto, { each: true })
   disqualifiers?: DisqualifierDto[];
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
+  IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy,
 } from 'class-validator';
+import { Nested, IsBusinessDate } from '../platform/http/validators';
 import { isUuid } from '../platform/http/validation';
 import { PageQuery } from '../platform/http/pagination';
 
@@ -88,7 +89,7 @@ export class CreateAssetDto {
   @IsOptional() @IsBoolean()
   allowNegative?: boolean;
 
-  @IsOptional() @ValidateNested() @Type(() => ExpiryDto)
+  @IsOptional() @Nested(() => ExpiryDto)
   expiry?: ExpiryDto;
 }
 
@@ -102,7 +103,7 @@ export class HolderParams {
 
 export class BalancesQuery {
   /** End of this business day (Asia/Shanghai). */
-  @IsOptional() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'asOf must be a date YYYY-MM-DD' })
+  @IsOptional() @IsBusinessDate()
   asOf?: string;
 }
 
@@ -113,7 +114,7 @@ export class EntriesQuery extends PageQuery {
 
 export class ExpireDto {
   /** Expire lots whose expiry day is on or before this business day (default today, Asia/Shanghai). */
-  @IsOptional() @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'asOf must be a date YYYY-MM-DD' })
+  @IsOptional() @IsBusinessDate()
   asOf?: string;
 }
 

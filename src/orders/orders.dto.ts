@@ -1,7 +1,7 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
 } from 'class-validator';
+import { Nested } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const REGION = /^(\d{6}|\d{9}|\d{12})$/;
@@ -57,7 +57,7 @@ export class CreateOrderDto {
   @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: 'menuCode must be a code such as S01' })
   menuCode!: string;
 
-  @ValidateNested() @Type(() => RequesterDto)
+  @Nested(() => RequesterDto)
   requester!: RequesterDto;
 
   @IsString() @Matches(/^\d{12}$/, { message: 'regionCode must be a 12-digit village code' })
@@ -93,7 +93,7 @@ export class DeliveryEntryDto {
 }
 
 export class DeliverDto {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => DeliveryEntryDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @Nested(() => DeliveryEntryDto, { each: true })
   entries!: DeliveryEntryDto[];
 }
 

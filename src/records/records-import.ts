@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import * as iconv from 'iconv-lite';
-import { Readable } from 'stream';
+import { pipeline, Readable } from 'stream';
 import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
@@ -14,7 +14,8 @@ import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-er
 import { isUuid } from '../platform/http/validation';
 import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
 import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
-import { DATE_RE, MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
+import { MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
+import { isCalendarDate } from '../platform/http/validators';
 import { addDays } from '../platform/util/business-date';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
 import { SanctionsService } from './sanctions.service';
@@ -24,19 +25,6 @@ import { yieldToIo } from '../platform/util/yield';
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
 export const IMPORT_LIMIT_BYTES = 50 * 1024 * 1024;
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** Whether YYYY-MM-DD names a day of the (proleptic Gregorian) calendar; by arithmetic, as it runs for every line. */
-export function isCalendarDate(d: string): boolean {
-  if (d.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(d)) return false;
-  const year = Number(d.slice(0, 4));
-  const month = Number(d.slice(5, 7));
-  const day = Number(d.slice(8, 10));
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
-}
 
 export interface ImportResult {
   accepted: number;
@@ -96,6 +84,46 @@ async function* decodeStream(source: AsyncIterable<Buffer>, charset: string | un
   const rest = decoder.end();
   if (rest) yield rest;
 }
+
+/**
+ * The file's records as one stream whose every stage has its errors wired
+ * (stream.pipeline): a byte sequence that is not text, a quote that never
+ * closes, or a client that hangs up halfway ends the iteration with that
+ * error. Parsing starts at once, before anyone iterates, so an error with no
+ * listener would otherwise be an unhandled 'error' event, which ends the process.
+ */
+export function csvRecords(body: AsyncIterable<Buffer>, charset: string | undefined): Readable {
+  return pipeline(
+    Readable.from(decodeStream(body, charset, IMPORT_LIMIT_BYTES)),
+    // relax_quotes: a quote inside an unquoted cell (3"门) is taken as written, as Excel shows it.
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, max_record_size: MAX_LINE_CHARS }),
+    () => undefined, // every error also reaches the iterating loop, which reports it
+  );
+}
+
+/** The longest line (in characters) the import reads; a longer one is a broken file, not a record. */
+const MAX_LINE_CHARS = 64 * 1024;
+
+/** A broken file or a broken upload, as the caller's problem (400), or null when `e` is neither. */
+export function csvProblem(e: unknown): AppError | null {
+  if (e instanceof CsvError) {
+    const line = typeof (e as { lines?: unknown }).lines === 'number' ? (e as unknown as { lines: number }).lines : undefined;
+    return new BadInput('the file is not valid CSV', [{ field: line ? `line ${line}` : 'file', messages: [`${csvMessage(e.code)} (${e.message})`] }], 'malformed-csv');
+  }
+  const err = e as { code?: unknown; message?: unknown };
+  if (err?.code === 'ECONNRESET' || err?.code === 'ERR_STREAM_PREMATURE_CLOSE' || err?.message === 'aborted') {
+    return new AppError(400, 'request-aborted', 'the upload ended before the whole file arrived; nothing was imported');
+  }
+  return null;
+}
+
+const csvMessage = (code: string): string =>
+  ({
+    CSV_QUOTE_NOT_CLOSED: '有引号没有配对（文件在引号内结束）',
+    CSV_INVALID_CLOSING_QUOTE: '引号后面紧跟了其他字符',
+    CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: '引号后面紧跟了其他字符',
+    CSV_MAX_RECORD_SIZE: `一行超过 ${MAX_LINE_CHARS} 个字符`,
+  })[code] ?? 'CSV 格式错误';
 
 /** Lines are checked, valued and written this many at a time: one round trip per kind of row per chunk. */
 const CHUNK = 2000;
@@ -175,7 +203,7 @@ export function parseLine(line: number, cells: string[]): Line | string[] {
   if (!isUuid(holderId)) errors.push('holderId must be a UUID');
   if (!RULE_CODE_RE.test(ruleCode)) errors.push(MESSAGES.ruleCode);
   if (quantity && !QUANTITY_RE.test(quantity)) errors.push(MESSAGES.quantity);
-  if (!DATE_RE.test(occurredOn)) errors.push(MESSAGES.occurredOn);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(occurredOn)) errors.push(MESSAGES.occurredOn);
   else if (!isCalendarDate(occurredOn)) errors.push(`occurredOn ${occurredOn} is not a calendar date`);
   if (note.length > 500) errors.push('note must be at most 500 characters');
   if (errors.length) return errors;
@@ -207,9 +235,7 @@ export class RecordsImportService {
   async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     if (options.approve && p.role !== 'admin' && p.role !== 'reviewer') throw new Forbidden('approval on entry needs a reviewer or admin key');
     if (!options.approve && p.role === 'reviewer') throw new Forbidden('a reviewer imports only with approve=true; records to be reviewed are entered by a clerk');
-    const rows = Readable.from(decodeStream(body, charset, IMPORT_LIMIT_BYTES)).pipe(
-      parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
-    );
+    const rows = csvRecords(body, charset);
     const run: ImportRun = {
       p,
       options,
@@ -266,7 +292,7 @@ export class RecordsImportService {
     } catch (e) {
       rows.destroy();
       if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result };
-      throw e;
+      throw csvProblem(e) ?? e;
     }
     const result: ImportResult = { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected) };
     if (options.approve) Object.assign(result, { posted: run.posted, inNotice: run.inNotice });

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsBusinessDate } from '../platform/http/validators';
 import { AppError } from '../platform/http/app-error';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { RecordsImportService } from './records-import';
@@ -16,10 +17,10 @@ import { RecordsService, RecordView } from './records.service';
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
 class SimulateDto {
-  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'from must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   from!: string;
 
-  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { message: 'to must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   to!: string;
 }
 

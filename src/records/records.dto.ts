@@ -1,10 +1,9 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { Nested, IsBusinessDate } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;
-export const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const MESSAGES = {
   ruleCode: 'ruleCode must be a code such as R01',
   quantity: 'quantity must be a decimal string such as "1" or "2.5"',
@@ -20,7 +19,7 @@ export class RecordHolderDto {
 }
 
 export class CreateRecordDto {
-  @ValidateNested() @Type(() => RecordHolderDto)
+  @Nested(() => RecordHolderDto)
   holder!: RecordHolderDto;
 
   /** The rule item's code in the set that applies to the holder's village on occurredOn. */
@@ -35,7 +34,7 @@ export class CreateRecordDto {
   @IsOptional() @IsString() @Matches(QUANTITY_RE, { message: MESSAGES.quantity })
   quantity?: string;
 
-  @IsString() @Matches(DATE_RE, { message: MESSAGES.occurredOn })
+  @IsBusinessDate()
   occurredOn!: string;
 
   /** References to photos or documents (URLs or file ids). */

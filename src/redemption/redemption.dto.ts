@@ -1,13 +1,13 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
 } from 'class-validator';
+import { Nested, IsBusinessDate, IsDecimalString } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
 const REGION = /^(\d{6}|\d{9}|\d{12})$/;
 export const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const SKU = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 
 export class CreateFundDto {
@@ -18,7 +18,7 @@ export class CreateFundDto {
   regionCode!: string;
 
   /** XIAOSHAN points per CNY for donations made on a household's behalf, e.g. "1". */
-  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'conversionRate must be a decimal string such as "1"' })
+  @IsOptional() @IsDecimalString({ positive: true })
   conversionRate?: string;
 
   /** Coverage ratio under which the fund is flagged (default "1"). */
@@ -44,7 +44,7 @@ export class DonationDto {
   amount!: string;
 
   /** The household on whose behalf it is given (子女为父母捐): it earns XIAOSHAN points at the fund's rate. */
-  @IsOptional() @ValidateNested() @Type(() => DonationHolderDto)
+  @IsOptional() @Nested(() => DonationHolderDto)
   holder?: DonationHolderDto;
 }
 
@@ -77,7 +77,7 @@ export class CreateItemDto {
   asset!: string;
 
   /** Points, e.g. "20". */
-  @IsString() @Matches(DECIMAL, { message: 'price must be a decimal string such as "20"' })
+  @IsDecimalString({ positive: true })
   price!: string;
 
   @IsInt() @Min(0) @Max(1_000_000)
@@ -110,7 +110,7 @@ export class CreateRedemptionDto {
   @IsUUID('all')
   shopId!: string;
 
-  @ValidateNested() @Type(() => RedemptionHolderDto)
+  @Nested(() => RedemptionHolderDto)
   holder!: RedemptionHolderDto;
 
   /** The holder types it at the counter. */
@@ -118,7 +118,7 @@ export class CreateRedemptionDto {
   pin!: string;
 
   /** A basket… */
-  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => RedemptionLineDto)
+  @IsOptional() @IsArray() @ArrayMinSize(1) @ArrayMaxSize(50) @Nested(() => RedemptionLineDto, { each: true })
   lines?: RedemptionLineDto[];
 
   /** …or a plain amount of one asset. */
@@ -144,7 +144,7 @@ export class ListRedemptionsQuery extends PageQuery {
   shopId?: string;
 
   /** Business day (Asia/Shanghai), e.g. today's redemptions at the counter. */
-  @IsOptional() @IsString() @Matches(DATE, { message: 'on must be a date YYYY-MM-DD' })
+  @IsOptional() @IsBusinessDate()
   on?: string;
 }
 
@@ -158,7 +158,7 @@ export class SettleDto {
   shopId!: string;
 
   /** Settle completed redemptions up to and including this business day. */
-  @IsString() @Matches(DATE, { message: 'through must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   through!: string;
 }
 

@@ -11,7 +11,8 @@ import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { DECIMAL, CreateItemDto, CreateShopDto } from './redemption.dto';
+import { CreateItemDto, CreateShopDto } from './redemption.dto';
+import { decimalProblem } from '../platform/http/validators';
 import { FundsService } from './funds.service';
 
 export interface ShopRow {
@@ -70,7 +71,8 @@ export class ShopsService implements OnModuleInit {
       if (!asset) problems.push({ field: 'acceptedAssets', messages: [`asset ${code} does not exist`] });
       else if (!asset.redeemable) problems.push({ field: 'acceptedAssets', messages: [`asset ${code} is not redeemable`] });
       const rate = dto.rates?.[code];
-      if (typeof rate !== 'string' || !DECIMAL.test(rate)) problems.push({ field: `rates.${code}`, messages: [`rates.${code} must be CNY per point as a decimal string such as "0.5"`] });
+      const problem = decimalProblem(rate, { positive: true });
+      if (problem) problems.push({ field: `rates.${code}`, messages: [`rates.${code} (CNY per point, such as "0.5") ${problem}`] });
     }
     for (const code of Object.keys(dto.rates ?? {})) {
       if (!dto.acceptedAssets.includes(code)) problems.push({ field: `rates.${code}`, messages: [`${code} is not an accepted asset`] });

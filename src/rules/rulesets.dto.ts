@@ -1,20 +1,18 @@
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
-  ValidateIf, ValidateNested,
+  ValidateIf,
 } from 'class-validator';
+import { Nested, IsBusinessDate, IsDecimalString } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
-const POSITIVE = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 const SIGNED = /^-?(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 const decimal = (what: string) => ({ message: `$property must be ${what} decimal string such as "5" or "2.50"` });
 
 export class CapDto {
   @IsIn(['day', 'month', 'year'])
   period!: 'day' | 'month' | 'year';
 
-  @IsOptional() @IsString() @Matches(POSITIVE, decimal('a positive'))
+  @IsOptional() @IsDecimalString({ integerDigits: 10, positive: true })
   maxPoints?: string;
 
   @IsOptional() @IsInt() @Min(1) @Max(10000)
@@ -33,13 +31,13 @@ export class RuleItemDto {
   direction!: 'credit' | 'debit';
 
   /** Points per record, or per hour/time when `unit` is set. */
-  @IsString() @Matches(POSITIVE, decimal('a positive'))
+  @IsDecimalString({ integerDigits: 10, positive: true })
   points!: string;
 
   @IsOptional() @IsIn(['hour', 'time'])
   unit?: 'hour' | 'time';
 
-  @IsOptional() @IsArray() @ArrayMaxSize(3) @ValidateNested({ each: true }) @Type(() => CapDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(3) @Nested(() => CapDto, { each: true })
   caps?: CapDto[];
 
   @IsOptional() @IsBoolean()
@@ -54,7 +52,7 @@ export class RuleItemDto {
 }
 
 export class SanctionWhenDto {
-  @ValidateIf((o) => o.balanceBelow === undefined) @IsString() @Matches(POSITIVE, decimal('a positive'))
+  @ValidateIf((o) => o.balanceBelow === undefined) @IsDecimalString({ integerDigits: 10, positive: true })
   deductedAtLeast?: string;
 
   @ValidateIf((o) => o.balanceBelow === undefined) @IsInt() @Min(1) @Max(3660)
@@ -77,10 +75,10 @@ export class SanctionRuleDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(20) @IsString({ each: true }) @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { each: true, message: 'each benefit code must be upper-case, e.g. REDEEM' })
   benefitCodes!: string[];
 
-  @ValidateNested() @Type(() => SanctionWhenDto)
+  @Nested(() => SanctionWhenDto)
   when!: SanctionWhenDto;
 
-  @IsOptional() @ValidateNested() @Type(() => SanctionLiftDto)
+  @IsOptional() @Nested(() => SanctionLiftDto)
   liftWhen?: SanctionLiftDto;
 }
 
@@ -94,7 +92,7 @@ export class CreateRuleSetDto {
   @IsString() @IsNotEmpty() @MaxLength(100)
   name!: string;
 
-  @IsString() @Matches(DATE, { message: 'effectiveFrom must be a date YYYY-MM-DD' })
+  @IsBusinessDate()
   effectiveFrom!: string;
 
   /** The id of the set this one extends (a county's or township's set of the same asset). */
@@ -105,14 +103,14 @@ export class CreateRuleSetDto {
   @IsOptional() @IsString() @MaxLength(200)
   adoptedBy?: string;
 
-  @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => RuleItemDto)
+  @IsArray() @ArrayMaxSize(200) @Nested(() => RuleItemDto, { each: true })
   items!: RuleItemDto[];
 
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => SanctionRuleDto)
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @Nested(() => SanctionRuleDto, { each: true })
   sanctions?: SanctionRuleDto[];
 
   /** Points granted when a household enrolls. */
-  @IsOptional() @IsString() @Matches(POSITIVE, decimal('a positive'))
+  @IsOptional() @IsDecimalString({ integerDigits: 10, positive: true })
   openingPoints?: string;
 
   /** Points at or below this cannot be redeemed. */
@@ -136,6 +134,6 @@ export class ApplicableQuery {
   asset!: string;
 
   /** Default: today (Asia/Shanghai). */
-  @IsOptional() @IsString() @Matches(DATE, { message: 'date must be YYYY-MM-DD' })
+  @IsOptional() @IsBusinessDate()
   date?: string;
 }

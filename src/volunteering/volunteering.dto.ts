@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { Nested } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
@@ -38,7 +38,7 @@ export class AttendanceEntryDto {
 }
 
 export class AttendanceDto {
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => AttendanceEntryDto)
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @Nested(() => AttendanceEntryDto, { each: true })
   entries!: AttendanceEntryDto[];
 }
 

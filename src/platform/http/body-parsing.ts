@@ -2,14 +2,45 @@ import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { problem, sendProblem } from './problem';
 
+/** Keys that would reach an object's prototype once a body is copied into a DTO (prototype pollution). */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Bodies that might hold such a key, even spelled with \u escapes; only these are parsed a second time. */
+const SUSPECT = /__proto__|constructor|prototype|\\u/;
+
+class ForbiddenKey extends Error {
+  readonly status = 400;
+  constructor(readonly key: string) {
+    super(`the key "${key}" is not allowed anywhere in a request body`);
+  }
+}
+
+/**
+ * Refuses a body with a key named __proto__, constructor or prototype at any
+ * depth. No field of the API has such a name, and copying one into a DTO can
+ * swap the object's prototype, so that an absent field seems present.
+ */
+export function refusePollutionKeys(_req: unknown, _res: unknown, buf: Buffer): void {
+  const text = buf.toString('utf8');
+  if (!SUSPECT.test(text)) return;
+  try {
+    JSON.parse(text, (key, value) => {
+      if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKey(key);
+      return value;
+    });
+  } catch (e) {
+    if (e instanceof ForbiddenKey) throw e;
+    // Malformed JSON: the parser proper reports it.
+  }
+}
+
 /**
  * Body parsers registered by hand (JSON only), followed at once by an error handler, so
- * that malformed JSON and oversized bodies become problem+json 400/413 rather
- * than Express's default HTML page.
+ * that malformed JSON, pollution keys and oversized bodies become problem+json
+ * 400/413 rather than Express's default HTML page.
  */
 export function bodyParsers(limit: string) {
   return [
-    json({ limit, type: ['application/json', 'application/*+json'], strict: true }),
+    json({ limit, type: ['application/json', 'application/*+json'], strict: true, verify: refusePollutionKeys }),
     // text/csv is not parsed here: the CSV import streams the request itself.
     (err: any, _req: Request, res: Response, next: NextFunction) => {
       if (!err) return next();
@@ -20,6 +51,9 @@ export function bodyParsers(limit: string) {
         return sendProblem(res, problem(400, 'malformed-json', 'request body is not valid JSON', [
           { field: '$body', messages: [String(err.message ?? 'malformed JSON')] },
         ]));
+      }
+      if (err.type === 'entity.verify.failed' && err instanceof ForbiddenKey) {
+        return sendProblem(res, problem(400, 'forbidden-key', err.message, [{ field: err.key, messages: [err.message] }]));
       }
       if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
         return sendProblem(res, problem(415, 'unsupported-media-type', String(err.message)));
