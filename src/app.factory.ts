@@ -2,12 +2,13 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
+import openApiMetadata from './openapi.metadata';
 import { AppConfig } from './platform/config/app-config';
 import { bodyParsers } from './platform/http/body-parsing';
+import { createValidationPipe } from './platform/http/validation';
 import { AppLogger, requestLogging, ROOT_LOGGER } from './platform/observability/logging.module';
 import { MetricsService } from './platform/observability/metrics.service';
 import { requestMetrics } from './platform/observability/observability.module';
-import { createValidationPipe } from './platform/http/validation';
 
 /** Builds the configured HTTP application; used by main.ts and the e2e tests. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -29,6 +30,8 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or an API key' })
     .build();
+  // What the swagger compiler plugin reads from the DTOs, generated ahead of time (npm run openapi:metadata).
+  await SwaggerModule.loadPluginMetadata(openApiMetadata);
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { Principal, Role } from './principal';
 
 export const ACCESS_KEY = 'jifen:access';
@@ -18,7 +18,13 @@ export interface AccessRule {
  * not (fail closed), and a test checks that every route has a rule.
  */
 export function Access(rule: AccessRule) {
-  return applyDecorators(SetMetadata(ACCESS_KEY, rule), ApiBearerAuth());
+  // x-roles and x-platform say who may call it, in the document integrators (and the fuzz test) read.
+  return applyDecorators(
+    SetMetadata(ACCESS_KEY, rule),
+    ApiBearerAuth(),
+    ApiExtension('x-roles', [...rule.roles]),
+    ...(rule.platform ? [ApiExtension('x-platform', true)] : []),
+  );
 }
 export const Public = () => applyDecorators(SetMetadata(ACCESS_KEY, { public: true, roles: [] } satisfies AccessRule), ApiSecurity({}));
 export const PlatformOnly = () => Access({ platform: true, roles: [] });

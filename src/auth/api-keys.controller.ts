@@ -1,18 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
 import { IdempotentRedacting } from '../platform/http/idempotency';
-import { Page, PageQuery } from '../platform/http/pagination';
+import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal } from './access.decorator';
-import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
+import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto, ListKeysQuery } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
-
-class ListKeysQuery extends PageQuery {
-  @IsUUID('all')
-  tenantId!: string;
-}
 
 @ApiTags('platform')
 @Controller('v1/api-keys')

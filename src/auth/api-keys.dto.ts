@@ -1,4 +1,5 @@
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { PageQuery } from '../platform/http/pagination';
 import { ROLES, Role } from './principal';
 
 export class CreateApiKeyDto {
@@ -47,4 +48,9 @@ export class ApiKeyView {
   bankId!: string | null;
   createdAt!: string;
   revokedAt!: string | null;
+}
+
+export class ListKeysQuery extends PageQuery {
+  @IsUUID('all')
+  tenantId!: string;
 }

@@ -1,32 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { Access, CurrentPrincipal, Public } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { GradesService } from '../grades/grades.service';
 import { NotFound } from '../platform/http/app-error';
 import { IdParam } from '../platform/http/validation';
 import { printablePage } from '../platform/util/public-page';
+import { BoardsQuery, CreateBoardDto } from './boards.dto';
 import { BoardsService } from './boards.service';
-
-class CreateBoardDto {
-  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
-  villageCode!: string;
-
-  /** A month (2026-10) or a quarter (2026-Q4). */
-  @IsString() @Matches(/^\d{4}-((0[1-9]|1[0-2])|Q[1-4])$/, { message: 'period must be a month (2026-10) or a quarter (2026-Q4)' })
-  period!: string;
-
-  /** How many households the red list shows (default 10). */
-  @IsOptional() @IsInt() @Min(1) @Max(100)
-  size?: number;
-}
-
-class BoardsQuery {
-  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'villageCode must be a region code' })
-  villageCode?: string;
-}
 
 const wantsHtml = (req: Request) => /text\/html/.test(req.headers.accept ?? '') && !/application\/json/.test(req.headers.accept ?? '');
 

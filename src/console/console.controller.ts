@@ -1,19 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsString, Matches } from 'class-validator';
 import { Public } from '../auth/access.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
 import { Unauthorized } from '../platform/http/app-error';
 import { ConsoleSessions } from './console-session';
+import { SignInDto } from './console.dto';
 import { CONSOLE_HTML } from './console.page';
-
-class SignInDto {
-  @IsString() @Matches(/^jf_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/, { message: '请输入完整的 API 密钥（以 jf_ 开头）' })
-  apiKey!: string;
-}
 
 /**
  * The console (/console) for clerks, reviewers, organizers, shopkeepers and

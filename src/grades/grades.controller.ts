@@ -1,18 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
+import { CreateGradeRunDto, CreateScorecardDto, RunsQuery } from './grades.dto';
 import { GradesService } from './grades.service';
 
 const GRADE_READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
-
-class RunsQuery {
-  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
-  regionCode?: string;
-}
 
 @ApiTags('credit grades')
 @Controller('v1')

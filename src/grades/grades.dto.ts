@@ -1,6 +1,4 @@
-import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Nested } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
 
@@ -80,4 +78,9 @@ export class CreateGradeRunDto {
 
   @IsUUID('all')
   scorecardId!: string;
+}
+
+export class RunsQuery {
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
 }

@@ -1,19 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
+import { CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, HouseholdView, PersonView } from './holders.dto';
 import { HoldersService } from './holders.service';
-
-class HouseholdSearchQuery {
-  @IsString() @MinLength(1) @MaxLength(50)
-  q!: string;
-
-  @IsOptional() @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
-  villageCode?: string;
-}
 
 @ApiTags('holders')
 @Controller('v1')

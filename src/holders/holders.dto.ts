@@ -1,4 +1,4 @@
-import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 
 export class CreateHouseholdDto {
   /** 12-digit village code. */
@@ -58,4 +58,12 @@ export class HouseholdView {
   phone!: string | null;
   members!: PersonView[];
   sanctions!: unknown[];
+}
+
+export class HouseholdSearchQuery {
+  @IsString() @MinLength(1) @MaxLength(50)
+  q!: string;
+
+  @IsOptional() @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode?: string;
 }

@@ -1,55 +1,19 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
-import { IsBusinessDate } from '../platform/http/validators';
-import { AppError } from '../platform/http/app-error';
-import { IdempotencyNotOffered } from '../platform/http/idempotency';
-import { RecordsImportService } from './records-import';
-import { SanctionsService } from './sanctions.service';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
+import { AppError } from '../platform/http/app-error';
+import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
-import { CreateRecordDto, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto } from './records.dto';
+import { RecordsImportService } from './records-import';
+import { CreateRecordDto, EligibilityQuery, ImportQuery, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto, SimulateDto } from './records.dto';
 import { RecordsService, RecordView } from './records.service';
+import { SanctionsService } from './sanctions.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
-class SimulateDto {
-  @IsBusinessDate()
-  from!: string;
-
-  @IsBusinessDate()
-  to!: string;
-}
-
-class EligibilityQuery {
-  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { message: 'benefit must be a benefit code such as REDEEM' })
-  benefit!: string;
-}
-
-class ImportQuery {
-  /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
-  @IsOptional() @IsIn(['true', 'false'])
-  partial?: 'true' | 'false';
-
-  /**
-   * Approval on entry (reviewer or admin keys): the file transcribes decisions a
-   * meeting already took; records with no notice period post at once, the others go into notice.
-   */
-  @IsOptional() @IsIn(['true', 'false'])
-  approve?: 'true' | 'false';
-
-  /** Check every line as the import would and report, then roll back: nothing is written (200). */
-  @IsOptional() @IsIn(['true', 'false'])
-  dryRun?: 'true' | 'false';
-
-  /** With approve=true: the meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要". */
-  @ValidateIf((q: ImportQuery) => q.approve === 'true')
-  @IsString() @IsNotEmpty({ message: 'approvalRef is required with approve=true' }) @MaxLength(80)
-  approvalRef?: string;
-}
 const REVIEWERS = ['admin', 'reviewer'] as const;
 
 @ApiTags('records')

@@ -1,6 +1,6 @@
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { Nested, IsBusinessDate } from '../platform/http/validators';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
+import { IsBusinessDate, Nested } from '../platform/http/validators';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;
@@ -70,4 +70,39 @@ export class ListRecordsQuery extends PageQuery {
 
   @IsOptional() @IsUUID('all')
   holderId?: string;
+}
+
+export class SimulateDto {
+  @IsBusinessDate()
+  from!: string;
+
+  @IsBusinessDate()
+  to!: string;
+}
+
+export class EligibilityQuery {
+  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { message: 'benefit must be a benefit code such as REDEEM' })
+  benefit!: string;
+}
+
+export class ImportQuery {
+  /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
+  @IsOptional() @IsIn(['true', 'false'])
+  partial?: 'true' | 'false';
+
+  /**
+   * Approval on entry (reviewer or admin keys): the file transcribes decisions a
+   * meeting already took; records with no notice period post at once, the others go into notice.
+   */
+  @IsOptional() @IsIn(['true', 'false'])
+  approve?: 'true' | 'false';
+
+  /** Check every line as the import would and report, then roll back: nothing is written (200). */
+  @IsOptional() @IsIn(['true', 'false'])
+  dryRun?: 'true' | 'false';
+
+  /** With approve=true: the meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要". */
+  @ValidateIf((q: ImportQuery) => q.approve === 'true')
+  @IsString() @IsNotEmpty({ message: 'approvalRef is required with approve=true' }) @MaxLength(80)
+  approvalRef?: string;
 }

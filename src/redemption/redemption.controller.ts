@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import type { CommandAnswer } from '../platform/database/idempotent-command';
@@ -11,7 +10,11 @@ import { ReasonDto } from '../records/records.dto';
 import { FundsService } from './funds.service';
 import { PinGuardService } from './pin-guard.service';
 import {
-  CreateFundDto, CreateItemDto, CreateRedemptionDto, CreateShopDto, DonationDto, ListRedemptionsQuery, PaidDto, PinDto, RedemptionQuery, SettleDto, StockDto,
+CreateFundDto,CreateItemDto,CreateRedemptionDto,CreateShopDto,DonationDto,ListRedemptionsQuery,PaidDto,PinDto,
+PinParams,
+RedemptionQuery,SettleDto,
+SettlementsQuery,
+StockDto,
 } from './redemption.dto';
 import { RedemptionsService } from './redemptions.service';
 import { SettlementsService } from './settlements.service';
@@ -21,19 +24,6 @@ const FUND_READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 const SHOP_READERS = ['admin', 'auditor', 'clerk', 'reviewer', 'shopkeeper'] as const;
 const AT_THE_COUNTER = ['admin', 'shopkeeper'] as const;
 const SHOP_BOOKS = ['admin', 'auditor', 'shopkeeper'] as const;
-
-class PinParams {
-  @IsIn(['household', 'person'])
-  type!: 'household' | 'person';
-
-  @IsUUID('all')
-  id!: string;
-}
-
-class SettlementsQuery {
-  @IsOptional() @IsUUID('all')
-  shopId?: string;
-}
 
 function send(res: Response, a: CommandAnswer): void {
   res.status(a.status).json(a.body);

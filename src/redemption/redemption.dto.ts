@@ -1,9 +1,7 @@
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
-} from 'class-validator';
-import { Nested, IsBusinessDate, IsDecimalString } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
+import { IsBusinessDate, IsDecimalString, Nested } from '../platform/http/validators';
 
 const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
 const REGION = /^(\d{6}|\d{9}|\d{12})$/;
@@ -166,4 +164,17 @@ export class PaidDto {
   /** The bank transfer's reference, or the receipt number. */
   @IsString() @IsNotEmpty() @MaxLength(200)
   reference!: string;
+}
+
+export class PinParams {
+  @IsIn(['household', 'person'])
+  type!: 'household' | 'person';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class SettlementsQuery {
+  @IsOptional() @IsUUID('all')
+  shopId?: string;
 }

@@ -1,16 +1,8 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { BadInput } from './app-error';
+// The query DTO lives in a .dto.ts file, where the OpenAPI metadata generator reads it.
+import { PageQuery } from './page.dto';
 
-export class PageQuery {
-  /** Page size, 1..500 (default 50). */
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
-  limit?: number;
-
-  /** Opaque cursor from the previous page's nextCursor. */
-  @IsOptional() @IsString() @MaxLength(512)
-  cursor?: string;
-}
+export { PageQuery };
 
 export interface Page<T> {
   items: T[];

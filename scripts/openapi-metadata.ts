@@ -1,0 +1,45 @@
+/**
+ * npm run openapi:metadata — writes src/openapi.metadata.ts: what @nestjs/swagger's
+ * compiler plugin reads from the DTOs and controllers (types, required fields,
+ * patterns, enums, doc comments), generated ahead of time so that the OpenAPI
+ * document is the same whether the code runs built (nest build), under ts-node or
+ * under jest. `openApiMetadataSource()` is also what the drift test compares against.
+ */
+import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
+import { ReadonlyVisitor } from '@nestjs/swagger/plugin';
+import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+
+const ROOT = path.join(__dirname, '..');
+export const METADATA_FILE = 'openapi.metadata.ts';
+
+function generate(outputDir: string): void {
+  new PluginMetadataGenerator().generate({
+    visitors: [new ReadonlyVisitor({ introspectComments: true, pathToSource: path.join(ROOT, 'src'), classValidatorShim: true })],
+    outputDir,
+    watch: false,
+    tsconfigPath: path.relative(process.cwd(), path.join(ROOT, 'tsconfig.json')), // the generator wants it relative
+    filename: METADATA_FILE,
+    printDiagnostics: false,
+  });
+}
+
+/** The metadata file as the current code would generate it. */
+export function openApiMetadataSource(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'jifen-openapi-'));
+  try {
+    generate(dir);
+    // Generated outside src/, its imports would point back into src; written inside, they are relative to it.
+    return readFileSync(path.join(dir, METADATA_FILE), 'utf8').replace(new RegExp(`(import\\(")${escape(path.relative(dir, path.join(ROOT, 'src')))}/`, 'g'), '$1./');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+if (require.main === module) {
+  generate(path.join(ROOT, 'src'));
+  process.stdout.write(`wrote src/${METADATA_FILE}\n`);
+}

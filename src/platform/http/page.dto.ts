@@ -1,0 +1,12 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class PageQuery {
+  /** Page size, 1..500 (default 50). */
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500)
+  limit?: number;
+
+  /** Opaque cursor from the previous page's nextCursor. */
+  @IsOptional() @IsString() @MaxLength(512)
+  cursor?: string;
+}
