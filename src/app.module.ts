@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module';
 import { AppConfig } from './platform/config/app-config';
 import { ConfigModule } from './platform/config/config.module';
 import { DatabaseModule } from './platform/database/database.module';
+import { JobsModule } from './platform/jobs/background-jobs';
 import { IdempotencyInterceptor } from './platform/http/idempotency';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { LoggingModule } from './platform/observability/logging.module';
@@ -31,6 +32,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggingModule,
         DatabaseModule,
+        JobsModule,
         ObservabilityModule,
         TenancyModule,
         AuthModule,

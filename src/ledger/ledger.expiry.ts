@@ -9,6 +9,7 @@ import { Unprocessable } from '../platform/http/app-error';
 import { EXPIRES_ON_SQL, expiredAsOf, LotGroup, remainingLots } from './domain/expiry';
 import type { PostingRequest } from './domain/model';
 import { LedgerService } from './ledger.service';
+import { BackgroundJobs } from '../platform/jobs/background-jobs';
 
 const CHUNK = 200;
 const SOON_DAYS = 30;
@@ -51,16 +52,15 @@ export class LedgerExpiry {
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly ledger: LedgerService,
+    private readonly jobs: BackgroundJobs,
   ) {}
 
   @Cron('10 0 * * *', { timeZone: 'Asia/Shanghai' })
-  async nightly(): Promise<void> {
-    try {
+  nightly(): Promise<void> {
+    return this.jobs.run('points expiry', async () => {
       const r = await this.expire(null, shanghaiToday());
       this.logger.log(`points expiry: ${r.expired.length} account(s) expired`);
-    } catch (e) {
-      this.logger.warn(`points expiry failed: ${String(e)}`);
-    }
+    });
   }
 
   async expire(tenantId: string | null, asOf: string, progress?: (done: number, total: number) => void): Promise<{ asOf: string; accounts: number; expired: ExpiredLine[] }> {

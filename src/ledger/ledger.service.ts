@@ -5,9 +5,12 @@ import { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService, HolderType } from '../holders/holders.service';
+import { detachedOnLane, heldTransaction } from '../platform/database/db-context';
+import { NestedAcquire } from '../platform/database/lane-pool';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { MetricsService } from '../platform/observability/metrics.service';
 import { requestHash } from '../platform/http/idempotency';
 import { decodeCursor, encodeCursor, Page } from '../platform/http/pagination';
@@ -76,8 +79,6 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   private readonly audit: LedgerAudit;
   private readonly inFlightKeys = new Map<string, Promise<unknown>>();
   private readonly adjustedListeners: ((tenantId: string, accounts: AccountRef[]) => Promise<void>)[] = [];
-  private sealTimer: NodeJS.Timeout | null = null;
-  private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -87,6 +88,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     private readonly tenancy: TenancyService,
     hooks: LedgerHooks,
     metrics: MetricsService,
+    private readonly jobs: BackgroundJobs,
   ) {
     this.directory = new AccountDirectory(dataSource, this.store);
     const batches = new Counter({
@@ -105,20 +107,12 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
       for (const a of DEFAULT_ASSETS) await this.assets.insert(m, tenant.id, a);
     });
     // Seal new transactions into the chain every few seconds, off the posting path.
-    this.sealTimer = setInterval(() => {
-      this.audit.sealAll().catch((e) => this.logger.warn(`sealing failed: ${String(e)}`));
-    }, SEAL_INTERVAL_MS);
-    this.sealTimer.unref();
+    this.jobs.every('sealing the ledger', SEAL_INTERVAL_MS, () => this.audit.sealAll());
     // Holds past their timeout give their reservation back without anyone asking.
-    this.expiryTimer = setInterval(() => {
-      this.expireHolds().catch((e) => this.logger.warn(`expiring holds failed: ${String(e)}`));
-    }, HOLD_SWEEP_INTERVAL_MS);
-    this.expiryTimer.unref();
+    this.jobs.every('expiring holds', HOLD_SWEEP_INTERVAL_MS, () => this.expireHolds());
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.sealTimer) clearInterval(this.sealTimer);
-    if (this.expiryTimer) clearInterval(this.expiryTimer);
     await this.batcher.drain();
   }
 
@@ -163,7 +157,8 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     // same reversal) committed by another batch: run again and it is seen.
     for (let attempt = 0; ; attempt++) {
       try {
-        const { outcomes, accounts } = await this.uow.run((m) => this.writer.applyShared(m, items));
+        // On the batch lane, as work of its own: whoever's request started the timer, the batch holds no one's transaction.
+        const { outcomes, accounts } = await detachedOnLane('batch', () => this.uow.run((m) => this.writer.applyShared(m, items)));
         this.writer.committed(accounts);
         return outcomes;
       } catch (e) {
@@ -233,6 +228,9 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
    * concurrent twin in this process waits for the first and then replays it.
    */
   async submit(req: PostingRequest, respond?: (tx: PostedTransaction, refs: AccountRef[]) => IdempotentAnswer): Promise<BatchOutcome> {
+    // Waiting for a batch's connection while holding a transaction's is a nested acquisition too; post() belongs inside one.
+    const held = heldTransaction();
+    if (held) throw new NestedAcquire(held);
     const key = req.idempotency ? `${req.tenantId}|${req.idempotency.scope}|${req.idempotency.key}` : null;
     if (key) {
       const earlier = this.inFlightKeys.get(key);
@@ -325,15 +323,15 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     return this.answer(outcome);
   }
 
-  private async loadTransaction(tenantId: string, id: string) {
-    const rows = await this.dataSource.query(
+  private async loadTransaction(tenantId: string, id: string, m: EntityManager = this.dataSource.manager) {
+    const rows = await m.query(
       `SELECT id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash
          FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(tenantId), id],
     );
     if (!rows[0]) return null;
     const entries: { account_id: string; account_seq: string; asset_code: string; amount: string; balance_after: string; holder_type: string; holder_id: string; region_code: string | null }[] =
-      await this.dataSource.query(
+      await m.query(
         `SELECT e.account_id::text AS account_id, e.account_seq::text AS account_seq, e.asset_code, e.amount::text AS amount,
                 e.balance_after::text AS balance_after, a.holder_type, a.holder_id, a.region_code
            FROM ledger_entries e JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id
@@ -375,8 +373,8 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Builds the reversal of a transaction: every entry negated, linked to the original. */
-  async reversalRequest(tenantId: string, id: string, reason: string, actor: string): Promise<PostingRequest> {
-    const found = await this.loadTransaction(tenantId, id);
+  async reversalRequest(tenantId: string, id: string, reason: string, actor: string, m?: EntityManager): Promise<PostingRequest> {
+    const found = await this.loadTransaction(tenantId, id, m);
     if (!found) throw new LedgerError('unknown-transaction', `transaction ${id} not found`);
     if (found.tx.kind === 'reversal') throw new LedgerError('not-reversible', 'a reversal cannot itself be reversed; post a new transaction instead');
     return {

@@ -8,6 +8,7 @@ import { HoldersService } from '../holders/holders.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, pageLimit, toPage } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -91,6 +92,7 @@ export class OrdersService {
     private readonly tenancy: TenancyService,
     private readonly holders: HoldersService,
     private readonly volunteering: VolunteeringService,
+    private readonly jobs: BackgroundJobs,
   ) {}
 
   // ---------------------------------------------------------------- teams, menu, settings
@@ -344,13 +346,11 @@ export class OrdersService {
   // ---------------------------------------------------------------- overdue
 
   @Cron('*/10 * * * *')
-  async overdueJob(): Promise<void> {
-    try {
+  overdueJob(): Promise<void> {
+    return this.jobs.run('overdue service orders', async () => {
       const r = await this.handleOverdue();
       if (r.redispatched || r.escalated) this.logger.log(`overdue service orders: ${r.redispatched} re-dispatched, ${r.escalated} raised to the township`);
-    } catch (e) {
-      this.logger.warn(`overdue service orders job failed: ${String(e)}`);
-    }
+    });
   }
 
   /**

@@ -334,7 +334,7 @@ export class RecordsService {
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'posted');
       const actor = `key:${p.keyId}`;
-      const reversal = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `作废: ${reason}`, actor));
+      const reversal = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `作废: ${reason}`, actor, m));
       await m.query(`UPDATE records SET status = 'voided', reversal_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, reversal.id]);
       await this.history(m, p.tenantId, id, r.status, 'voided', actor, reason);
       await this.afterConductChange(m, p.tenantId, { ...r, status: 'voided' }, actor);

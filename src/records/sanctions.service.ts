@@ -204,8 +204,9 @@ export class SanctionsService implements OnModuleInit {
     return total;
   }
 
-  async active(tenantId: string, householdId: string): Promise<SanctionView[]> {
-    const rows = await this.dataSource.query(
+  /** Inside a unit of work, pass its manager: the read then runs on the transaction's connection. */
+  async active(tenantId: string, householdId: string, m: EntityManager = this.dataSource.manager): Promise<SanctionView[]> {
+    const rows = await m.query(
       `SELECT id, code, benefit_codes, status, activated_at, activated_reason, lifted_at, lifted_reason FROM sanctions
         WHERE tenant_id = $1 AND household_id = $2 AND status = 'active' ORDER BY activated_at`,
       [requireTenant(tenantId), householdId],

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -13,6 +13,7 @@ import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, pageLimit, toPage } from '../platform/http/pagination';
+import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { SanctionsService } from '../records/sanctions.service';
 import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
 import { PinGuardService } from './pin-guard.service';
@@ -74,9 +75,7 @@ export interface RedemptionView {
  * that reserves points and stock until it is completed, cancelled or expires.
  */
 @Injectable()
-export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('Redemptions');
-  private timer: NodeJS.Timeout | null = null;
+export class RedemptionsService implements OnModuleInit {
 
   constructor(
     private readonly dataSource: DataSource,
@@ -89,18 +88,12 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
     private readonly ruleSets: RuleSetsService,
     private readonly sanctions: SanctionsService,
     private readonly pins: PinGuardService,
+    private readonly jobs: BackgroundJobs,
   ) {}
 
   onModuleInit(): void {
     // Held redemptions past their timeout give back points and stock without anyone asking.
-    this.timer = setInterval(() => {
-      this.expireHeld().catch((e) => this.logger.warn(`expiring held redemptions failed: ${String(e)}`));
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.jobs.every('expiring held redemptions', SWEEP_INTERVAL_MS, () => this.expireHeld());
   }
 
   async redeem(p: KeyPrincipal, dto: CreateRedemptionDto, hold: boolean, holdMinutes: number | undefined, key: string) {
@@ -125,7 +118,7 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
       if (!shop.accepted_assets.includes(asset)) throw new Unprocessable(`本店不接受${spec.name}（${asset}）`, 'asset-not-accepted');
       if (spec.holderType !== dto.holder.type) throw new Unprocessable(`${spec.name} 属于${spec.holderType === 'household' ? '农户' : '个人'}，不能由此持有人兑换`, 'wrong-holder-type');
       if (holder.type === 'household') {
-        const blocking = (await this.sanctions.active(p.tenantId, holder.id)).filter((s) => s.benefitCodes.includes(REDEEM_BENEFIT));
+        const blocking = (await this.sanctions.active(p.tenantId, holder.id, m)).filter((s) => s.benefitCodes.includes(REDEEM_BENEFIT));
         if (blocking.length) throw new Unprocessable('该户因红黄榜惩戒暂停积分兑换', 'sanctioned');
       }
       await this.requireSpendable(m, p.tenantId, holder.type, holder.id, holder.regionCode, asset, amount);
@@ -267,7 +260,7 @@ export class RedemptionsService implements OnModuleInit, OnModuleDestroy {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'completed');
       if (r.settlement_id) throw new Conflict(`redemption ${id} was settled in ${r.settlement_id}; it can no longer be refunded`, 'already-settled');
-      const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, `key:${p.keyId}`));
+      const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, `key:${p.keyId}`, m));
       await this.restoreStock(m, r);
       await m.query(`UPDATE redemptions SET status = 'refunded', refund_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, tx.id]);
       return this.view(m, p.tenantId, id);

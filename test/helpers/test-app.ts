@@ -10,7 +10,8 @@ export const TEST_PII_KEY = 'dGVzdC1waWkta2V5LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg
 
 export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
   const c = buildConfig(
-    { LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', DEMO: false, MIGRATIONS_RUN: false },
+    // A unit of work that asks for a second connection fails the test that does it (see LanePool).
+    { LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', DEMO: false, MIGRATIONS_RUN: false, DB_NESTED_ACQUIRE: 'error' },
     { databaseUrl: workerDbUrl(), adminToken: TEST_ADMIN_TOKEN, piiKey: TEST_PII_KEY, embedded: false },
   );
   return Object.assign(c, overrides);

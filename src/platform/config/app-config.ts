@@ -63,6 +63,33 @@ export class EnvVars {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(200)
   DB_POOL_SIZE?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  DB_BATCH_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(50)
+  DB_JOB_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(600_000)
+  DB_ACQUIRE_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  DB_STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  DB_LOCK_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  DB_IDLE_TX_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsIn(['error', 'warn'], { message: 'DB_NESTED_ACQUIRE must be error or warn' })
+  DB_NESTED_ACQUIRE?: 'error' | 'warn';
+
+  @IsOptional() @Transform(toBool) @IsBoolean({ message: 'JOBS must be true or false' })
+  JOBS?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(600_000)
+  SHUTDOWN_GRACE_MS?: number;
+
   @IsOptional() @IsString() @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 1mb or 512kb' })
   BODY_LIMIT?: string;
 }
@@ -79,7 +106,26 @@ export class AppConfig {
   logLevel!: string;
   dataDir!: string;
   embeddedPgPort!: number;
+  /** Connections for requests. */
   dbPoolSize!: number;
+  /** Connections for group-commit batches (the ledger writes at most two batches at once). */
+  dbBatchPoolSize!: number;
+  /** Connections for background jobs and bulk work (sealing, expiry, notice, grade runs, import postings). */
+  dbJobPoolSize!: number;
+  /** How long a request waits for a free connection before a 503 (jobs wait twelve times as long). */
+  dbAcquireTimeoutMs!: number;
+  /** statement_timeout of requests and batches (jobs have none; imports, grade runs and exports lift it). */
+  dbStatementTimeoutMs!: number;
+  /** lock_timeout of requests and batches (jobs wait twelve times as long). */
+  dbLockTimeoutMs!: number;
+  /** idle_in_transaction_session_timeout of every session. */
+  dbIdleTxTimeoutMs!: number;
+  /** A unit of work that asks the pool for a second connection: 'error' refuses it (tests), 'warn' logs it. */
+  dbNestedAcquire!: 'error' | 'warn';
+  /** Run the scheduled jobs (sealing, expiry, notice, sweeps) in this process. */
+  jobs!: boolean;
+  /** On SIGTERM, how long requests in flight may take to finish. */
+  shutdownGraceMs!: number;
   bodyLimit!: string;
 }
 
@@ -104,7 +150,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvVars {
   const raw: Record<string, unknown> = {};
   for (const key of [
     'PORT', 'DATABASE_URL', 'ADMIN_TOKEN', 'PII_KEY', 'MIGRATIONS_RUN', 'DEMO', 'LOG_LEVEL',
-    'DATA_DIR', 'EMBEDDED_PG_PORT', 'DB_POOL_SIZE', 'BODY_LIMIT',
+    'DATA_DIR', 'EMBEDDED_PG_PORT', 'DB_POOL_SIZE', 'BODY_LIMIT', 'DB_BATCH_POOL_SIZE', 'DB_JOB_POOL_SIZE',
+    'DB_ACQUIRE_TIMEOUT_MS', 'DB_STATEMENT_TIMEOUT_MS', 'DB_LOCK_TIMEOUT_MS', 'DB_IDLE_TX_TIMEOUT_MS', 'DB_NESTED_ACQUIRE', 'JOBS',
+    'SHUTDOWN_GRACE_MS',
   ]) {
     if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   }
@@ -132,6 +180,15 @@ export function buildConfig(vars: EnvVars, resolved: { databaseUrl: string; admi
   c.dataDir = vars.DATA_DIR ?? '.data';
   c.embeddedPgPort = vars.EMBEDDED_PG_PORT ?? 54329;
   c.dbPoolSize = vars.DB_POOL_SIZE ?? 20;
+  c.dbBatchPoolSize = vars.DB_BATCH_POOL_SIZE ?? 3;
+  c.dbJobPoolSize = vars.DB_JOB_POOL_SIZE ?? 4;
+  c.dbAcquireTimeoutMs = vars.DB_ACQUIRE_TIMEOUT_MS ?? 5000;
+  c.dbStatementTimeoutMs = vars.DB_STATEMENT_TIMEOUT_MS ?? 30_000;
+  c.dbLockTimeoutMs = vars.DB_LOCK_TIMEOUT_MS ?? 5000;
+  c.dbIdleTxTimeoutMs = vars.DB_IDLE_TX_TIMEOUT_MS ?? 60_000;
+  c.dbNestedAcquire = vars.DB_NESTED_ACQUIRE ?? 'warn';
+  c.jobs = vars.JOBS ?? true;
+  c.shutdownGraceMs = vars.SHUTDOWN_GRACE_MS ?? 10_000;
   c.bodyLimit = vars.BODY_LIMIT ?? '1mb';
   return c;
 }

@@ -7,7 +7,24 @@ export const PG = {
   serializationFailure: '40001',
   deadlockDetected: '40P01',
   raiseException: 'P0001',
+  lockNotAvailable: '55P03',
+  queryCanceled: '57014',
+  idleInTransactionTimeout: '25P03',
+  adminShutdown: '57P01',
+  cannotConnectNow: '57P03',
 } as const;
+
+/**
+ * The database gave up waiting on the request's behalf (lock_timeout,
+ * statement_timeout, idle_in_transaction_session_timeout), or the connection
+ * is gone: the request was rolled back and may be retried. A 503, not a 500.
+ */
+export function isGiveUp(e: unknown): boolean {
+  const code = pgCode(e);
+  if (code === PG.lockNotAvailable || code === PG.queryCanceled || code === PG.idleInTransactionTimeout || code === PG.adminShutdown || code === PG.cannotConnectNow) return true;
+  const message = (e as { message?: unknown })?.message;
+  return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error|connect ECONNREFUSED)/.test(message);
+}
 
 export function pgCode(e: unknown): string | undefined {
   const err = e as { code?: unknown; driverError?: { code?: unknown } };

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Response } from 'express';
 import { mapError } from './app-error';
 import { problem, sendProblem } from './problem';
-import { isDataException, pgCode, PG } from '../database/pg-errors';
+import { isDataException, isGiveUp, pgCode, PG } from '../database/pg-errors';
 
 const HTTP_CODES: Record<number, string> = {
   400: 'bad-request',
@@ -15,6 +15,7 @@ const HTTP_CODES: Record<number, string> = {
   415: 'unsupported-media-type',
   422: 'business-rule',
   429: 'too-many-attempts',
+  503: 'busy',
 };
 
 /** The one place where errors become application/problem+json (RFC 9457). */
@@ -45,6 +46,11 @@ export class ProblemFilter implements ExceptionFilter {
     // Safety nets: the database refusing a value is still the caller's input.
     if (isDataException(exception)) {
       sendProblem(res, problem(400, 'invalid-value', 'a value is out of range or malformed'));
+      return;
+    }
+    if (isGiveUp(exception)) {
+      const what = pgCode(exception) === PG.lockNotAvailable ? 'waited too long for a record another request is changing' : 'the database did not answer in time';
+      sendProblem(res, problem(503, 'busy', `${what}; nothing was changed, try again shortly`), { 'Retry-After': '1' });
       return;
     }
     if (pgCode(exception) === PG.uniqueViolation) {
