@@ -1,4 +1,5 @@
-import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 import { ROLES, Role } from './principal';
 

@@ -1,5 +1,5 @@
-import { IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { IsBusinessDate } from '../platform/http/validators';
+import { IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { IsBusinessDate, IsOptional } from '../platform/http/validators';
 
 
 export class CreateBankDto {

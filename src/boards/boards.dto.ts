@@ -1,4 +1,5 @@
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsOptional } from '../platform/http/validators';
 
 export class CreateBoardDto {
   @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })

@@ -1,5 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { Nested } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Nested, IsOptional } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
 
 const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;

@@ -1,9 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy,
-} from 'class-validator';
-import { Nested, IsBusinessDate } from '../platform/http/validators';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { Nested, IsBusinessDate, IsOptional } from '../platform/http/validators';
 import { isUuid } from '../platform/http/validation';
 import { PageQuery } from '../platform/http/pagination';
 

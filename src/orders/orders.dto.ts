@@ -1,7 +1,5 @@
-import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
-} from 'class-validator';
-import { Nested } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Nested, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const REGION = /^(\d{6}|\d{9}|\d{12})$/;

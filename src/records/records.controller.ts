@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
@@ -33,6 +33,7 @@ export class RecordsController {
   @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   @IdempotencyNotOffered()
   @ApiConsumes('text/csv')
+  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const type = req.headers['content-type'] ?? '';
     if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');

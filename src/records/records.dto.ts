@@ -1,6 +1,6 @@
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
-import { IsBusinessDate, Nested } from '../platform/http/validators';
+import { IsBusinessDate, Nested, IsOptional } from '../platform/http/validators';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
-import { IsBusinessDate, IsDecimalString, Nested } from '../platform/http/validators';
+import { IsBusinessDate, IsDecimalString, Nested, IsOptional } from '../platform/http/validators';
 
 const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
 const REGION = /^(\d{6}|\d{9}|\d{12})$/;

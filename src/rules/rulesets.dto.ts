@@ -1,8 +1,5 @@
-import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min,
-  ValidateIf,
-} from 'class-validator';
-import { Nested, IsBusinessDate, IsDecimalString } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { Nested, IsBusinessDate, IsDecimalString, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const SIGNED = /^-?(0|[1-9]\d{0,9})(\.\d{1,6})?$/;

@@ -1,4 +1,5 @@
-import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 export class CreateTenantDto {

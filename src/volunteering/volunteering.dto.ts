@@ -1,5 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
-import { Nested } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { Nested, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;

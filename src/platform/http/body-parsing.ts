@@ -7,6 +7,34 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Bodies that might hold such a key, even spelled with \u escapes; only these are parsed a second time. */
 const SUSPECT = /__proto__|constructor|prototype|\\u/;
 
+/** Deeper than any request the API takes; deeper bodies could exhaust the stack of the code that copies them into DTOs. */
+export const MAX_JSON_DEPTH = 32;
+
+class TooDeep extends Error {
+  readonly status = 400;
+  constructor() {
+    super(`the JSON body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+}
+
+/** How deep arrays and objects nest in a JSON text, by one pass over its bytes (brackets inside strings do not count); stops past `max`. */
+export function jsonDepth(buf: Buffer, max: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest && (deepest = depth) > max) return deepest;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
+}
+
 class ForbiddenKey extends Error {
   readonly status = 400;
   constructor(readonly key: string) {
@@ -15,11 +43,12 @@ class ForbiddenKey extends Error {
 }
 
 /**
- * Refuses a body with a key named __proto__, constructor or prototype at any
+ * Refuses a body nested deeper than MAX_JSON_DEPTH, or with a key named __proto__, constructor or prototype at any
  * depth. No field of the API has such a name, and copying one into a DTO can
  * swap the object's prototype, so that an absent field seems present.
  */
-export function refusePollutionKeys(_req: unknown, _res: unknown, buf: Buffer): void {
+export function checkJsonBody(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (jsonDepth(buf, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new TooDeep();
   const text = buf.toString('utf8');
   if (!SUSPECT.test(text)) return;
   try {
@@ -40,7 +69,7 @@ export function refusePollutionKeys(_req: unknown, _res: unknown, buf: Buffer): 
  */
 export function bodyParsers(limit: string) {
   return [
-    json({ limit, type: ['application/json', 'application/*+json'], strict: true, verify: refusePollutionKeys }),
+    json({ limit, type: ['application/json', 'application/*+json'], strict: true, verify: checkJsonBody }),
     // text/csv is not parsed here: the CSV import streams the request itself.
     (err: any, _req: Request, res: Response, next: NextFunction) => {
       if (!err) return next();
@@ -51,6 +80,9 @@ export function bodyParsers(limit: string) {
         return sendProblem(res, problem(400, 'malformed-json', 'request body is not valid JSON', [
           { field: '$body', messages: [String(err.message ?? 'malformed JSON')] },
         ]));
+      }
+      if (err.type === 'entity.verify.failed' && err instanceof TooDeep) {
+        return sendProblem(res, problem(400, 'too-deep', err.message, [{ field: '$body', messages: [err.message] }]));
       }
       if (err.type === 'entity.verify.failed' && err instanceof ForbiddenKey) {
         return sendProblem(res, problem(400, 'forbidden-key', err.message, [{ field: err.key, messages: [err.message] }]));

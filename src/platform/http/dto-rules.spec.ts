@@ -29,6 +29,20 @@ describe('request DTOs', () => {
     expect(all.size).toBeGreaterThan(40);
   });
 
+  it('use IsOptional from validators.ts (absent only), never class-validator\'s (which lets null through)', () => {
+    // (EnvVars, the environment read at boot, is not a request: an empty variable is absent.)
+    const nullable: string[] = [];
+    let optional = 0;
+    for (const [target, list] of all) {
+      for (const v of list) {
+        if (v.name === 'isOptional' && target.name !== 'EnvVars') nullable.push(`${target.name}.${v.propertyName}`);
+        if (v.type === ValidationTypes.CONDITIONAL_VALIDATION) optional++;
+      }
+    }
+    expect(optional).toBeGreaterThan(50);
+    expect(nullable).toEqual([]);
+  });
+
   it('declare every nested object with Nested: an object check beside ValidateNested, for one value or each', () => {
     const missing: string[] = [];
     let nested = 0;

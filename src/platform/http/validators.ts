@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Type } from 'class-transformer';
-import { IsObject, IsString, Matches, ValidateBy, ValidateNested, ValidationOptions } from 'class-validator';
+import { IsObject, IsString, Matches, ValidateBy, ValidateIf, ValidateNested, ValidationOptions } from 'class-validator';
 
 /**
  * Field validators shared by every DTO, so that a kind of value is checked the
@@ -110,3 +110,11 @@ export function Nested(type: () => new (...args: never[]) => object, options: { 
 
 /** A string matched against a pattern, with the message the API gives for it. */
 export const IsPattern = (re: RegExp, message: string) => applyDecorators(IsString({ message }), Matches(re, { message }));
+
+/**
+ * Optional means absent. The field may be left out, but a null is a value like
+ * any other and must pass the field's checks (class-validator's own IsOptional
+ * waves null through, and services then read a field of null: a 500). A spec
+ * checks that no DTO uses class-validator's.
+ */
+export const IsOptional = (options?: ValidationOptions) => ValidateIf((_object: unknown, value: unknown) => value !== undefined, options);

@@ -1,0 +1,32 @@
+import fc from 'fast-check';
+import { checkJsonBody, jsonDepth, MAX_JSON_DEPTH } from './body-parsing';
+
+/** The depth by the definition: parse, then walk. */
+const reference = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v as object).map(reference)) : 0);
+
+describe('jsonDepth', () => {
+  it('counts nesting, not brackets inside strings or after escapes', () => {
+    expect(jsonDepth(Buffer.from('{"a":[1,{"b":"[[[{{{"}]}'), 99)).toBe(3);
+    expect(jsonDepth(Buffer.from('{"a":"\\"[[["}'), 99)).toBe(1);
+    expect(jsonDepth(Buffer.from('12'), 99)).toBe(0);
+  });
+
+  it('agrees with a walk of the parsed value for any JSON', () => {
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 8 }), (v) => jsonDepth(Buffer.from(JSON.stringify(v)), 99) === reference(v)), { numRuns: 2000 });
+  });
+});
+
+describe('checkJsonBody', () => {
+  const check = (text: string) => () => checkJsonBody(undefined, undefined, Buffer.from(text));
+  it('refuses nesting past the limit and pollution keys at any depth, however spelled', () => {
+    expect(check(`${'['.repeat(MAX_JSON_DEPTH + 1)}${']'.repeat(MAX_JSON_DEPTH + 1)}`)).toThrow(/nests deeper/);
+    expect(check(`${'['.repeat(MAX_JSON_DEPTH)}${']'.repeat(MAX_JSON_DEPTH)}`)).not.toThrow();
+    for (const key of ['__proto__', 'constructor', 'prototype', '\\u005f_proto__', 'c\\u006fnstructor']) {
+      expect(check(`{"a":{"b":[{"${key}":{"x":1}}]}}`)).toThrow(/is not allowed/);
+    }
+  });
+  it('lets through values that only mention those words, and leaves malformed JSON to the parser', () => {
+    expect(check('{"note":"__proto__ constructor prototype \\u4e2d"}')).not.toThrow();
+    expect(check('{"a":')).not.toThrow();
+  });
+});
