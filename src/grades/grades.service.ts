@@ -213,7 +213,7 @@ export class GradesService {
         `INSERT INTO grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by) ${graded}`,
       );
       const [summary] = await writer.query(
-        `SELECT COALESCE(sum(k), 0)::int AS n, jsonb_object_agg_strict(grade_key, k) AS counts, round(sum(total) / NULLIF(sum(k), 0), 2)::text AS mean FROM (
+        `SELECT COALESCE(sum(k), 0)::int AS n, jsonb_object_agg(grade_key, k) AS counts, round(sum(total) / NULLIF(sum(k), 0), 2)::text AS mean FROM (
            SELECT COALESCE(grade, 'ungraded') AS grade_key, count(*)::int AS k, sum(score) AS total FROM grade_results WHERE tenant_id = $1 AND run_id = $2 GROUP BY grade
          ) AS x`,
         [p.tenantId, id],

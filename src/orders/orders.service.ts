@@ -405,7 +405,7 @@ export class OrdersService {
     const params = [requireTenant(p.tenantId), region, q.from ?? null, q.to ?? null];
     const where = `o.tenant_id = $1 AND starts_with(o.region_code, $2) AND ($3::timestamptz IS NULL OR o.requested_at >= $3) AND ($4::timestamptz IS NULL OR o.requested_at < $4)`;
     const [totals] = await this.dataSource.query(
-      `SELECT count(*)::int AS orders, jsonb_object_agg_strict(status, n) AS by_status FROM (SELECT o.status, count(*)::int AS n FROM service_orders o WHERE ${where} GROUP BY o.status) s`,
+      `SELECT count(*)::int AS orders, jsonb_object_agg(status, n) AS by_status FROM (SELECT o.status, count(*)::int AS n FROM service_orders o WHERE ${where} GROUP BY o.status) s`,
       params,
     );
     const [times] = await this.dataSource.query(

@@ -27,12 +27,15 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
       database: 'postgres',
       fsync: false,
       extraFlags: ['-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+      // CI points this at another major's package (.ci/run: PostgreSQL 14 and 18).
+      packageDir: process.env.TEST_EMBEDDED_PG_DIR || undefined,
     });
     (globalThis as any).__JIFEN_PG__ = { pg, dir };
     adminUrl = pg.urlFor('postgres');
   }
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
+  const version = (await admin.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${TEMPLATE_DB}`);
@@ -49,5 +52,5 @@ export default async function globalSetup(globalConfig: { maxWorkers: number }):
   }
   // Workers are spawned after this, so they inherit it.
   process.env.JIFEN_TEST_ADMIN_URL = adminUrl;
-  process.stdout.write(`\n[test] PostgreSQL ready with ${globalConfig.maxWorkers} worker database(s) in ${Date.now() - started} ms\n`);
+  process.stdout.write(`\n[test] PostgreSQL ${version} ready with ${globalConfig.maxWorkers} worker database(s) in ${Date.now() - started} ms\n`);
 }

