@@ -51,6 +51,8 @@ export interface HoldCommand {
   actor: string;
   /** Default 30 minutes. */
   timeoutMs?: number;
+  /** The least available balance the holder may keep (see PostingRequest.spendFloor). */
+  spendFloor?: Decimal;
 }
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
@@ -521,7 +523,7 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
     if (!cmd.amount.gt(0) || cmd.amount.decimalPlaces() > asset.scale) throw new LedgerError('invalid-amount', 'hold amount must be positive and within the asset scale');
     const work = async (em: EntityManager) => {
       const [state] = await this.store.lockAccounts(em, [{ tenantId: cmd.tenantId, id: from }]);
-      applyHold(state, cmd.amount);
+      applyHold(state, cmd.amount, cmd.spendFloor);
       await this.store.updateAccounts(em, [state]);
       this.writer.forget([from]);
       const now = new Date();

@@ -370,7 +370,7 @@ export class LedgerWriter {
         }
         const involved = item.entries.map((e) => states.get(e.accountId)!);
         const createdAt = monotonicNow(now, involved);
-        const rows = applyPosting(states, req.kind, item.entries, createdAt, release);
+        const rows = applyPosting(states, req.kind, item.entries, createdAt, release, req.spendFloor);
         for (const e of item.entries) touched.add(e.accountId);
         if (release) touched.add(release.accountId);
         const tx: PostedTransaction = {

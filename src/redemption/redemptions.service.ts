@@ -69,10 +69,12 @@ export interface RedemptionView {
  * Spending points at a shop. Every redemption is authorised by the holder's
  * PIN, checked against the shop (asset accepted, holder in its region), the
  * holder's sanctions (benefit REDEEM), the spendable balance above the rule
- * set's redeemFloor, and stock, all in one DB transaction that locks the
- * holder's account and takes stock with a conditional update, so neither
- * points nor stock can be spent twice. One step (completed at once) or a hold
- * that reserves points and stock until it is completed, cancelled or expires.
+ * set's redeemFloor, and stock, all in one DB transaction: stock is taken with a
+ * conditional update, and the ledger checks the spendable amount (floor
+ * included) under its own account locks, so neither points nor stock can be
+ * spent twice. Stock rows are always locked before account rows. One step
+ * (completed at once) or a hold that reserves points and stock until it is
+ * completed, cancelled or expires.
  */
 @Injectable()
 export class RedemptionsService implements OnModuleInit {
@@ -121,7 +123,9 @@ export class RedemptionsService implements OnModuleInit {
         const blocking = (await this.sanctions.active(p.tenantId, holder.id, m)).filter((s) => s.benefitCodes.includes(REDEEM_BENEFIT));
         if (blocking.length) throw new Unprocessable('该户因红黄榜惩戒暂停积分兑换', 'sanctioned');
       }
-      await this.requireSpendable(m, p.tenantId, holder.type, holder.id, holder.regionCode, asset, amount);
+      // Points at or below the rule set's redeemFloor are not spendable; the ledger checks it under its own locks, in their order.
+      const set = await this.ruleSets.applicableFor(p.tenantId, holder.regionCode, asset, shanghaiToday(), m);
+      const spendFloor = Decimal.max(new Decimal(set?.redeemFloor ?? 0), 0);
       const from = { holderType: holder.type, holderId: holder.id, asset, regionCode: holder.regionCode };
       const to = { holderType: 'shop' as const, holderId: shop.id, asset, regionCode: shop.region_code };
       const memo = `${shop.name} 兑换`;
@@ -131,7 +135,7 @@ export class RedemptionsService implements OnModuleInit {
       try {
         if (hold) {
           const h = await this.ledger.hold(
-            { tenantId: p.tenantId, asset, from: { type: holder.type, id: holder.id }, to: { type: 'shop', id: shop.id }, amount, kind: 'redeem', memo, actor, timeoutMs: (holdMinutes ?? DEFAULT_HOLD_MINUTES) * 60_000 },
+            { tenantId: p.tenantId, asset, from: { type: holder.type, id: holder.id }, to: { type: 'shop', id: shop.id }, amount, kind: 'redeem', memo, actor, timeoutMs: (holdMinutes ?? DEFAULT_HOLD_MINUTES) * 60_000, spendFloor },
             m,
           );
           holdId = h.id;
@@ -148,6 +152,7 @@ export class RedemptionsService implements OnModuleInit {
             metadata: { shopId: shop.id, redemptionId: id },
             source: { type: 'redemption', id },
             actor,
+            spendFloor,
           });
           txId = tx.id;
         }
@@ -194,23 +199,6 @@ export class RedemptionsService implements OnModuleInit {
     return out;
   }
 
-  /**
-   * Locks the holder's account and checks that `amount` is spendable: the
-   * available balance (balance less pending holds) above the rule set's
-   * redeemFloor (points at or below the floor are not spendable).
-   */
-  private async requireSpendable(m: EntityManager, tenantId: string, type: string, holderId: string, regionCode: string, asset: string, amount: Decimal): Promise<void> {
-    const [acc] = await m.query(
-      `SELECT balance::text AS balance, pending::text AS pending FROM accounts
-        WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 AND asset_code = $4 FOR UPDATE`,
-      [tenantId, type, holderId, asset],
-    );
-    const set = await this.ruleSets.applicableFor(tenantId, regionCode, asset, shanghaiToday(), m);
-    const floor = Decimal.max(new Decimal(set?.redeemFloor ?? 0), 0);
-    const spendable = new Decimal(acc?.balance ?? 0).minus(acc?.pending ?? 0).minus(floor);
-    if (amount.gt(spendable)) throw new Unprocessable('积分不足', 'insufficient-points');
-  }
-
   private async lockRedemption(m: EntityManager, p: KeyPrincipal, id: string): Promise<RedemptionRow> {
     const [r]: RedemptionRow[] = await m.query(`SELECT ${COLUMNS} FROM redemptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [requireTenant(p.tenantId), id]);
     if (!r || !(await this.shops.shop(p, r.shop_id, m))) throw new NotFound(`redemption ${id}`);
@@ -240,11 +228,12 @@ export class RedemptionsService implements OnModuleInit {
     return this.uow.run(async (m) => {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'held');
+      // Stock rows before account rows, as a redemption takes them (one lock order, no deadlock).
+      await this.restoreStock(m, r);
       await this.ledger.cancelHold(p.tenantId, r.hold_id!, m).catch(async (e) => {
         // The ledger's own sweep may have expired the hold a moment before: same outcome.
         if (!(e instanceof LedgerError && e.code === 'hold-not-pending')) throw e;
       });
-      await this.restoreStock(m, r);
       await m.query(`UPDATE redemptions SET status = 'cancelled', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
       return this.view(m, p.tenantId, id);
     });
@@ -260,8 +249,8 @@ export class RedemptionsService implements OnModuleInit {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'completed');
       if (r.settlement_id) throw new Conflict(`redemption ${id} was settled in ${r.settlement_id}; it can no longer be refunded`, 'already-settled');
+      await this.restoreStock(m, r); // stock rows before account rows, as a redemption takes them
       const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, `key:${p.keyId}`, m));
-      await this.restoreStock(m, r);
       await m.query(`UPDATE redemptions SET status = 'refunded', refund_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, tx.id]);
       return this.view(m, p.tenantId, id);
     });
@@ -290,8 +279,8 @@ export class RedemptionsService implements OnModuleInit {
           [now],
         );
         for (const r of due) {
+          await this.restoreStock(m, r); // stock rows before account rows, as a redemption takes them
           await this.ledger.expireHoldsWithin(m, r.tenant_id, [r.hold_id!], now);
-          await this.restoreStock(m, r);
           await m.query(`UPDATE redemptions SET status = 'expired', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [r.tenant_id, r.id]);
         }
         return due.length;

@@ -61,6 +61,12 @@ export interface PostingRequest {
   /** Settles a hold: the hold's reservation is released by this posting. */
   completesHold?: { holdId: string; accountId: string; amount: Decimal };
   idempotency?: { scope: string; key: string; requestHash: Buffer };
+  /**
+   * The least available balance an account this posting takes value out of may
+   * keep (a rule set's redeemFloor: points at or below it are not spendable).
+   * Checked with the ledger's own locks, in their order.
+   */
+  spendFloor?: Decimal;
 }
 
 export interface EntryRow {

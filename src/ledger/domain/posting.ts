@@ -50,6 +50,7 @@ export function applyPosting(
   entries: ResolvedEntry[],
   createdAt: Date,
   release?: { accountId: string; amount: Decimal },
+  spendFloor?: Decimal,
 ): EntryRow[] {
   const next = new Map<string, { balance: Decimal; pending: Decimal; count: bigint }>();
   const stateOf = (id: string) => {
@@ -77,6 +78,9 @@ export function applyPosting(
     if (n.balance.lt(s.balance) && !floorAllows(s, kind, n.balance, n.pending)) {
       throw new LedgerError('insufficient-funds', `insufficient available balance in ${s.asset} for this ${kind}`);
     }
+    if (spendFloor && n.balance.lt(s.balance) && n.balance.minus(n.pending).lt(spendFloor)) {
+      throw new LedgerError('insufficient-funds', `this ${kind} would take ${s.asset} below its floor of ${spendFloor.toFixed()}`);
+    }
   }
   for (const [id, n] of next) {
     const s = stateOf(id);
@@ -92,9 +96,9 @@ export function applyPosting(
  * Reserves `amount` on an account: pending grows, balance does not move. A
  * hold is always a spend, so no floor exemption applies.
  */
-export function applyHold(state: AccountState, amount: Decimal): void {
+export function applyHold(state: AccountState, amount: Decimal, spendFloor?: Decimal): void {
   const pending = state.pending.plus(amount);
-  if (state.floorPolicy !== 'none' && state.balance.minus(pending).lt(0)) {
+  if (state.floorPolicy !== 'none' && state.balance.minus(pending).lt(Decimal.max(spendFloor ?? 0, 0))) {
     throw new LedgerError('insufficient-funds', `insufficient available balance in ${state.asset} to hold ${amount.toFixed()}`);
   }
   state.pending = pending;
