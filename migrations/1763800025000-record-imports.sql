@@ -24,8 +24,9 @@ ALTER TABLE records DROP CONSTRAINT records_status_check;
 ALTER TABLE records ADD CONSTRAINT records_status_check
   CHECK (status IN ('submitted', 'approved', 'in_notice', 'posted', 'rejected', 'objected', 'voided'));
 ALTER TABLE records ADD CONSTRAINT records_approved_has_date CHECK ((status = 'approved') = (post_after IS NOT NULL));
--- The posting of approved records: by import, and by day for the job.
-CREATE INDEX records_approved_idx ON records (tenant_id, import_id, id) WHERE status = 'approved';
+-- The posting of approved records: by import in file order (a credit earlier in the file
+-- posts before a deduction that needs it), and by day for the job.
+CREATE INDEX records_approved_idx ON records (tenant_id, import_id, import_line) WHERE status = 'approved';
 CREATE INDEX records_approved_due_idx ON records (post_after) WHERE status = 'approved';
 
 -- migrate:down

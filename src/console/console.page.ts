@@ -67,7 +67,7 @@ small{color:#555}
     return e;
   };
   const ROLE = { admin: '县中心管理员', clerk: '村文书', reviewer: '实践站站长（审核）', organizer: '志愿服务队', shopkeeper: '店主', auditor: '审计', bank: '银行' };
-  const STATUS = { submitted: '待审核', in_notice: '公示中', posted: '已入账', rejected: '已驳回', objected: '有异议', voided: '已作废', completed: '已完成', held: '预留中', refunded: '已退货' };
+  const STATUS = { submitted: '待审核', approved: '已审核，待入账', in_notice: '公示中', posted: '已入账', rejected: '已驳回', objected: '有异议', voided: '已作废', completed: '已完成', held: '预留中', refunded: '已退货' };
   const CODES = {
     'role-not-allowed': '您的角色无权执行此操作。', 'not-found': '找不到该对象，或它不在您的管辖范围内。', 'maker-checker': '录入人不能审核自己录入的记录。',
     'cap-reached': '该项本期已达上限。', 'evidence-required': '该项需要上传证明材料。', 'insufficient-points': '积分不足。', 'pin-incorrect': 'PIN 不正确。',

@@ -411,6 +411,24 @@ export class LedgerService implements OnModuleInit, OnModuleDestroy {
 
   // ---------------------------------------------------------------- reading
 
+  /**
+   * What each holder account holds and may spend now (balance less pending
+   * holds), zero for an account not opened yet; in the caller's transaction,
+   * without locking. In the order asked.
+   */
+  async availableBalances(m: EntityManager, tenantId: string, refs: { holderType: string; holderId: string; asset: string }[]): Promise<Decimal[]> {
+    if (!refs.length) return [];
+    const rows: { i: number; available: string }[] = await m.query(
+      `SELECT k.i::int AS i, COALESCE(a.balance - a.pending, 0)::text AS available
+         FROM unnest($2::varchar[], $3::varchar[], $4::varchar[]) WITH ORDINALITY AS k(holder_type, holder_id, asset_code, i)
+         LEFT JOIN accounts a ON a.tenant_id = $1 AND a.holder_type = k.holder_type AND a.holder_id = k.holder_id AND a.asset_code = k.asset_code`,
+      [requireTenant(tenantId), refs.map((r) => r.holderType), refs.map((r) => r.holderId), refs.map((r) => r.asset)],
+    );
+    const out = refs.map(() => new Decimal(0));
+    for (const r of rows) out[r.i - 1] = new Decimal(r.available);
+    return out;
+  }
+
   private async holderAccounts(p: KeyPrincipal, ref: HolderRef) {
     const holder = await this.holders.find(p.tenantId, ref.type, ref.id);
     if (!holder) throw new LedgerError('unknown-holder', `${ref.type} ${ref.id} not found`);

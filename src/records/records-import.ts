@@ -2,12 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { CsvError, parse } from 'csv-parse';
 import * as iconv from 'iconv-lite';
+import { createReadStream, createWriteStream, promises as fs } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
 import { pipeline, Readable } from 'stream';
+import { pipeline as pipelineAsync } from 'stream/promises';
 import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
+import { AssetsService } from '../ledger/assets.service';
 import { LedgerService } from '../ledger/ledger.service';
-import { HeldAccounts } from '../ledger/ledger.writer';
 import { arrayLiteral, columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
@@ -17,8 +21,7 @@ import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
 import { isCalendarDate } from '../platform/http/validators';
 import { addDays } from '../platform/util/business-date';
-import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, recordPosting, RecordsService } from './records.service';
-import { SanctionsService } from './sanctions.service';
+import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { yieldToIo } from '../platform/util/yield';
 
@@ -31,6 +34,8 @@ export interface ImportResult {
   rejected: { line: number; errors: string[] }[];
   /** Set on a dry run: nothing was written. */
   dryRun?: true;
+  /** The import these records belong to (records carry it, with their line). */
+  importId?: string;
 }
 
 /** Carries a refused all-or-nothing import out of its transaction, so everything rolls back. */
@@ -86,6 +91,33 @@ async function* decodeStream(source: AsyncIterable<Buffer>, charset: string | un
 }
 
 /**
+ * Writes an upload to a temporary file, refusing more than `limit` bytes (413).
+ * A client that hangs up ends it with an error; nothing is left behind.
+ */
+export async function spool(body: AsyncIterable<Buffer>, limit: number): Promise<{ dir: string; file: string; bytes: number }> {
+  const dir = await fs.mkdtemp(path.join(tmpdir(), 'jifen-import-'));
+  const file = path.join(dir, 'upload.csv');
+  let bytes = 0;
+  try {
+    await pipelineAsync(
+      body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          bytes += chunk.length;
+          if (bytes > limit) throw new AppError(413, 'payload-too-large', `the CSV file exceeds ${limit / 1024 / 1024} MB`);
+          yield chunk;
+        }
+      },
+      createWriteStream(file),
+    );
+  } catch (e) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw csvProblem(e) ?? e;
+  }
+  return { dir, file, bytes };
+}
+
+/**
  * The file's records as one stream whose every stage has its errors wired
  * (stream.pipeline): a byte sequence that is not text, a quote that never
  * closes, or a client that hangs up halfway ends the iteration with that
@@ -132,7 +164,7 @@ const HOLDER_MEMO_LIMIT = 200_000;
 /** Rule items remembered per import, by holder type, village, code and date; past this the memo starts again. */
 const ITEM_MEMO_LIMIT = 50_000;
 /** How each column of the records insert is written in its array literal (ids, numbers, booleans and dates bare). */
-const RECORD_COLUMNS = ['bare', 'quoted', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'quoted', 'bare', 'bare', 'bare'] as const;
+const RECORD_COLUMNS = ['bare', 'quoted', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare'] as const;
 
 export interface ImportOptions {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
@@ -184,13 +216,12 @@ interface ImportRun {
   locked: Set<string>;
   /** Holders found so far (ids are not looked up twice in one import). */
   holders: Map<string, HolderInfo>;
-  /** Accounts this import's transaction has locked, with their states (see LedgerWriter.stage). */
-  held: HeldAccounts;
   /** The previous chunk's writes, still running in the database while the next chunk is prepared. */
   writing: Promise<unknown>;
-  /** Households whose CONDUCT changed, for the sanction rules at the end. */
-  conduct: Map<string, string>;
-  posted: number;
+  importId: string;
+  /** With approval on entry: what each holder's account would hold after the lines accepted so far, for assets that cannot go below zero. */
+  balances: Map<string, Decimal>;
+  approved: number;
   inNotice: number;
 }
 
@@ -229,74 +260,113 @@ export class RecordsImportService {
     private readonly records: RecordsService,
     private readonly holders: HoldersService,
     private readonly ledger: LedgerService,
-    private readonly sanctions: SanctionsService,
+    private readonly assets: AssetsService,
   ) {}
 
+  /**
+   * The upload is first written to a temporary file, so that no database work
+   * waits on the network: a slow village connection or a client that hangs up
+   * holds no transaction open. Then the lines are entered in one transaction
+   * (all or nothing: nothing of the file is entered if a line is refused), which
+   * takes no account locks. With approval on entry, the records without a notice
+   * period are then posted in short transactions (RecordsService.postApproved),
+   * so that no shop waits for the import; were the process to stop halfway,
+   * the notice job posts the rest.
+   */
   async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     if (options.approve && p.role !== 'admin' && p.role !== 'reviewer') throw new Forbidden('approval on entry needs a reviewer or admin key');
     if (!options.approve && p.role === 'reviewer') throw new Forbidden('a reviewer imports only with approve=true; records to be reviewed are entered by a clerk');
-    const rows = csvRecords(body, charset);
-    const run: ImportRun = {
-      p,
-      options,
-      today: shanghaiToday(),
-      result: { accepted: 0, rejected: [] },
-      rules: new Map(),
-      items: new Map(),
-      usage: new Map(),
-      locked: new Set(),
-      holders: new Map(),
-      held: new HeldAccounts(),
-      writing: Promise.resolve(),
-      conduct: new Map(),
-      posted: 0,
-      inNotice: 0,
-    };
+    const upload = await spool(body, IMPORT_LIMIT_BYTES);
+    try {
+      const entered = await this.enter(p, upload.file, charset, options);
+      if (entered.status !== 201 || !options.approve) return entered;
+      const actor = `key:${p.keyId}`;
+      const importId = entered.body.importId!;
+      try {
+        const outcome = await this.records.postApproved({ tenantId: p.tenantId, importId, actor });
+        const rejected = [...entered.body.rejected, ...outcome.refused.map((r) => ({ line: r.line ?? 0, errors: [`entered, but not posted yet: ${r.error}; it is retried from tomorrow`] }))];
+        return { status: 201, body: { ...entered.body, rejected: sortByLine(rejected), posted: outcome.posted, inNotice: entered.inNotice } as ImportResult };
+      } catch (e) {
+        // The records are entered (committed); what did not post yet, the notice job posts within a minute.
+        this.logger.warn(`import ${importId}: posting stopped (${e instanceof Error ? e.message : String(e)}); the notice job posts the rest`);
+        const { posted, pending } = await this.records.importProgress(p.tenantId, importId);
+        return { status: 201, body: { ...entered.body, posted, inNotice: entered.inNotice, pendingPosting: pending } as ImportResult };
+      }
+    } finally {
+      await fs.rm(upload.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Checks, values and enters every line of the file in one transaction; answers what importCsv answers, before any posting. */
+  private async enter(p: KeyPrincipal, file: string, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult; inNotice: number }> {
+    let run!: ImportRun;
     try {
       await this.uow.run(
         async (m) => {
-          let headerSeen = false;
-          let chunk: Line[] = [];
-          let seen = 0;
-          for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-            if (!headerSeen) {
-              headerSeen = true;
-              if (record.map((h) => h.trim()).join(',') !== IMPORT_HEADER.join(',')) {
-                throw new BadInput('the first line must be the header', [{ field: 'line 1', messages: [`expected ${IMPORT_HEADER.join(',')}`] }]);
+          // Each attempt (a deadlock is retried) starts from the file again.
+          run = {
+            p,
+            options,
+            today: shanghaiToday(),
+            result: { accepted: 0, rejected: [] },
+            rules: new Map(),
+            items: new Map(),
+            usage: new Map(),
+            locked: new Set(),
+            holders: new Map(),
+            writing: Promise.resolve(),
+            importId: timeOrderedUuid(),
+            balances: new Map(),
+            approved: 0,
+            inNotice: 0,
+          };
+          const rows = csvRecords(createReadStream(file), charset);
+          try {
+            await m.query(
+              `INSERT INTO record_imports (tenant_id, id, entered_by, approval_ref, lines, accepted) VALUES ($1, $2, $3, $4, 0, 0)`,
+              [p.tenantId, run.importId, `key:${p.keyId}`, options.approve?.ref.slice(0, 100) ?? null],
+            );
+            let headerSeen = false;
+            let chunk: Line[] = [];
+            let seen = 0;
+            for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+              if (!headerSeen) {
+                headerSeen = true;
+                if (record.map((h) => h.trim()).join(',') !== IMPORT_HEADER.join(',')) {
+                  throw new BadInput('the first line must be the header', [{ field: 'line 1', messages: [`expected ${IMPORT_HEADER.join(',')}`] }]);
+                }
+                continue;
               }
-              continue;
+              const parsed = parseLine(info.lines, record);
+              if (Array.isArray(parsed)) run.result.rejected.push({ line: info.lines, errors: parsed });
+              else chunk.push(parsed);
+              if (seen % 250 === 249) await yieldToIo();
+              if (chunk.length >= (options.chunkLines ?? CHUNK)) {
+                await this.enterChunk(m, run, chunk);
+                chunk = [];
+              }
+              if (++seen % 20_000 === 0) this.logger.log(`导入进度：已处理 ${seen} 行，接受 ${run.result.accepted} 行，拒绝 ${run.result.rejected.length} 行`);
             }
-            const parsed = parseLine(info.lines, record);
-            if (Array.isArray(parsed)) run.result.rejected.push({ line: info.lines, errors: parsed });
-            else chunk.push(parsed);
-            if (seen % 250 === 249) await yieldToIo();
-            if (chunk.length >= (options.chunkLines ?? CHUNK)) {
-              await this.enterChunk(m, run, chunk);
-              chunk = [];
-            }
-            if (++seen % 20_000 === 0) this.logger.log(`导入进度：已处理 ${seen} 行，接受 ${run.result.accepted} 行，拒绝 ${run.result.rejected.length} 行`);
-          }
-          if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
-          await this.enterChunk(m, run, chunk);
-          await run.writing;
-          await this.ledger.flushHeld(m, run.held);
-          if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
-          if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
-          const households = [...run.conduct].map(([id, regionCode]) => ({ id, regionCode }));
-          for (let i = 0; i < households.length; i += 1000) {
-            await this.sanctions.evaluateMany(m, p.tenantId, households.slice(i, i + 1000), `key:${p.keyId}`);
+            if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
+            await this.enterChunk(m, run, chunk);
+            await run.writing;
+            if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
+            if (run.result.rejected.length && !options.partial) throw new ImportRefused({ accepted: 0, rejected: sortByLine(run.result.rejected) });
+            await m.query(`UPDATE record_imports SET lines = $3, accepted = $4 WHERE tenant_id = $1 AND id = $2`, [
+              p.tenantId, run.importId, seen, run.result.accepted,
+            ]);
+          } finally {
+            rows.destroy();
           }
         },
-        { retries: 0 }, // the request body cannot be read twice
+        // The job lane: a month's file is bulk work, kept off the connections interactive requests use.
+        { lane: 'job', long: true },
       );
     } catch (e) {
-      rows.destroy();
-      if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result };
+      if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result, inNotice: 0 };
       throw csvProblem(e) ?? e;
     }
-    const result: ImportResult = { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected) };
-    if (options.approve) Object.assign(result, { posted: run.posted, inNotice: run.inNotice });
-    return { status: 201, body: result };
+    return { status: 201, body: { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), importId: run.importId }, inNotice: run.inNotice };
   }
 
   /** Checks, values and (unless an all-or-nothing import has already failed) writes one chunk of lines. */
@@ -386,9 +456,46 @@ export class RecordsImportService {
       valued.push({ ...c, id: timeOrderedUuid(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
     }
 
+    const writable = run.options.approve ? await this.withinBalances(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1)) : valued;
     // An all-or-nothing import with a bad line will roll back: only check the rest.
     if (run.result.rejected.length && !run.options.partial && !run.options.dryRun) return;
-    await this.write(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1));
+    await this.write(m, run, writable);
+  }
+
+  /**
+   * With approval on entry the records post right after entry, so a deduction
+   * that would take a holder below zero in an asset that cannot go negative
+   * (XIAOSHAN, YIBI) is refused here, line by line in file order, as the ledger
+   * would refuse it. What the holder holds is read once per holder and asset,
+   * without locking: the ledger checks again when it posts.
+   */
+  private async withinBalances(m: EntityManager, run: ImportRun, valued: Valued[], unuse: (v: Valued) => void): Promise<Valued[]> {
+    const assets = new Map((await this.assets.list(run.p.tenantId, m)).map((a) => [a.code, a]));
+    const watched = valued.filter((v) => !assets.get(v.set.asset)?.allowNegative && (v.item.noticeDays ?? DEFAULT_NOTICE_DAYS) === 0);
+    const key = (v: Valued) => `${v.line.holderType}|${v.holder.id}|${v.set.asset}`;
+    const unseen = [...new Map(watched.filter((v) => !run.balances.has(key(v))).map((v) => [key(v), v])).values()];
+    if (unseen.length) {
+      const found = await this.ledger.availableBalances(m, run.p.tenantId, unseen.map((v) => ({ holderType: v.line.holderType, holderId: v.holder.id, asset: v.set.asset })));
+      unseen.forEach((v, i) => run.balances.set(key(v), found[i]));
+    }
+    const kept: Valued[] = [];
+    for (const v of valued) {
+      const k = key(v);
+      const before = run.balances.get(k);
+      if (before === undefined || !watched.includes(v)) {
+        kept.push(v);
+        continue;
+      }
+      const after = v.item.direction === 'credit' ? before.plus(v.points) : before.minus(v.points);
+      if (after.lt(0)) {
+        unuse(v);
+        run.result.rejected.push({ line: v.line.line, errors: [`${v.set.asset} ${before.toFixed()} is less than the ${v.points.toFixed()} this deduction takes`] });
+        continue;
+      }
+      run.balances.set(k, after);
+      kept.push(v);
+    }
+    return kept;
   }
 
   private use(run: ImportRun, item: RuleItem, key: (period: 'day' | 'month' | 'year') => string, points: Decimal, count: number): void {
@@ -399,56 +506,42 @@ export class RecordsImportService {
     }
   }
 
-  /** Posts what approval on entry posts, then writes the records and their history in bulk. */
-  private async write(m: EntityManager, run: ImportRun, valued: Valued[], unuse: (v: Valued) => void): Promise<void> {
+  /**
+   * Writes the records and their history in bulk. With approval on entry, a
+   * record of an item without notice is `approved` (it posts once entry
+   * commits), the others go into notice; otherwise all are `submitted`.
+   */
+  private async write(m: EntityManager, run: ImportRun, written: Valued[]): Promise<void> {
     const { p, options, today } = run;
-    const actor = `key:${p.keyId}`;
-    const status = new Map<Valued, { to: 'submitted' | 'in_notice' | 'posted'; endsOn: string | null; tx: string | null }>();
-    for (const v of valued) {
-      const days = v.item.noticeDays ?? DEFAULT_NOTICE_DAYS;
-      status.set(v, !options.approve ? { to: 'submitted', endsOn: null, tx: null } : days === 0 ? { to: 'posted', endsOn: null, tx: null } : { to: 'in_notice', endsOn: addDays(today, days), tx: null });
-    }
-    const toPost = valued.filter((v) => status.get(v)!.to === 'posted');
-    // The previous chunk's writes are still running; this chunk's are queued behind them on the same connection.
-    const previous = run.writing;
-    const { outcomes, written: posted } = await this.ledger.stageMany(m, toPost.map((v) => recordPosting(p.tenantId, this.row(v), actor)), run.held);
-    run.writing = Promise.all([previous, posted]);
-    run.writing.catch(() => undefined);
-    const written: Valued[] = [];
-    const refusedPostings = new Set<Valued>();
-    outcomes.forEach((o, i) => {
-      const v = toPost[i];
-      if (o.kind === 'posted') status.get(v)!.tx = o.transaction.id;
-      else {
-        refusedPostings.add(v);
-        unuse(v);
-        run.result.rejected.push({ line: v.line.line, errors: [o.kind === 'refused' ? o.error.message : 'not posted'] });
-      }
-    });
-    for (const v of valued) if (!refusedPostings.has(v)) written.push(v);
-    if (run.result.rejected.length && !options.partial && !options.dryRun) return;
     if (!written.length) return;
-
+    const actor = `key:${p.keyId}`;
+    const status = new Map<Valued, { to: 'submitted' | 'approved' | 'in_notice'; endsOn: string | null }>();
+    for (const v of written) {
+      const days = v.item.noticeDays ?? DEFAULT_NOTICE_DAYS;
+      status.set(v, !options.approve ? { to: 'submitted', endsOn: null } : days === 0 ? { to: 'approved', endsOn: null } : { to: 'in_notice', endsOn: addDays(today, days) });
+    }
     const approvedBy = options.approve ? `meeting:${options.approve.ref}`.slice(0, 100) : null;
+    const previous = run.writing;
     // Sent now and awaited with the next chunk (or before commit): they run in order on this transaction's connection.
     const records = m.query(
-      `INSERT INTO records (tenant_id, entered_by, approved_by, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
-                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, status, notice_days, notice_ends_on, transaction_id)
-       SELECT $1, $2, $3, * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
-                                        $12::varchar[], $13::varchar[], $14::numeric[], $15::numeric[], $16::numeric[], $17::bool[], $18::date[], $19::varchar[],
-                                        $20::varchar[], $21::int[], $22::date[], $23::uuid[])`,
+      `INSERT INTO records (tenant_id, entered_by, approved_by, import_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
+                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, status, notice_days, notice_ends_on, post_after, import_line)
+       SELECT $1, $2, $3, $4, * FROM unnest($5::uuid[], $6::varchar[], $7::uuid[], $8::varchar[], $9::uuid[], $10::int[], $11::varchar[], $12::varchar[],
+                                        $13::varchar[], $14::varchar[], $15::numeric[], $16::numeric[], $17::numeric[], $18::bool[], $19::date[], $20::varchar[],
+                                        $21::varchar[], $22::int[], $23::date[], $24::date[], $25::int[])`,
       [
         p.tenantId,
         actor,
         approvedBy,
-        // Array literals built here, not by node-pg: 2,000 rows × 20 columns per chunk.
+        run.importId,
+        // Array literals built here, not by node-pg: 2,000 rows × 21 columns per chunk.
         ...arrayLiteral.columns(
           written.map((v) => {
             const s = status.get(v)!;
             return [
               v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
               v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
-              s.to, v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, s.endsOn, s.tx,
+              s.to, v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, s.endsOn, s.to === 'approved' ? today : null, v.line.line,
             ];
           }),
           RECORD_COLUMNS,
@@ -459,7 +552,7 @@ export class RecordsImportService {
     if (options.approve) {
       for (const v of written) {
         const s = status.get(v)!;
-        const how = s.to === 'posted' ? 'no notice period' : `public notice until ${s.endsOn}`;
+        const how = s.to === 'approved' ? 'no notice period: posted next' : `public notice until ${s.endsOn}`;
         history.push([v.id, 'submitted', s.to, `approved on entry (${options.approve.ref}); ${how}`]);
       }
     }
@@ -468,34 +561,15 @@ export class RecordsImportService {
        SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
       [p.tenantId, actor, ...arrayLiteral.columns(history, ['bare', 'quoted', 'quoted', 'quoted'])],
     );
-    run.writing = Promise.all([previous, posted, records, histories]);
+    run.writing = Promise.all([previous, records, histories]);
     run.writing.catch(() => undefined); // seen when awaited; never reported as unhandled meanwhile
     await previous; // at most one chunk in flight while the next is prepared: memory stays flat
     run.result.accepted += written.length;
     for (const v of written) {
       const s = status.get(v)!.to;
-      if (s === 'posted') {
-        run.posted++;
-        if (v.holder.type === 'household' && v.set.asset === 'CONDUCT') run.conduct.set(v.holder.id, v.holder.regionCode);
-      } else if (s === 'in_notice') run.inNotice++;
+      if (s === 'approved') run.approved++;
+      else if (s === 'in_notice') run.inNotice++;
     }
-  }
-
-  private row(v: Valued) {
-    return {
-      id: v.id,
-      holder_type: v.line.holderType,
-      holder_id: v.holder.id,
-      region_code: v.holder.regionCode,
-      asset_code: v.set.asset,
-      direction: v.item.direction,
-      points: v.points.toFixed(),
-      rule_code: v.item.code,
-      rule_name: v.item.name,
-      rule_set_id: v.set.id,
-      rule_set_version: v.set.version,
-      occurred_on: v.line.occurredOn,
-    };
   }
 }
 

@@ -62,7 +62,7 @@ export class ResolveDto extends ReasonDto {
 }
 
 export class ListRecordsQuery extends PageQuery {
-  @IsOptional() @IsIn(['submitted', 'in_notice', 'posted', 'rejected', 'objected', 'voided'])
+  @IsOptional() @IsIn(['submitted', 'approved', 'in_notice', 'posted', 'rejected', 'objected', 'voided'])
   status?: string;
 
   @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })

@@ -17,7 +17,7 @@ import { CreateRecordDto, ListRecordsQuery } from './records.dto';
 import { SanctionsService } from './sanctions.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
-type Status = 'submitted' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
+type Status = 'submitted' | 'approved' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
 
 export interface RecordRow {
   id: string;
@@ -79,6 +79,9 @@ const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_
 
 /** Records that use up a cap: everything not rejected or voided. */
 export const COUNTS_TOWARD_CAPS = `status NOT IN ('rejected', 'voided')`;
+
+/** Approved records posted per transaction: short enough that a shop redeeming for one of their households waits a moment, not an import. */
+const APPROVED_CHUNK = 1000;
 
 export const capLockKey = (tenantId: string, holderId: string, ruleCode: string) => `${tenantId}.${holderId}.${ruleCode}`;
 
@@ -436,6 +439,84 @@ export class RecordsService {
   }
 
   /**
+   * Posts approved records (approved on entry by an import, no notice period):
+   * APPROVED_CHUNK at a time, each chunk in a short transaction on the job lane
+   * that claims its records (SKIP LOCKED, so two runs never post one twice),
+   * posts them as one ledger batch (accounts locked only for that chunk),
+   * marks them posted with their history, and re-evaluates the sanctions of the
+   * households whose CONDUCT moved. A record the ledger refuses stays approved,
+   * its history says why, and it is tried again the next day. Idempotent and
+   * resumable: after a crash, the notice job posts what is left.
+   */
+  async postApproved(filter: { tenantId?: string | null; importId?: string; actor: string }, today = shanghaiToday()): Promise<{ posted: number; refused: { id: string; line: number | null; error: string }[] }> {
+    const out = { posted: 0, refused: [] as { id: string; line: number | null; error: string }[] };
+    for (;;) {
+      const n = await this.uow.run(
+        async (m) => {
+          const claimed: (RecordRow & { tenant_id: string; import_line: number | null })[] = await m.query(
+            `SELECT tenant_id, import_line, ${COLUMNS} FROM records
+              WHERE status = 'approved' AND post_after <= $1::date AND ($2::uuid IS NULL OR tenant_id = $2) AND ($3::uuid IS NULL OR import_id = $3)
+              ORDER BY tenant_id, import_id, import_line, id LIMIT $4 FOR UPDATE SKIP LOCKED`,
+            [today, filter.tenantId ?? null, filter.importId ?? null, APPROVED_CHUNK],
+          );
+          if (!claimed.length) return 0;
+          const tenantId = claimed[0].tenant_id;
+          const batch = claimed.filter((r) => r.tenant_id === tenantId); // one ledger batch is one tenant's
+          const outcomes = await this.ledger.postMany(m, batch.map((r) => recordPosting(tenantId, r, filter.actor)));
+          const posted: { r: RecordRow; tx: string }[] = [];
+          const refused: { r: RecordRow & { import_line: number | null }; error: string }[] = [];
+          outcomes.forEach((o, i) => {
+            if (o.kind === 'posted') posted.push({ r: batch[i], tx: o.transaction.id });
+            else refused.push({ r: batch[i], error: o.kind === 'refused' ? o.error.message : 'not posted' });
+          });
+          if (posted.length) {
+            await m.query(
+              `UPDATE records r SET status = 'posted', transaction_id = x.tx, post_after = NULL, updated_at = now()
+                 FROM unnest($2::uuid[], $3::uuid[]) AS x(id, tx) WHERE r.tenant_id = $1 AND r.id = x.id`,
+              [tenantId, posted.map((p) => p.r.id), posted.map((p) => p.tx)],
+            );
+          }
+          if (refused.length) {
+            await m.query(`UPDATE records SET post_after = $3::date + 1, updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+              tenantId, refused.map((x) => x.r.id), today,
+            ]);
+            for (const x of refused) this.logger.warn(`approved record ${x.r.id} could not be posted: ${x.error}`);
+          }
+          await m.query(
+            `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
+             SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
+            [
+              tenantId,
+              filter.actor,
+              [...posted.map((p) => p.r.id), ...refused.map((x) => x.r.id)],
+              [...posted.map(() => 'approved'), ...refused.map(() => 'approved')],
+              [...posted.map(() => 'posted'), ...refused.map(() => 'approved')],
+              [...posted.map(() => 'posted after approval'), ...refused.map((x) => `posting refused, tried again tomorrow: ${x.error}`)],
+            ],
+          );
+          const households = new Map(posted.filter((p) => p.r.holder_type === 'household' && p.r.asset_code === 'CONDUCT').map((p) => [p.r.holder_id, p.r.region_code]));
+          if (households.size) await this.sanctions.evaluateMany(m, tenantId, [...households].map(([id, regionCode]) => ({ id, regionCode })), filter.actor);
+          out.posted += posted.length;
+          out.refused.push(...refused.map((x) => ({ id: x.r.id, line: x.r.import_line, error: x.error })));
+          return batch.length;
+        },
+        { lane: 'job' },
+      );
+      if (!n) return out;
+    }
+  }
+
+  /** How far the posting of an import's approved records has got. */
+  async importProgress(tenantId: string, importId: string): Promise<{ posted: number; pending: number }> {
+    const [r] = await this.dataSource.query(
+      `SELECT count(*) FILTER (WHERE status = 'posted')::int AS posted, count(*) FILTER (WHERE status = 'approved')::int AS pending
+         FROM records WHERE tenant_id = $1 AND import_id = $2`,
+      [requireTenant(tenantId), importId],
+    );
+    return { posted: r.posted, pending: r.pending };
+  }
+
+  /**
    * Posts every record whose public notice has ended (notice_ends_on ≤ today,
    * Asia/Shanghai). Each record is claimed with SKIP LOCKED and posted in its own
    * transaction, so two instances running the job never post one twice, and
@@ -443,7 +524,8 @@ export class RecordsService {
    * up the rest; it stays in notice and is logged.
    */
   async postDueRecords(today = shanghaiToday(), tenantId: string | null = null): Promise<number> {
-    let posted = 0;
+    // Approved records an import did not finish posting (it stopped, or the ledger refused them yesterday).
+    let posted = (await this.postApproved({ tenantId, actor: 'job:notice' }, today)).posted;
     for (;;) {
       const done = await this.uow.run(async (m) => {
         const [r]: (RecordRow & { tenant_id: string })[] = await m.query(

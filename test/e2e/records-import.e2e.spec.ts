@@ -36,7 +36,7 @@ describe('CSV import of records (e2e)', () => {
     const csv = `\uFEFF${HEADER}\nhousehold,${hh},R01,,2026-03-05,孝敬老人\nhousehold,${hh2},R04,1,2026-03-06,庭院整洁\n`;
     const res = await send(csv);
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ accepted: 2, rejected: [] });
+    expect(res.body).toEqual({ accepted: 2, rejected: [], importId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
     expect(await count()).toBe(before + 2);
   });
 
@@ -109,14 +109,15 @@ describe('CSV import of records (e2e)', () => {
       expect([noNotice.noticeDays, withNotice.noticeDays]).toEqual([0, 3]);
       const res = await approve(`${HEADER}\nhousehold,${hh3},${noNotice.code},1,2026-03-05,评议\nhousehold,${hh3},${withNotice.code},1,2026-03-05,评议\n`, c.keys.reviewer);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ accepted: 2, rejected: [], posted: 1, inNotice: 1 });
+      expect(res.body).toEqual({ accepted: 2, rejected: [], posted: 1, inNotice: 1, importId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
       expect(Number(await balance(hh3))).toBeCloseTo(Number(before) + Number(noNotice.points), 2);
       const listed = await t.http().get(`/v1/records?holderId=${hh3}`).set(bearer(c.keys.reviewer));
       const byCode = new Map(listed.body.items.map((r: any) => [r.ruleCode, r]));
       expect((byCode.get(noNotice.code) as any).status).toBe('posted');
       expect((byCode.get(withNotice.code) as any).status).toBe('in_notice');
       const shown = await t.http().get(`/v1/records/${(byCode.get(noNotice.code) as any).id}`).set(bearer(c.keys.reviewer));
-      expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'posted']);
+      // Entered, approved on entry (naming the meeting), then posted in its own short transaction.
+      expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'approved', 'posted']);
       expect(shown.body.history[1].reason).toMatch(/2026年3月村民代表评议会纪要/);
     });
 
