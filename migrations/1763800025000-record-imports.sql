@@ -26,8 +26,8 @@ ALTER TABLE records ADD CONSTRAINT records_status_check
 ALTER TABLE records ADD CONSTRAINT records_approved_has_date CHECK ((status = 'approved') = (post_after IS NOT NULL));
 -- The posting of approved records: by import in file order (a credit earlier in the file
 -- posts before a deduction that needs it), and by day for the job.
-CREATE INDEX records_approved_idx ON records (tenant_id, import_id, import_line) WHERE status = 'approved';
-CREATE INDEX records_approved_due_idx ON records (post_after) WHERE status = 'approved';
+CREATE INDEX records_approved_idx ON records (tenant_id, import_id, holder_id, import_line) WHERE status = 'approved';
+CREATE INDEX records_approved_due_idx ON records (post_after, tenant_id, import_id) WHERE status = 'approved';
 
 -- migrate:down
 DROP INDEX records_approved_due_idx;

@@ -32,7 +32,7 @@ export async function benchDatabase(): Promise<BenchDb> {
   chmodSync(dir, 0o755);
   const port = await freePort();
   say(`starting embedded PostgreSQL (fsync on) in ${dir} on port ${port}`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, password: 'bench', database: 'postgres', fsync: true, extraFlags: ['-c', 'max_wal_size=2GB'] });
+  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port, password: 'bench', database: 'postgres', fsync: true, extraFlags: ['-c', 'max_wal_size=2GB', ...(process.env.BENCH_PG_FLAGS ?? '').split(' ').filter(Boolean)] });
   return {
     adminUrl: pg.urlFor('postgres'),
     urlFor: pg.urlFor,

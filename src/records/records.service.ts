@@ -440,9 +440,10 @@ export class RecordsService {
 
   /**
    * Posts approved records (approved on entry by an import, no notice period):
-   * APPROVED_CHUNK at a time, each chunk in a short transaction on the job lane
-   * that claims its records (SKIP LOCKED, so two runs never post one twice),
-   * posts them as one ledger batch (accounts locked only for that chunk),
+   * import by import, APPROVED_CHUNK at a time in file order per holder, each
+   * chunk in a short transaction on the job lane (one poster per import, so two
+   * runs never post one twice) that posts them as one ledger batch (accounts
+   * locked only for that chunk),
    * marks them posted with their history, and re-evaluates the sanctions of the
    * households whose CONDUCT moved. A record the ledger refuses stays approved,
    * its history says why, and it is tried again the next day. Idempotent and
@@ -450,60 +451,76 @@ export class RecordsService {
    */
   async postApproved(filter: { tenantId?: string | null; importId?: string; actor: string }, today = shanghaiToday()): Promise<{ posted: number; refused: { id: string; line: number | null; error: string }[] }> {
     const out = { posted: 0, refused: [] as { id: string; line: number | null; error: string }[] };
-    for (;;) {
-      const n = await this.uow.run(
-        async (m) => {
-          const claimed: (RecordRow & { tenant_id: string; import_line: number | null })[] = await m.query(
-            `SELECT tenant_id, import_line, ${COLUMNS} FROM records
-              WHERE status = 'approved' AND post_after <= $1::date AND ($2::uuid IS NULL OR tenant_id = $2) AND ($3::uuid IS NULL OR import_id = $3)
-              ORDER BY tenant_id, import_id, import_line, id LIMIT $4 FOR UPDATE SKIP LOCKED`,
-            [today, filter.tenantId ?? null, filter.importId ?? null, APPROVED_CHUNK],
-          );
-          if (!claimed.length) return 0;
-          const tenantId = claimed[0].tenant_id;
-          const batch = claimed.filter((r) => r.tenant_id === tenantId); // one ledger batch is one tenant's
-          const outcomes = await this.ledger.postMany(m, batch.map((r) => recordPosting(tenantId, r, filter.actor)));
-          const posted: { r: RecordRow; tx: string }[] = [];
-          const refused: { r: RecordRow & { import_line: number | null }; error: string }[] = [];
-          outcomes.forEach((o, i) => {
-            if (o.kind === 'posted') posted.push({ r: batch[i], tx: o.transaction.id });
-            else refused.push({ r: batch[i], error: o.kind === 'refused' ? o.error.message : 'not posted' });
-          });
-          if (posted.length) {
-            await m.query(
-              `UPDATE records r SET status = 'posted', transaction_id = x.tx, post_after = NULL, updated_at = now()
-                 FROM unnest($2::uuid[], $3::uuid[]) AS x(id, tx) WHERE r.tenant_id = $1 AND r.id = x.id`,
-              [tenantId, posted.map((p) => p.r.id), posted.map((p) => p.tx)],
-            );
-          }
-          if (refused.length) {
-            await m.query(`UPDATE records SET post_after = $3::date + 1, updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
-              tenantId, refused.map((x) => x.r.id), today,
-            ]);
-            for (const x of refused) this.logger.warn(`approved record ${x.r.id} could not be posted: ${x.error}`);
-          }
-          await m.query(
-            `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
-             SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
-            [
-              tenantId,
-              filter.actor,
-              [...posted.map((p) => p.r.id), ...refused.map((x) => x.r.id)],
-              [...posted.map(() => 'approved'), ...refused.map(() => 'approved')],
-              [...posted.map(() => 'posted'), ...refused.map(() => 'approved')],
-              [...posted.map(() => 'posted after approval'), ...refused.map((x) => `posting refused, tried again tomorrow: ${x.error}`)],
-            ],
-          );
-          const households = new Map(posted.filter((p) => p.r.holder_type === 'household' && p.r.asset_code === 'CONDUCT').map((p) => [p.r.holder_id, p.r.region_code]));
-          if (households.size) await this.sanctions.evaluateMany(m, tenantId, [...households].map(([id, regionCode]) => ({ id, regionCode })), filter.actor);
-          out.posted += posted.length;
-          out.refused.push(...refused.map((x) => ({ id: x.r.id, line: x.r.import_line, error: x.error })));
-          return batch.length;
-        },
-        { lane: 'job' },
-      );
-      if (!n) return out;
+    const imports: { tenant_id: string; import_id: string }[] = filter.importId
+      ? [{ tenant_id: filter.tenantId!, import_id: filter.importId }]
+      : await this.dataSource.query(
+          `SELECT DISTINCT tenant_id, import_id FROM records WHERE status = 'approved' AND post_after <= $1::date AND ($2::uuid IS NULL OR tenant_id = $2)`,
+          [today, filter.tenantId ?? null],
+        );
+    for (const imp of imports) {
+      for (;;) {
+        const n = await this.uow.run((m) => this.postApprovedChunk(m, imp.tenant_id, imp.import_id, filter.actor, today, out), { lane: 'job' });
+        if (!n) break;
+      }
     }
+    return out;
+  }
+
+  /**
+   * One chunk of an import's approved records. One poster per import at a time
+   * (an advisory lock on the import, taken without waiting: a second poster
+   * leaves it to the first), so the records are read without row locks.
+   */
+  private async postApprovedChunk(
+    m: EntityManager, tenantId: string, importId: string, actor: string, today: string,
+    out: { posted: number; refused: { id: string; line: number | null; error: string }[] },
+  ): Promise<number> {
+    const [{ mine }] = await m.query(`SELECT pg_try_advisory_xact_lock(7302, hashtext($1)) AS mine`, [`${tenantId}.${importId}`]);
+    if (!mine) return 0;
+    const batch: (RecordRow & { import_line: number | null })[] = await m.query(
+      `SELECT import_line, ${COLUMNS} FROM records
+        WHERE tenant_id = $1 AND import_id = $2 AND status = 'approved' AND post_after <= $3::date
+        ORDER BY holder_id, import_line LIMIT $4`,
+      [tenantId, importId, today, APPROVED_CHUNK],
+    );
+    if (!batch.length) return 0;
+    const outcomes = await this.ledger.postMany(m, batch.map((r) => recordPosting(tenantId, r, actor)));
+    const posted: { r: RecordRow; tx: string }[] = [];
+    const refused: { r: RecordRow & { import_line: number | null }; error: string }[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.kind === 'posted') posted.push({ r: batch[i], tx: o.transaction.id });
+      else refused.push({ r: batch[i], error: o.kind === 'refused' ? o.error.message : 'not posted' });
+    });
+    if (posted.length) {
+      await m.query(
+        `UPDATE records r SET status = 'posted', transaction_id = x.tx, post_after = NULL, updated_at = now()
+           FROM unnest($2::uuid[], $3::uuid[]) AS x(id, tx) WHERE r.tenant_id = $1 AND r.id = x.id`,
+        [tenantId, posted.map((p) => p.r.id), posted.map((p) => p.tx)],
+      );
+    }
+    if (refused.length) {
+      await m.query(`UPDATE records SET post_after = $3::date + 1, updated_at = now() WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [
+        tenantId, refused.map((x) => x.r.id), today,
+      ]);
+      for (const x of refused) this.logger.warn(`approved record ${x.r.id} could not be posted: ${x.error}`);
+    }
+    await m.query(
+      `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
+       SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
+      [
+        tenantId,
+        actor,
+        [...posted.map((p) => p.r.id), ...refused.map((x) => x.r.id)],
+        [...posted.map(() => 'approved'), ...refused.map(() => 'approved')],
+        [...posted.map(() => 'posted'), ...refused.map(() => 'approved')],
+        [...posted.map(() => 'posted after approval'), ...refused.map((x) => `posting refused, tried again tomorrow: ${x.error}`)],
+      ],
+    );
+    const households = new Map(posted.filter((p) => p.r.holder_type === 'household' && p.r.asset_code === 'CONDUCT').map((p) => [p.r.holder_id, p.r.region_code]));
+    if (households.size) await this.sanctions.evaluateMany(m, tenantId, [...households].map(([id, regionCode]) => ({ id, regionCode })), actor);
+    out.posted += posted.length;
+    out.refused.push(...refused.map((x) => ({ id: x.r.id, line: x.r.import_line, error: x.error })));
+    return batch.length;
   }
 
   /** How far the posting of an import's approved records has got. */
