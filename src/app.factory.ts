@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import openApiMetadata from './openapi.metadata';
 import { AppConfig } from './platform/config/app-config';
 import { bodyParsers } from './platform/http/body-parsing';
+import { foregroundRequests } from './platform/http/foreground';
 import { createValidationPipe } from './platform/http/validation';
 import { AppLogger, requestLogging, ROOT_LOGGER } from './platform/observability/logging.module';
 import { MetricsService } from './platform/observability/metrics.service';
@@ -21,6 +22,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.set('query parser', 'simple');
   app.use(requestLogging(app.get(ROOT_LOGGER)));
   app.use(requestMetrics(app.get(MetricsService)));
+  app.use(foregroundRequests());
   for (const mw of bodyParsers(config.bodyLimit)) app.use(mw);
   app.useGlobalPipes(createValidationPipe());
 

@@ -6,6 +6,7 @@ import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { sqlLiteral } from '../platform/database/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { onLane } from '../platform/database/db-context';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { maskName } from '../platform/util/public-page';
 import { shanghaiToday } from '../rules/rulesets.service';
@@ -173,7 +174,12 @@ export class GradesService {
 
   // ---------------------------------------------------------------- runs
 
-  async createRun(p: KeyPrincipal, dto: CreateGradeRunDto, progress?: (done: number) => void) {
+  /** A grade run is bulk work: on the job lane, with no statement_timeout, off the connections requests use. */
+  createRun(p: KeyPrincipal, dto: CreateGradeRunDto, progress?: (done: number) => void) {
+    return onLane('job', () => this.runOnJobLane(p, dto, progress));
+  }
+
+  private async runOnJobLane(p: KeyPrincipal, dto: CreateGradeRunDto, progress?: (done: number) => void) {
     await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
     if (dto.asOf > shanghaiToday()) throw new Unprocessable('asOf is in the future', 'future-date');
     const card = await this.scorecard(p.tenantId, dto.scorecardId);

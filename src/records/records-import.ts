@@ -24,6 +24,7 @@ import { addDays } from '../platform/util/business-date';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { yieldToIo } from '../platform/util/yield';
+import { yieldToForeground } from '../platform/http/foreground';
 
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
@@ -344,6 +345,7 @@ export class RecordsImportService {
               if (chunk.length >= (options.chunkLines ?? CHUNK)) {
                 await this.enterChunk(m, run, chunk);
                 chunk = [];
+                await yieldToForeground();
               }
               if (++seen % 20_000 === 0) this.logger.log(`导入进度：已处理 ${seen} 行，接受 ${run.result.accepted} 行，拒绝 ${run.result.rejected.length} 行`);
             }

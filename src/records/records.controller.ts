@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { AppError } from '../platform/http/app-error';
+import { markBulk } from '../platform/http/foreground';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
@@ -38,6 +39,7 @@ export class RecordsController {
     const type = req.headers['content-type'] ?? '';
     if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
     const charset = /charset=([\w-]+)/i.exec(type)?.[1];
+    markBulk(req); // the import steps aside for interactive requests, not for itself
     const { status, body } = await this.importer.importCsv(p, req, charset, {
       partial: q.partial === 'true',
       dryRun: q.dryRun === 'true',

@@ -69,10 +69,11 @@ export interface RedemptionView {
  * Spending points at a shop. Every redemption is authorised by the holder's
  * PIN, checked against the shop (asset accepted, holder in its region), the
  * holder's sanctions (benefit REDEEM), the spendable balance above the rule
- * set's redeemFloor, and stock, all in one DB transaction: stock is taken with a
- * conditional update, and the ledger checks the spendable amount (floor
- * included) under its own account locks, so neither points nor stock can be
- * spent twice. Stock rows are always locked before account rows. One step
+ * set's redeemFloor, and stock, all in one DB transaction: the ledger checks the
+ * spendable amount (floor included) under its own account locks, then stock is
+ * taken with a conditional update, so neither points nor stock can be spent
+ * twice. Account rows are always locked before stock rows, and an item's row,
+ * which every customer of that item shares, only at the end. One step
  * (completed at once) or a hold that reserves points and stock until it is
  * completed, cancelled or expires.
  */
@@ -111,7 +112,9 @@ export class RedemptionsService implements OnModuleInit {
     const { pin: _pin, ...request } = dto; // the PIN is not part of what is kept for replays
     return this.commands.run(p.tenantId, 'POST /v1/redemptions', key, { ...request, hold, holdMinutes: holdMinutes ?? null }, 201, async (m) => {
       const id = randomUUID();
-      const lines = dto.lines ? await this.takeStock(m, p.tenantId, shop, dto.lines) : [];
+      // Priced now, stock taken last: the item's row is shared by every customer buying it, so it is
+      // locked only for the end of the transaction, never while this one waits for an account.
+      const lines = dto.lines ? await this.price(m, p.tenantId, shop, dto.lines) : [];
       const asset = dto.lines ? lines[0].asset : dto.asset!;
       if (lines.some((l) => l.asset !== asset)) throw new Unprocessable('一次兑换只能使用一种积分，请分开结算', 'mixed-assets');
       const spec = await this.assets.get(p.tenantId, asset);
@@ -161,6 +164,7 @@ export class RedemptionsService implements OnModuleInit {
         if (e instanceof LedgerError && e.code === 'insufficient-funds') throw new Unprocessable('积分不足', 'insufficient-points');
         throw e;
       }
+      if (lines.length) await this.takeStock(m, p.tenantId, shop, lines);
       await m.query(
         `INSERT INTO redemptions (tenant_id, id, shop_id, holder_type, holder_id, region_code, asset_code, amount, rate, status, hold_id, expires_at, transaction_id, created_by, completed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
@@ -177,26 +181,43 @@ export class RedemptionsService implements OnModuleInit {
     });
   }
 
-  /** Takes the lines' stock with conditional updates (in sku order, so concurrent baskets never deadlock). */
-  private async takeStock(m: EntityManager, tenantId: string, shop: ShopRow, wanted: { sku: string; quantity: number }[]) {
+  /** The basket priced from the shop's items, without locking them (sku order, quantities of a sku added up). */
+  private async price(m: EntityManager, tenantId: string, shop: ShopRow, wanted: { sku: string; quantity: number }[]) {
     const bySku = new Map<string, number>();
     for (const l of wanted) bySku.set(l.sku, (bySku.get(l.sku) ?? 0) + l.quantity);
-    const out: { sku: string; name: string; asset: string; quantity: number; unitPrice: string; amount: Decimal }[] = [];
-    for (const [sku, quantity] of [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const [row] = await updateReturning<{ name: string; asset_code: string; price: string }>(
+    const skus = [...bySku.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const rows: { sku: string; name: string; asset_code: string; price: string; stock: number }[] = await m.query(
+      `SELECT sku, name, asset_code, price::text AS price, stock FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = ANY($3::varchar[])`,
+      [tenantId, shop.id, skus],
+    );
+    const found = new Map(rows.map((r) => [r.sku, r]));
+    return skus.map((sku) => {
+      const row = found.get(sku);
+      const quantity = bySku.get(sku)!;
+      if (!row) throw new NotFound(`item ${sku}`);
+      if (row.stock < quantity) throw new Unprocessable(`${row.name}（${sku}）库存不足`, 'out-of-stock');
+      return { sku, name: row.name, asset: row.asset_code, quantity, unitPrice: row.price, amount: new Decimal(row.price).mul(quantity) };
+    });
+  }
+
+  /**
+   * Takes the priced lines' stock with conditional updates, in sku order (so
+   * concurrent baskets never deadlock), at the price the basket was charged:
+   * a price changed meanwhile refuses the redemption (409), stock gone meanwhile is 422.
+   */
+  private async takeStock(m: EntityManager, tenantId: string, shop: ShopRow, lines: { sku: string; name: string; quantity: number; unitPrice: string }[]): Promise<void> {
+    for (const l of lines) {
+      const [row] = await updateReturning<{ sku: string }>(
         m,
-        `UPDATE shop_items SET stock = stock - $4 WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3 AND stock >= $4
-         RETURNING name, asset_code, price::text AS price`,
-        [tenantId, shop.id, sku, quantity],
+        `UPDATE shop_items SET stock = stock - $4 WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3 AND stock >= $4 AND price = $5::numeric RETURNING sku`,
+        [tenantId, shop.id, l.sku, l.quantity, l.unitPrice],
       );
-      if (!row) {
-        const [exists] = await m.query(`SELECT name FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [tenantId, shop.id, sku]);
-        if (!exists) throw new NotFound(`item ${sku}`);
-        throw new Unprocessable(`${exists.name}（${sku}）库存不足`, 'out-of-stock');
-      }
-      out.push({ sku, name: row.name, asset: row.asset_code, quantity, unitPrice: row.price, amount: new Decimal(row.price).mul(quantity) });
+      if (row) continue;
+      const [now] = await m.query(`SELECT price::text AS price FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [tenantId, shop.id, l.sku]);
+      if (!now) throw new NotFound(`item ${l.sku}`);
+      if (now.price !== l.unitPrice) throw new Conflict(`${l.name}（${l.sku}）的价格刚刚变了，请重新结算`, 'price-changed');
+      throw new Unprocessable(`${l.name}（${l.sku}）库存不足`, 'out-of-stock');
     }
-    return out;
   }
 
   private async lockRedemption(m: EntityManager, p: KeyPrincipal, id: string): Promise<RedemptionRow> {
@@ -228,12 +249,11 @@ export class RedemptionsService implements OnModuleInit {
     return this.uow.run(async (m) => {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'held');
-      // Stock rows before account rows, as a redemption takes them (one lock order, no deadlock).
-      await this.restoreStock(m, r);
       await this.ledger.cancelHold(p.tenantId, r.hold_id!, m).catch(async (e) => {
         // The ledger's own sweep may have expired the hold a moment before: same outcome.
         if (!(e instanceof LedgerError && e.code === 'hold-not-pending')) throw e;
       });
+      await this.restoreStock(m, r); // account rows before stock rows, as a redemption takes them
       await m.query(`UPDATE redemptions SET status = 'cancelled', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
       return this.view(m, p.tenantId, id);
     });
@@ -249,8 +269,8 @@ export class RedemptionsService implements OnModuleInit {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'completed');
       if (r.settlement_id) throw new Conflict(`redemption ${id} was settled in ${r.settlement_id}; it can no longer be refunded`, 'already-settled');
-      await this.restoreStock(m, r); // stock rows before account rows, as a redemption takes them
       const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, `key:${p.keyId}`, m));
+      await this.restoreStock(m, r); // account rows before stock rows, as a redemption takes them
       await m.query(`UPDATE redemptions SET status = 'refunded', refund_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, tx.id]);
       return this.view(m, p.tenantId, id);
     });
@@ -279,8 +299,8 @@ export class RedemptionsService implements OnModuleInit {
           [now],
         );
         for (const r of due) {
-          await this.restoreStock(m, r); // stock rows before account rows, as a redemption takes them
           await this.ledger.expireHoldsWithin(m, r.tenant_id, [r.hold_id!], now);
+          await this.restoreStock(m, r); // account rows before stock rows, as a redemption takes them
           await m.query(`UPDATE redemptions SET status = 'expired', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [r.tenant_id, r.id]);
         }
         return due.length;
