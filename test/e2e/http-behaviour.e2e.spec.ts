@@ -113,6 +113,10 @@ describe('operations (e2e)', () => {
     expect(res.text).toMatch(/jifen_http_requests_total\{method="GET",route="\/v1\/tenants",status="200"\} [1-9]/);
     expect(res.text).toMatch(/jifen_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/tenants"\}/);
     expect(res.text).toMatch(/jifen_db_pool_connections [1-9]/);
+    expect(res.text).toMatch(/jifen_db_lane_connections\{lane="request"\} [1-9]/);
+    expect(res.text).toMatch(/jifen_db_lane_waiting\{lane="job"\} 0/);
+    expect(res.text).toMatch(/jifen_db_nested_acquire_total \d+/);
+    expect(res.text).toContain('# TYPE jifen_http_server_errors_total counter');
   });
 
   it('serves the OpenAPI document, covering the contract paths', async () => {

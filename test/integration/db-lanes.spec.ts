@@ -3,7 +3,7 @@ import { currentLane, onLane } from '../../src/platform/database/db-context';
 import { NestedAcquire, PoolBusy, lanePools } from '../../src/platform/database/lane-pool';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
 import { nestedAcquires } from '../../src/platform/database/database.module';
-import { startTestApp, TestApp } from '../helpers/test-app';
+import { asAdmin, startTestApp, TestApp } from '../helpers/test-app';
 
 
 /** The pools and their bounded waits (issue 16: no hang, ever). */
@@ -54,6 +54,12 @@ describe('database lanes and bounded waits (integration)', () => {
     expect(err.status).toBe(503);
     expect(err.headers).toEqual({ 'Retry-After': '1' });
     expect(Date.now() - started).toBeLessThan(3000);
+    // Over HTTP: a problem+json 503 with Retry-After, counted as a server error.
+    const busy = await t.http().get('/health');
+    expect(busy.status).toBe(503);
+    const listed = await t.http().get('/v1/tenants').set(asAdmin);
+    expect([listed.status, listed.headers['retry-after'], listed.body.code]).toEqual([503, '1', 'busy']);
+    expect((await t.http().get('/metrics')).text).toMatch(/jifen_http_server_errors_total\{method="GET",route="\/v1\/tenants",status="503"\} 1/);
     // The other lanes are not starved by the full request pool.
     await expect(onLane('job', () => uow.run(async (m) => m.query('SELECT 3 AS x')))).resolves.toEqual([{ x: 3 }]);
     release();

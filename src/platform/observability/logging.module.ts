@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, LoggerService, Module } from '@nestjs/common';
+import { currentRequestId, inRequest } from './request-context';
 import { randomUUID } from 'crypto';
 import type { NextFunction, Request, Response } from 'express';
 import pino, { Logger as Pino } from 'pino';
@@ -41,6 +42,8 @@ export class AppLogger implements LoggerService {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const stack = level === 'error' && rest.length === 2 && typeof rest[0] === 'string' ? rest[0] : undefined;
     const fields: Record<string, unknown> = {};
+    const reqId = currentRequestId();
+    if (reqId) fields.reqId = reqId;
     if (context) fields.context = context;
     if (stack) fields.stack = stack;
     if (message instanceof Error) this.root[level]({ ...fields, err: message }, message.message);
@@ -58,7 +61,7 @@ export class AppLogger implements LoggerService {
  * This replaced pino-http, whose child logger per request (serializing the
  * request whether or not anything was logged) cost about 0.16 ms of CPU per
  * request, a third of a /health request (docs/PERFORMANCE.md). Log lines
- * written by the code during a request do not carry its id; the 500 log does.
+ * written by the code during a request carry its id through request-context.ts.
  */
 export function requestLogging(logger: Pino) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -77,7 +80,8 @@ export function requestLogging(logger: Pino) {
         logger[level]({ reqId: id, req: { method: req.method, url: req.originalUrl ?? req.url }, res: { statusCode: status }, responseTime }, finished ? 'request completed' : 'request aborted');
       });
     }
-    next();
+    // Everything the request does runs in its context: log lines and crashes name it.
+    inRequest(id, next);
   };
 }
 
