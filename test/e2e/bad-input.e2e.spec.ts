@@ -1,6 +1,7 @@
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { DataSource } from 'typeorm';
+import { rawRequest } from '../helpers/raw-http';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 
@@ -16,16 +17,7 @@ describe('bad input is the caller\'s, never a 5xx (e2e)', () => {
   let base: string;
 
   /** A raw HTTP request on a real socket, so that a crash shows as a reset rather than a supertest error. */
-  const raw = (method: string, path: string, headers: Record<string, string>, body: Buffer | string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${base}${path}`, { method, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const raw = (method: string, path: string, headers: Record<string, string>, body: Buffer | string) => rawRequest(base, method, path, headers, body);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -53,7 +45,7 @@ describe('bad input is the caller\'s, never a 5xx (e2e)', () => {
         const payload = typeof body === 'string' ? body.replaceAll('HH', hh) : body;
         const res = await raw('POST', '/v1/records/import', { ...bearer(c.keys.clerk), 'Content-Type': 'text/csv' }, payload);
         expect([400, 422]).toContain(res.status);
-        const answer = JSON.parse(res.body);
+        const answer = res.body;
         // A broken file is a problem (400, naming the line); a readable one is the import's report (422, line by line).
         if (res.status === 400) expect(answer).toMatchObject({ status: 400, code: 'malformed-csv' });
         else expect(answer.rejected[0].line).toBe(2);

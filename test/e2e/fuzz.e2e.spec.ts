@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
-import * as http from 'http';
 import type { AddressInfo } from 'net';
 import { DataSource } from 'typeorm';
 import { DemoFacts, DemoLoader } from '../../src/demo/demo-loader';
 import { shanghaiToday } from '../../src/platform/util/business-date';
 import { brokenBody, brokenCsv, Doc, FuzzRequest, hostilePathValue, hostileQueryValue, jsonMutation, Operation, operations, structuralMutations, valueOf } from '../helpers/fuzz-requests';
+import { rawRequest } from '../helpers/raw-http';
 import { asAdmin, bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { databaseUrl, TEMPLATE_DB } from '../helpers/test-db';
 
@@ -204,29 +204,11 @@ describe('fuzz: every operation of the OpenAPI document with malformed requests 
   const counts = async (): Promise<Record<string, number>> => (await db.query(countSql))[0];
 
   /** Exactly these bytes on a real socket (a client library would re-encode them); a reset or a hang rejects. */
-  const send = (op: Operation, r: FuzzRequest) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const qs = r.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-      sent++;
-      const req = http.request(`${base}${r.path}${qs ? `?${qs}` : ''}`, { method: op.method.toUpperCase(), headers: r.headers, timeout: 30_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d) => chunks.push(d));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            /* HTML, CSV or text */
-          }
-          resolve({ status: res.statusCode!, body });
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
-      req.on('error', reject);
-      req.end(r.body);
-    });
+  const send = (op: Operation, r: FuzzRequest) => {
+    const qs = r.query.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
+    sent++;
+    return rawRequest(base, op.method.toUpperCase(), `${r.path}${qs ? `?${qs}` : ''}`, r.headers, r.body, 30_000);
+  };
 
   const ops = () => operations(doc);
 

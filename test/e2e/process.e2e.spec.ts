@@ -1,8 +1,8 @@
 import { spawn } from 'child_process';
 import { readFileSync } from 'fs';
-import * as http from 'http';
 import * as path from 'path';
 import { Client } from 'pg';
+import { rawRequest } from '../helpers/raw-http';
 import { workerDbUrl } from '../helpers/test-db';
 import { bearer, startTestApp, TEST_ADMIN_TOKEN, TEST_PII_KEY } from '../helpers/test-app';
 import { makeCounty, makeHousehold } from '../helpers/fixtures';
@@ -39,19 +39,7 @@ describe('the process: clean shutdown, crashes that end it (e2e)', () => {
     return { child, exited, ready, output: () => out };
   };
 
-  const request = (method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const req = http.request(`${base}${url}`, { method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d) => chunks.push(d));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode!, body: text.startsWith('{') ? JSON.parse(text) : text });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const request = (method: string, url: string, headers: Record<string, string>, body?: Buffer) => rawRequest(base, method, url, headers, body);
 
   it('SIGTERM: the import in flight finishes and is answered, new connections are refused, everything it entered is there, exit 0', async () => {
     // The county is made in-process on the same database; the process serves it.

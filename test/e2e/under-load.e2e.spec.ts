@@ -1,8 +1,8 @@
 import { readFileSync } from 'fs';
-import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
+import { rawRequest } from '../helpers/raw-http';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 
@@ -25,27 +25,9 @@ describe('under load on a small pool: every request answered, the books add up (
 
   /** A request on a real socket that must be answered within `ms`. */
   const call = (method: string, url: string, headers: Record<string, string>, body?: unknown, ms = 60_000) =>
-    new Promise<{ status: number; body: any }>((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(JSON.stringify(body));
-      const req = http.request(`${base}${url}`, { method, headers: { ...(payload && !Buffer.isBuffer(body) ? { 'Content-Type': 'application/json' } : {}), ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (d) => chunks.push(d));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode!, body: text.startsWith('{') ? JSON.parse(text) : text });
-        });
-      });
-      const timer = setTimeout(() => {
-        req.destroy();
-        reject(new Error(`${method} ${url} not answered within ${ms} ms`));
-      }, ms);
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      req.end(payload);
-    });
+    Buffer.isBuffer(body)
+      ? rawRequest(base, method, url, headers, body, ms)
+      : rawRequest(base, method, url, body === undefined ? headers : { 'Content-Type': 'application/json', ...headers }, body === undefined ? undefined : JSON.stringify(body), ms);
 
   beforeAll(async () => {
     // Three connections for requests, two for batches, two for jobs; short waits.
