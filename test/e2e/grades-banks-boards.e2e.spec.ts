@@ -1,7 +1,9 @@
 import { createHash, createPublicKey, verify } from 'crypto';
-import { readFileSync } from 'fs';
+import { existsSync, promises as fsPromises, readFileSync } from 'fs';
+import { Writable } from 'stream';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
+import { BanksService } from '../../src/banks/banks.service';
 import { featuresSql } from '../../src/grades/grades.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, issueKey, makeCounty, newIdempotencyKey, newIdNumber } from '../helpers/fixtures';
@@ -219,6 +221,21 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect(nd.headers['x-export-run-id']).toBe(runId);
       const log = await t.http().get(`/v1/bank-access-log?bankId=${c.bankId}`).set(admin);
       expect(log.body.items.find((l: any) => l.endpoint === 'GET /v1/bank/grades/export')).toMatchObject({ households: 2, runId });
+    });
+
+    it('a bank that stops reading the export halfway fails that response only: no crash, no file left behind', async () => {
+      const keys = await t.app.get(DataSource).query(`SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'bank' LIMIT 1`, [c.tenantId]);
+      const p = { kind: 'key' as const, keyId: keys[0].id, tenantId: c.tenantId, role: 'bank' as const, scopeRegionCode: c.county, shopId: null, bankId: c.bankId };
+      // A response whose client is gone after the headers: the first write fails.
+      const gone = new Writable({ write: (_chunk, _enc, done) => done(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) });
+      const res = Object.assign(gone, { status: () => res, setHeader: () => res });
+      const made = jest.spyOn(fsPromises, 'mkdtemp');
+      await expect(t.app.get(BanksService).export(p, c.villages[0], 'csv', res as never)).rejects.toMatchObject({ code: 'ECONNRESET' });
+      const dir = await made.mock.results[0].value;
+      made.mockRestore();
+      expect(dir).toContain('jifen-export-');
+      expect(existsSync(dir)).toBe(false);
+      expect((await t.http().get('/health')).status).toBe(200);
     });
 
     it('loans are reported for consenting households and counted per village', async () => {
