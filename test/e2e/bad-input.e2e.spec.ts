@@ -113,6 +113,23 @@ describe('bad input is the caller\'s, never a 5xx (e2e)', () => {
     });
   });
 
+  describe('content types', () => {
+    for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      it(`a ${type.split(';')[0]} body to a JSON endpoint: 415`, async () => {
+        const res = await t.http().post('/v1/records').set(bearer(c.keys.clerk)).set('Content-Type', type).send('holder=x');
+        expectProblem(res, 415);
+      });
+    }
+    it('a JSON body to the CSV import: 415 (it names text/csv)', async () => {
+      const res = await t.http().post('/v1/records/import').set(bearer(c.keys.clerk)).send({ a: 1 });
+      expectProblem(res, 415);
+    });
+    it('no body at all where none is needed is fine', async () => {
+      const res = await t.http().get('/v1/assets').set(bearer(c.keys.clerk)).set('Content-Type', 'text/plain');
+      expect(res.status).toBe(200);
+    });
+  });
+
   describe('rates', () => {
     for (const rate of ['0', '0.0', '0.000000']) {
       it(`POST /v1/funds with conversionRate "${rate}": 400`, async () => {

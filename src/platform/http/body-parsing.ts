@@ -62,6 +62,30 @@ export function checkJsonBody(_req: unknown, _res: unknown, buf: Buffer): void {
   }
 }
 
+/** Routes whose body is not JSON, and the types they take (they check their own body). */
+export const NON_JSON_BODIES: Record<string, RegExp> = {
+  'POST /v1/records/import': /^text\/csv\b/i,
+};
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * A body that is not JSON, sent to a route that takes JSON, is a 415: it would
+ * otherwise be ignored and the request refused for missing fields, which hides
+ * what is wrong.
+ */
+export function requireJsonBodies() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const length = req.headers['content-length'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    if (!WITH_BODY.has(req.method) || !hasBody || req.is(['application/json', 'application/*+json'])) return next();
+    const special = NON_JSON_BODIES[`${req.method} ${req.path}`];
+    if (special) return next(); // the route checks its own type
+    const type = req.headers['content-type'] ?? '(none)';
+    return sendProblem(res, problem(415, 'unsupported-media-type', `this endpoint takes application/json, not ${type}`));
+  };
+}
+
 /**
  * Body parsers registered by hand (JSON only), followed at once by an error handler, so
  * that malformed JSON, pollution keys and oversized bodies become problem+json
@@ -69,6 +93,7 @@ export function checkJsonBody(_req: unknown, _res: unknown, buf: Buffer): void {
  */
 export function bodyParsers(limit: string) {
   return [
+    requireJsonBodies(),
     json({ limit, type: ['application/json', 'application/*+json'], strict: true, verify: checkJsonBody }),
     // text/csv is not parsed here: the CSV import streams the request itself.
     (err: any, _req: Request, res: Response, next: NextFunction) => {
