@@ -41,25 +41,24 @@ xs AS MATERIALIZED (${
     q.current
       ? // As of today the balance is the account's own: no lookup per account.
         `
-  SELECT a.holder_id, a.balance AS v FROM accounts a
-   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})`
+  SELECT b.holder_id, b.balance AS v FROM ledger_holder_balances b
+   WHERE b.tenant_id = ${t} AND b.holder_type = 'household' AND b.asset_code = 'XIAOSHAN' AND starts_with(b.region_code, ${region})`
       : `
-  SELECT a.holder_id, last.balance_after AS v
-    FROM accounts a CROSS JOIN params
+  SELECT b.holder_id, last.balance_after AS v
+    FROM ledger_holder_balances b CROSS JOIN params
     CROSS JOIN LATERAL (
-      SELECT e.balance_after FROM ledger_entries e
-       WHERE e.tenant_id = a.tenant_id AND e.account_id = a.id AND e.created_at < params.cutoff
+      SELECT e.balance_after FROM ledger_holder_entries e
+       WHERE e.tenant_id = b.tenant_id AND e.account_id = b.account_id AND e.created_at < params.cutoff
        ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
-   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'XIAOSHAN' AND starts_with(a.region_code, ${region})`
+   WHERE b.tenant_id = ${t} AND b.holder_type = 'household' AND b.asset_code = 'XIAOSHAN' AND starts_with(b.region_code, ${region})`
   }
 ),
 cn AS MATERIALIZED (
-  SELECT a.holder_id, sum(e.amount) AS v
-    FROM accounts a CROSS JOIN params
-    JOIN ledger_entries e ON e.tenant_id = a.tenant_id AND e.account_id = a.id
-   WHERE a.tenant_id = ${t} AND a.holder_type = 'household' AND a.asset_code = 'CONDUCT' AND starts_with(a.region_code, ${region})
+  SELECT e.holder_id, sum(e.amount) AS v
+    FROM ledger_holder_entries e CROSS JOIN params
+   WHERE e.tenant_id = ${t} AND e.holder_type = 'household' AND e.asset_code = 'CONDUCT' AND starts_with(e.region_code, ${region})
      AND e.created_at >= params.cutoff - make_interval(days => ${q.windows.conductNet}) AND e.created_at < params.cutoff
-   GROUP BY a.holder_id
+   GROUP BY e.holder_id
 ),
 di AS MATERIALIZED (
   SELECT r.holder_id::text AS holder_id, count(*) AS v FROM records r

@@ -287,13 +287,13 @@ export class OrdersService {
   async rate(p: KeyPrincipal, id: string, stars: number, comment: string | undefined) {
     return this.transition(p, id, ['delivered'], async (m, o) => {
       const { ratingThreshold } = await this.settingsFor(p.tenantId, o.region_code, m);
-      const records: { id: string }[] = await m.query(`SELECT id FROM service_records WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, [p.tenantId, o.id]);
+      const records = await this.volunteering.ofOrder(m, p.tenantId, o.id);
       if (stars >= ratingThreshold) {
         // The rating is the verification: it reaches the team's members wherever they live in the county.
         const verifier = { ...p, scopeRegionCode: o.region_code.slice(0, 6) };
         for (const r of records) await this.volunteering.verifyWithin(m, verifier, r.id);
       } else {
-        await m.query(`UPDATE service_records SET review_note = $3 WHERE tenant_id = $1 AND order_id = $2`, [p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`]);
+        await this.volunteering.noteOrder(m, p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`);
       }
       await this.set(m, o, 'closed', { stars, comment: comment ?? null, closed_at: new Date() }, `key:${p.keyId}`, `${stars} 星${stars >= ratingThreshold ? '，时长已核验' : '，时长待审核'}`);
     });
@@ -302,10 +302,7 @@ export class OrdersService {
   private async detail(m: EntityManager, tenantId: string, id: string) {
     const o = (await this.find(m, tenantId, id))!;
     const history = await m.query(`SELECT from_status, to_status, actor, reason, at FROM service_order_history WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, [tenantId, id]);
-    const service = await m.query(
-      `SELECT id, person_id, hours::text AS hours, status, credited::text AS credited, review_note FROM service_records WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`,
-      [tenantId, id],
-    );
+    const service = await this.volunteering.ofOrder(m, tenantId, id);
     return {
       ...view(o),
       history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
@@ -419,7 +416,7 @@ export class OrdersService {
       `SELECT t.id, t.name, t.region_code, count(DISTINCT o.id)::int AS orders, COALESCE(sum(s.hours), 0)::text AS hours,
               COALESCE(sum(s.credited), 0)::text AS credited, round(avg(o.stars)::numeric, 2)::text AS stars
          FROM service_orders o JOIN teams t ON t.tenant_id = o.tenant_id AND t.id = o.team_id
-         LEFT JOIN service_records s ON s.tenant_id = o.tenant_id AND s.order_id = o.id
+         LEFT JOIN service_hours_by_order s ON s.tenant_id = o.tenant_id AND s.order_id = o.id
         WHERE ${where} GROUP BY t.id, t.name, t.region_code ORDER BY t.region_code, t.name`,
       params,
     );

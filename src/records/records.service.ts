@@ -83,7 +83,7 @@ export const COUNTS_TOWARD_CAPS = `status NOT IN ('rejected', 'voided')`;
 
 /**
  * Approved records posted per transaction: 1,000 when no one is waiting, 250
- * (their accounts locked for a few tens of milliseconds) while interactive
+ * (their balance rows locked for a few tens of milliseconds) while interactive
  * requests are in flight. Measured with bench:mixed and bench:import.
  */
 const APPROVED_CHUNK = { idle: 1000, busy: 250 };
@@ -447,7 +447,7 @@ export class RecordsService {
    * Posts approved records (approved on entry by an import, no notice period):
    * import by import, a chunk (APPROVED_CHUNK) at a time in file order per holder, each
    * chunk in a short transaction on the job lane (one poster per import, so two
-   * runs never post one twice) that posts them as one ledger batch (accounts
+   * runs never post one twice) that posts them as one ledger batch (balances
    * locked only for that chunk),
    * marks them posted with their history, and re-evaluates the sanctions of the
    * households whose CONDUCT moved. A record the ledger refuses stays approved,

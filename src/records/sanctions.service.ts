@@ -52,8 +52,8 @@ export class SanctionsService implements OnModuleInit {
   onModuleInit(): void {
     this.holders.registerSanctions((tenantId, householdId) => this.active(tenantId, householdId));
     // Admin transfers and reversals of a household's CONDUCT do not go through records.
-    this.ledger.onAdjusted(async (tenantId, accounts) => {
-      const households = accounts.filter((a) => a.holderType === 'household' && a.asset === SANCTIONED_ASSET);
+    this.ledger.onAdjusted(async (tenantId, refs) => {
+      const households = refs.filter((a) => a.holderType === 'household' && a.asset === SANCTIONED_ASSET);
       if (!households.length || !(await this.hasSanctionRules(tenantId))) return;
       const found = await this.holders.findMany(tenantId, 'household', households.map((h) => h.holderId), this.dataSource.manager);
       await this.uow.run((m) => this.evaluateMany(m, tenantId, [...found.values()].map((h) => ({ id: h.id, regionCode: h.regionCode })), 'ledger:adjustment'));
@@ -104,7 +104,7 @@ export class SanctionsService implements OnModuleInit {
     const balances = new Map<string, Decimal>(
       (
         await m.query(
-          `SELECT holder_id, balance::text AS balance FROM accounts
+          `SELECT holder_id, balance::text AS balance FROM ledger_holder_balances
             WHERE tenant_id = $1 AND holder_type = 'household' AND holder_id = ANY($2::varchar[]) AND asset_code = $3`,
           [tenantId, ids, SANCTIONED_ASSET],
         )
@@ -183,8 +183,8 @@ export class SanctionsService implements OnModuleInit {
         WHERE (EXISTS (SELECT 1 FROM sanctions s WHERE s.tenant_id = h.tenant_id AND s.household_id = h.id AND s.status = 'active')
            OR EXISTS (SELECT 1 FROM records r WHERE r.tenant_id = h.tenant_id AND r.holder_type = 'household' AND r.holder_id = h.id
                         AND r.asset_code = $2 AND r.direction = 'debit' AND r.occurred_on > $1::date - 400)
-           OR EXISTS (SELECT 1 FROM accounts a WHERE a.tenant_id = h.tenant_id AND a.holder_type = 'household' AND a.holder_id = h.id::text
-                        AND a.asset_code = $2 AND a.balance < 0))
+           OR EXISTS (SELECT 1 FROM ledger_holder_balances b WHERE b.tenant_id = h.tenant_id AND b.holder_type = 'household' AND b.holder_id = h.id::text
+                        AND b.asset_code = $2 AND b.balance < 0))
            AND ($3::uuid IS NULL OR h.tenant_id = $3)
         ORDER BY h.tenant_id, h.id`,
       [today, SANCTIONED_ASSET, tenantId],

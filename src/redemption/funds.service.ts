@@ -115,7 +115,7 @@ export class FundsService implements OnModuleInit {
    */
   async get(p: KeyPrincipal, id: string) {
     const f = await this.find(p, id);
-    const [acc] = await this.dataSource.query(`SELECT balance::text AS balance FROM accounts WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
+    const [acc] = await this.dataSource.query(`SELECT balance::text AS balance FROM ledger_holder_balances WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
       p.tenantId,
       id,
       CNY,
@@ -127,10 +127,10 @@ export class FundsService implements OnModuleInit {
            FROM shops s CROSS JOIN LATERAL jsonb_each_text(s.rates) AS r
           WHERE s.tenant_id = $1 AND s.fund_id = $2 AND s.accepted_assets ? r.key
        ), held AS (
-         SELECT a.asset_code AS asset, a.balance - a.pending AS points, max(r.rate) AS rate
-           FROM accounts a JOIN rates r ON r.asset = a.asset_code AND starts_with(a.region_code, r.region_code)
-          WHERE a.tenant_id = $1 AND a.holder_type IN ('household', 'person') AND a.balance - a.pending > 0
-          GROUP BY a.id, a.asset_code, a.balance, a.pending
+         SELECT b.asset_code AS asset, b.available AS points, max(r.rate) AS rate
+           FROM ledger_holder_balances b JOIN rates r ON r.asset = b.asset_code AND starts_with(b.region_code, r.region_code)
+          WHERE b.tenant_id = $1 AND b.holder_type IN ('household', 'person') AND b.available > 0
+          GROUP BY b.account_id, b.asset_code, b.available
        ), taken AS (
          SELECT d.asset_code AS asset, d.amount AS points, d.rate
            FROM redemptions d JOIN shops s ON s.tenant_id = d.tenant_id AND s.id = d.shop_id

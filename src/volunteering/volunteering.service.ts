@@ -282,6 +282,19 @@ export class VolunteeringService {
   }
 
   /** A person's verified hours (signed and backfilled) and star level. */
+  /** The service records of a service order, in the caller's transaction. */
+  ofOrder(m: EntityManager, tenantId: string, orderId: string): Promise<{ id: string; person_id: string; hours: string; status: string; credited: string | null; review_note: string | null }[]> {
+    return m.query(
+      `SELECT id, person_id, hours::text AS hours, status, credited::text AS credited, review_note FROM service_records WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`,
+      [tenantId, orderId],
+    );
+  }
+
+  /** A reviewer's note on every service record of a service order (a rating below the threshold says why they wait). */
+  async noteOrder(m: EntityManager, tenantId: string, orderId: string, note: string): Promise<void> {
+    await m.query(`UPDATE service_records SET review_note = $3 WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId, note]);
+  }
+
   async summary(p: KeyPrincipal, personId: string) {
     const person = await this.holders.find(p.tenantId, 'person', personId);
     if (!person) throw new NotFound(`person ${personId}`);
