@@ -17,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
 import { buildConfig } from '../src/platform/config/app-config';
-import { LedgerService } from '../src/ledger/ledger.service';
+import { LedgerAudit } from '../src/ledger/ledger.audit';
 import { RecordsImportService } from '../src/records/records-import';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
     );
     const perSecond = n / seconds;
     const peakRssMb = process.resourceUsage().maxRSS / 1024;
-    await app.get(LedgerService).sealAll();
-    const verify = await app.get(LedgerService).verify(tenant.id);
+    await app.get(LedgerAudit).sealAll();
+    const verify = await app.get(LedgerAudit).verify(tenant.id);
     await app.close();
     process.stdout.write(
       [

@@ -2,7 +2,7 @@
  * npm run bench:ledger — postings per second, as a ratio to pgbench tpcb-like
  * measured in the same run on the same PostgreSQL (fsync on):
  *   1. pgbench tpcb-like, 8 clients, scale 10 (if pgbench is on the machine);
- *   2. the in-process batch API (LedgerService.submit), 8 concurrent producers;
+ *   2. the in-process batch API (LedgerPosting.submit), 8 concurrent producers;
  *   3. POST /v1/transfers over HTTP, 8 keep-alive clients in another process.
  * Then it checks that nothing was lost or duplicated and that the ledger verifies.
  * BENCH_SECONDS sets each measurement's length (default 15).
@@ -17,7 +17,7 @@ import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { ApiKeysService } from '../src/auth/api-keys.service';
-import { LedgerService } from '../src/ledger/ledger.service';
+import { ledgerOf } from '../test/helpers/ledger';
 import { AccountRef, PostingRequest } from '../src/ledger/domain/model';
 import { buildConfig } from '../src/platform/config/app-config';
 import { TenancyService } from '../src/tenancy/tenancy.service';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const app = await createApp(config);
     await app.listen(0, '127.0.0.1');
     const ds = app.get(DataSource);
-    const ledger = app.get(LedgerService);
+    const ledger = ledgerOf(app);
 
     say(`setting up a tenant with ${HOUSEHOLDS} households …`);
     const tenant = await app.get(TenancyService).createTenant({ regionCode: '500154', name: '基准测试县' });

@@ -27,7 +27,7 @@ import { ApiKeysService } from '../src/auth/api-keys.service';
 import { KeyPrincipal } from '../src/auth/principal';
 import { HoldersService } from '../src/holders/holders.service';
 import type { AccountRef, PostingRequest } from '../src/ledger/domain/model';
-import { LedgerService } from '../src/ledger/ledger.service';
+import { ledgerOf } from '../test/helpers/ledger';
 import { buildConfig } from '../src/platform/config/app-config';
 import { FundsService } from '../src/redemption/funds.service';
 import { ShopsService } from '../src/redemption/shops.service';
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
        SELECT $1, h, '500154101001', '户主', (SELECT pin_hash FROM households WHERE tenant_id = $1 AND id = $3) FROM unnest($2::uuid[]) AS h`,
       [tenant.id, households.slice(1), first.id],
     );
-    const ledger = app.get(LedgerService);
+    const ledger = ledgerOf(app);
     const issuer: AccountRef = { holderType: 'system', holderId: 'issuer', asset: 'CONDUCT' };
     const opening = (h: string): PostingRequest => ({
       tenantId: tenant.id, kind: 'issue', memo: 'bench', metadata: {}, actor: 'bench',

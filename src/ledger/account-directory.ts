@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { AccountRef, accountKey, AssetSpec, FloorPolicy } from './domain/model';
 import { LedgerStore, NewAccount } from './persistence/ledger.store';
 
@@ -21,6 +22,7 @@ export function floorPolicyFor(asset: AssetSpec, holderType: AccountRef['holderT
  * waiting for a second. Ids never change, so committed ones are cached; ids of
  * accounts created inside a unit of work are cached only once seen committed.
  */
+@Injectable()
 export class AccountDirectory {
   private readonly ids = new Map<string, string>();
 

@@ -41,6 +41,11 @@ export class AssetsService {
 
   constructor(private readonly dataSource: DataSource) {}
 
+  /** POST /v1/assets: a tenant's own asset. */
+  create(tenantId: string, spec: AssetSpec): Promise<void> {
+    return this.insert(this.dataSource.manager, tenantId, spec);
+  }
+
   async insert(m: EntityManager, tenantId: string, a: AssetSpec): Promise<void> {
     try {
       await m.query(

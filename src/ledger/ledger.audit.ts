@@ -1,7 +1,8 @@
 import Decimal from 'decimal.js';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { requireTenant } from '../platform/database/tenant';
-import type { UnitOfWork } from '../platform/database/unit-of-work';
+import { UnitOfWork } from '../platform/database/unit-of-work';
 import { GENESIS_HASH, sealHash, transactionHash } from './domain/hash';
 
 export interface VerifyReport {
@@ -24,6 +25,7 @@ const SEAL_SIZE = 5000;
  * sequence) order. The seal's hash covers the previous seal's hash and each
  * transaction hash. Verification recomputes all of it from the rows.
  */
+@Injectable()
 export class LedgerAudit {
   constructor(
     private readonly dataSource: DataSource,

@@ -9,7 +9,9 @@ import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
 import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
 import { LedgerExpiry } from './ledger.expiry';
-import { LedgerService } from './ledger.service';
+import { LedgerAdjustments } from './ledger-adjustments.service';
+import { LedgerQueries } from './ledger-queries.service';
+import { LedgerAudit } from './ledger.audit';
 import type { IdempotentAnswer } from './ledger.writer';
 
 const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;
@@ -22,8 +24,10 @@ function send(res: Response, a: IdempotentAnswer): void {
 @Controller('v1')
 export class LedgerController {
   constructor(
-    private readonly ledger: LedgerService,
+    private readonly adjustments: LedgerAdjustments,
+    private readonly queries: LedgerQueries,
     private readonly assets: AssetsService,
+    private readonly audit: LedgerAudit,
     private readonly expiry: LedgerExpiry,
   ) {}
 
@@ -45,7 +49,7 @@ export class LedgerController {
       throw new BadInput('expiry.days goes with policy "days" only', [{ field: 'expiry.days', messages: ['expiry.days is required for policy "days" and only for it'] }]);
     }
     const spec = { code: dto.code, name: dto.name, holderType: dto.holderType, scale: dto.scale, redeemable: dto.redeemable, allowNegative: dto.allowNegative ?? false, expiry };
-    await this.ledger.createAsset(p.tenantId, spec);
+    await this.assets.create(p.tenantId, spec);
     return spec;
   }
 
@@ -56,13 +60,13 @@ export class LedgerController {
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async transfer(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: TransferDto, @Headers('idempotency-key') key: string | undefined, @Res() res: Response) {
     const k = idempotencyKey(key, true)!;
-    send(res, await this.ledger.transfer(p, dto, k, dto));
+    send(res, await this.adjustments.transfer(p, dto, k, dto));
   }
 
   @Get('transactions/:id')
   @Access({ roles: READER_ROLES })
   getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
-    return this.ledger.getTransaction(p, id);
+    return this.queries.getTransaction(p, id);
   }
 
   /** Reverse a transaction once; a second reversal is 409. */
@@ -77,7 +81,7 @@ export class LedgerController {
     @Headers('idempotency-key') key: string | undefined,
     @Res() res: Response,
   ) {
-    send(res, await this.ledger.reverse(p, id, dto.reason, idempotencyKey(key, false)));
+    send(res, await this.adjustments.reverse(p, id, dto.reason, idempotencyKey(key, false)));
   }
 
   @Get('holders/:type/:id/balances')
@@ -88,7 +92,7 @@ export class LedgerController {
       throw new BadInput('asOf is not a calendar date', [{ field: 'asOf', messages: [`${q.asOf} does not exist`] }]);
     }
     const ref = { type: params.type, id: params.id.toLowerCase() };
-    const found = await this.ledger.balances(p, ref, q.asOf); // checks the holder and its scope
+    const found = await this.queries.balances(p, ref, q.asOf); // checks the holder and its scope
     if (q.asOf) return found;
     // Today's view says what expires within 30 days, for assets with an expiry policy.
     const soon = await this.expiry.expiringSoon(p.tenantId, ref.type, ref.id);
@@ -103,7 +107,7 @@ export class LedgerController {
   @Access({ roles: READER_ROLES })
   entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery) {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
-    return this.ledger.entries(p, { type: params.type, id: params.id.toLowerCase() }, q);
+    return this.queries.entries(p, { type: params.type, id: params.id.toLowerCase() }, q);
   }
 
   /**
@@ -124,13 +128,13 @@ export class LedgerController {
   @Get('reports/points')
   @Access({ roles: ['admin', 'auditor'] })
   async pointsReport(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PointsReportQuery) {
-    return this.ledger.pointsByMonth(p.tenantId, q.asset ?? 'CONDUCT', q.months ?? 6);
+    return this.queries.pointsByMonth(p.tenantId, q.asset ?? 'CONDUCT', q.months ?? 6);
   }
 
   /** Recomputes trial balance, balances against entries, and the seal chain, for this tenant. */
   @Get('ledger/verify')
   @Access({ roles: ['admin', 'auditor'] })
   async verify(@CurrentPrincipal() p: KeyPrincipal) {
-    return this.ledger.verify(p.tenantId);
+    return this.audit.verify(p.tenantId);
   }
 }

@@ -8,7 +8,7 @@ import { UnitOfWork } from '../platform/database/unit-of-work';
 import { Unprocessable } from '../platform/http/app-error';
 import { EXPIRES_ON_SQL, expiredAsOf, LotGroup, remainingLots } from './domain/expiry';
 import type { PostingRequest } from './domain/model';
-import { LedgerService } from './ledger.service';
+import { LedgerPosting } from './ledger-posting.service';
 import { BackgroundJobs } from '../platform/jobs/background-jobs';
 
 const CHUNK = 200;
@@ -51,7 +51,7 @@ export class LedgerExpiry {
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
     private readonly jobs: BackgroundJobs,
   ) {}
 

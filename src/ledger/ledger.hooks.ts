@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { BeforeCommitHook } from './ledger.writer';
+import type { EntityManager } from 'typeorm';
+import type { PostedTransaction } from './domain/model';
+
+/** Test seam: runs after everything is written and before commit. */
+export type BeforeCommitHook = (m: EntityManager, posted: PostedTransaction[]) => Promise<void> | void;
 
 /**
  * Seams for tests, unset in production: a hook that runs after a batch is

@@ -1,11 +1,15 @@
+import { Injectable } from '@nestjs/common';
 import Decimal from 'decimal.js';
+import { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { LedgerError } from './domain/errors';
 import { transactionHash } from './domain/hash';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { BatchWrite, HoldRow, LedgerStore } from './persistence/ledger.store';
+import { MetricsService } from '../platform/observability/metrics.service';
 import { yieldToIo } from '../platform/util/yield';
+import { BeforeCommitHook, LedgerHooks } from './ledger.hooks';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
 export interface IdempotentAnswer {
@@ -25,23 +29,6 @@ export type BatchOutcome =
   | { kind: 'replayed'; answer: IdempotentAnswer }
   | { kind: 'refused'; error: LedgerError };
 
-/**
- * What a unit of work that posts many batches (the CSV import) keeps between
- * them: the states of the accounts its DB transaction has locked, by id, and
- * which of those the accounts table is behind on. Their balance rows are
- * written once, by `LedgerWriter.flush` before commit, not once per batch:
- * every update of a row inside one open transaction adds a version that
- * nothing can prune until commit, so an account updated by each of a long
- * import's batches grew a version chain that every later lookup walked (and
- * a foreign-key check per update), and the import slowed as it went on.
- */
-export class HeldAccounts {
-  readonly states = new Map<string, AccountState>();
-  readonly unwritten = new Set<string>();
-}
-
-/** Test seam: runs after everything is written and before commit. */
-export type BeforeCommitHook = (m: EntityManager, posted: PostedTransaction[]) => Promise<void> | void;
 
 const idemKey = (r: PostingRequest) => (r.idempotency ? `${r.tenantId}|${r.idempotency.scope}|${r.idempotency.key}` : null);
 
@@ -51,6 +38,7 @@ const idemKey = (r: PostingRequest) => (r.idempotency ? `${r.tenantId}|${r.idemp
  * memory in arrival order (a refused posting refuses only itself), then write
  * transactions, entries, balances, holds and idempotency records in bulk.
  */
+@Injectable()
 export class LedgerWriter {
   /** States of accounts as this process last committed them (see applyShared). */
   private readonly cache = new Map<string, AccountState>();
@@ -59,12 +47,32 @@ export class LedgerWriter {
   /** Group-commit batches by the path they took, since start. */
   readonly batches = { cached: 0, ordinary: 0, stale: 0 };
 
+  private readonly batchCounter: Counter<'path'>;
+
   constructor(
     private readonly store: LedgerStore,
-    private readonly beforeCommit: () => BeforeCommitHook | undefined,
-    private readonly onBatch: (path: keyof LedgerWriter['batches']) => void = () => undefined,
-    private readonly beforeGuardedWrite: () => (() => Promise<void>) | undefined = () => undefined,
-  ) {}
+    private readonly hooks: LedgerHooks,
+    metrics: MetricsService,
+  ) {
+    this.batchCounter = new Counter({
+      name: 'jifen_ledger_batches_total',
+      help: 'Group-commit batches by path: cached (checked against the account cache, confirmed by the database), ordinary, stale (the database refused the cache; checked again under the locks)',
+      labelNames: ['path'],
+      registers: [metrics.registry],
+    });
+  }
+
+  private beforeCommit(): BeforeCommitHook | undefined {
+    return this.hooks.beforeCommit;
+  }
+
+  private beforeGuardedWrite(): (() => Promise<void>) | undefined {
+    return this.hooks.beforeGuardedWrite;
+  }
+
+  private onBatch(path: keyof LedgerWriter['batches']): void {
+    this.batchCounter.inc({ path });
+  }
 
   async apply(m: EntityManager, items: BatchItem[]): Promise<BatchOutcome[]> {
     const { outcomes, written } = await this.stage(m, items);
@@ -79,42 +87,20 @@ export class LedgerWriter {
    * caller sends afterwards on the same transaction run after it, so a caller
    * can prepare its next batch while this one is written; it must await
    * `written` before it commits.
-   *
-   * `held`, given by a caller that posts several batches in one transaction,
-   * keeps the states of the accounts this transaction has locked: row locks
-   * last until commit, so no one else can change them, and later batches lock
-   * only accounts they have not seen yet.
    */
-  async stage(m: EntityManager, items: BatchItem[], held?: HeldAccounts): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
+  async stage(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
     const now = new Date();
     const reads = await this.read(m, items);
-    const { states, holds } = await this.lock(m, reads, held);
+    const { states, holds } = await this.lock(m, reads);
     const d = await this.decide(items, states, now, reads, holds);
     // What the shared cache knew of these accounts is no longer true once this commits.
     for (const id of d.touched) this.cache.delete(id);
     const write = toWrite(d, states);
-    if (held) {
-      // Locked until commit, so no one else writes them: their rows are written once, by flush.
-      for (const a of write.accounts) held.unwritten.add(a.id);
-      write.accounts = [];
-    }
     const written = this.store.writeBatch(m, write).then(() => this.beforeCommit()?.(m, d.posted));
     // Handled here so that a failure before the caller awaits is not reported
     // as unhandled; the caller still sees it when it awaits `written`.
     written.catch(() => undefined);
     return { outcomes: d.outcomes, written };
-  }
-
-  /**
-   * Writes the balance rows of `held` accounts that batches staged with it
-   * have moved; the caller awaits it after the last batch's `written` and
-   * before commit (until then the rows are behind their entries).
-   */
-  async flush(m: EntityManager, held: HeldAccounts): Promise<void> {
-    if (!held.unwritten.size) return;
-    const accounts = [...held.unwritten].map((id) => held.states.get(id)!);
-    held.unwritten.clear();
-    await this.store.writeBatch(m, { transactions: [], accounts, holds: [], idempotency: [] });
   }
 
   /**
@@ -280,12 +266,12 @@ export class LedgerWriter {
   }
 
   /**
-   * Locks the batch's accounts in id order (those not already in `held`) and
-   * then the holds it completes (after the accounts, the same order everywhere).
+   * Locks the batch's accounts in id order and then the holds it completes
+   * (after the accounts, the same order everywhere).
    */
-  private async lock(m: EntityManager, reads: BatchReads, held?: HeldAccounts): Promise<{ states: Map<string, AccountState>; holds: Map<string, HoldRow> }> {
-    const states = held?.states ?? new Map<string, AccountState>();
-    for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()].filter((k) => !states.has(k.id)))) states.set(s.id, s);
+  private async lock(m: EntityManager, reads: BatchReads): Promise<{ states: Map<string, AccountState>; holds: Map<string, HoldRow> }> {
+    const states = new Map<string, AccountState>();
+    for (const s of await this.store.lockAccounts(m, [...reads.accounts.values()])) states.set(s.id, s);
     const holds = new Map((await this.store.findHolds(m, reads.holdKeys, true)).map((h) => [`${h.tenant_id}|${h.id}`, h]));
     return { states, holds };
   }

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { HoldersService } from '../holders/holders.service';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
 
 /**
@@ -14,7 +14,7 @@ export class OpeningPoints implements OnModuleInit {
   constructor(
     private readonly holders: HoldersService,
     private readonly ruleSets: RuleSetsService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
   ) {}
 
   onModuleInit(): void {

@@ -11,7 +11,7 @@ import type { EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerQueries } from '../ledger/ledger-queries.service';
 import { arrayLiteral, columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
@@ -260,7 +260,7 @@ export class RecordsImportService {
     private readonly uow: UnitOfWork,
     private readonly records: RecordsService,
     private readonly holders: HoldersService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerQueries,
     private readonly assets: AssetsService,
   ) {}
 

@@ -5,7 +5,7 @@ import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal'
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import type { PostingRequest } from '../ledger/domain/model';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { requireTenant } from '../platform/database/tenant';
 import { addDays } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -140,7 +140,7 @@ export class RecordsService {
     private readonly ruleSets: RuleSetsService,
     private readonly holders: HoldersService,
     private readonly assets: AssetsService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
     private readonly sanctions: SanctionsService,
   ) {}
 

@@ -4,7 +4,7 @@ import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerAdjustments } from '../ledger/ledger-adjustments.service';
 import { requireTenant } from '../platform/database/tenant';
 import { NotFound } from '../platform/http/app-error';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -46,7 +46,7 @@ export class SanctionsService implements OnModuleInit {
     private readonly ruleSets: RuleSetsService,
     private readonly holders: HoldersService,
     private readonly uow: UnitOfWork,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerAdjustments,
   ) {}
 
   onModuleInit(): void {

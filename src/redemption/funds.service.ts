@@ -6,7 +6,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal, regionRelated } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import type { EntryDraft } from '../ledger/domain/model';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { IdempotentCommands } from '../platform/database/idempotent-command';
 import { requireTenant } from '../platform/database/tenant';
 import { NotFound, Unprocessable } from '../platform/http/app-error';
@@ -59,7 +59,7 @@ export class FundsService implements OnModuleInit {
     private readonly dataSource: DataSource,
     private readonly tenancy: TenancyService,
     private readonly holders: HoldersService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
     private readonly commands: IdempotentCommands,
     metrics: MetricsService,
   ) {

@@ -6,7 +6,8 @@ import type { KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { LedgerError } from '../ledger/domain/errors';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerHolds } from '../ledger/ledger-holds.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { IdempotentCommands } from '../platform/database/idempotent-command';
 import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
@@ -87,7 +88,8 @@ export class RedemptionsService implements OnModuleInit {
     private readonly shops: ShopsService,
     private readonly holders: HoldersService,
     private readonly assets: AssetsService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
+    private readonly holds: LedgerHolds,
     private readonly ruleSets: RuleSetsService,
     private readonly sanctions: SanctionsService,
     private readonly pins: PinGuardService,
@@ -137,7 +139,7 @@ export class RedemptionsService implements OnModuleInit {
       let txId: string | null = null;
       try {
         if (hold) {
-          const h = await this.ledger.hold(
+          const h = await this.holds.hold(
             { tenantId: p.tenantId, asset, from: { type: holder.type, id: holder.id }, to: { type: 'shop', id: shop.id }, amount, kind: 'redeem', memo, actor, timeoutMs: (holdMinutes ?? DEFAULT_HOLD_MINUTES) * 60_000, spendFloor },
             m,
           );
@@ -236,7 +238,7 @@ export class RedemptionsService implements OnModuleInit {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'held');
       if (r.expires_at && r.expires_at.getTime() <= Date.now()) throw new Conflict(`redemption ${id} expired at ${r.expires_at.toISOString()}`, 'redemption-state');
-      const tx = await this.ledger.completeHold(p.tenantId, r.hold_id!, null, `key:${p.keyId}`, m);
+      const tx = await this.holds.completeHold(p.tenantId, r.hold_id!, null, `key:${p.keyId}`, m);
       await m.query(`UPDATE redemptions SET status = 'completed', transaction_id = $3, completed_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
         p.tenantId, id, tx.id,
       ]);
@@ -249,7 +251,7 @@ export class RedemptionsService implements OnModuleInit {
     return this.uow.run(async (m) => {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'held');
-      await this.ledger.cancelHold(p.tenantId, r.hold_id!, m).catch(async (e) => {
+      await this.holds.cancelHold(p.tenantId, r.hold_id!, m).catch(async (e) => {
         // The ledger's own sweep may have expired the hold a moment before: same outcome.
         if (!(e instanceof LedgerError && e.code === 'hold-not-pending')) throw e;
       });
@@ -299,7 +301,7 @@ export class RedemptionsService implements OnModuleInit {
           [now],
         );
         for (const r of due) {
-          await this.ledger.expireHoldsWithin(m, r.tenant_id, [r.hold_id!], now);
+          await this.holds.expireHoldsWithin(m, r.tenant_id, [r.hold_id!], now);
           await this.restoreStock(m, r); // account rows before stock rows, as a redemption takes them
           await m.query(`UPDATE redemptions SET status = 'expired', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [r.tenant_id, r.id]);
         }

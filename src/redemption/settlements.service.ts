@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { KeyPrincipal } from '../auth/principal';
 import type { EntryDraft } from '../ledger/domain/model';
 import { LedgerError } from '../ledger/domain/errors';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { IdempotentCommands } from '../platform/database/idempotent-command';
 import { requireTenant } from '../platform/database/tenant';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
@@ -60,7 +60,7 @@ export class SettlementsService {
     private readonly dataSource: DataSource,
     private readonly commands: IdempotentCommands,
     private readonly shops: ShopsService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
   ) {}
 
   async settle(p: KeyPrincipal, shopId: string, through: string, key: string) {

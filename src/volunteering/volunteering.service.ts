@@ -5,7 +5,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { HoldersService } from '../holders/holders.service';
-import { LedgerService } from '../ledger/ledger.service';
+import { LedgerPosting } from '../ledger/ledger-posting.service';
 import { requireTenant } from '../platform/database/tenant';
 import { shanghaiDate } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -54,7 +54,7 @@ export class VolunteeringService {
     private readonly tenancy: TenancyService,
     private readonly holders: HoldersService,
     private readonly ruleSets: RuleSetsService,
-    private readonly ledger: LedgerService,
+    private readonly ledger: LedgerPosting,
   ) {}
 
   private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {

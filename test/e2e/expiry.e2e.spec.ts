@@ -88,15 +88,15 @@ describe('points expiry by FIFO lots (e2e)', () => {
       jest.useRealTimers();
     }
     const expiry = t.app.get(LedgerExpiry);
-    const { LedgerService } = await import('../../src/ledger/ledger.service');
+    const { LedgerHolds } = await import('../../src/ledger/ledger-holds.service');
     const Decimal = (await import('decimal.js')).default;
-    const hold = await t.app.get(LedgerService).hold({ tenantId: c.tenantId, asset: 'LOYAL_B', from: { type: 'household', id: hh }, to: 'issuer', amount: new Decimal(3), kind: 'redeem', memo: '预留', actor: 'test' });
+    const hold = await t.app.get(LedgerHolds).hold({ tenantId: c.tenantId, asset: 'LOYAL_B', from: { type: 'household', id: hh }, to: 'issuer', amount: new Decimal(3), kind: 'redeem', memo: '预留', actor: 'test' });
     const seen: [number, number][] = [];
     const r = await expiry.expire(c.tenantId, today, (done, total) => seen.push([done, total]));
     expect(r.expired.find((e) => e.holder.id === hh)?.amount).toBe('5.00');
     expect(seen.length).toBeGreaterThan(0);
     expect(seen[seen.length - 1][0]).toBe(seen[seen.length - 1][1]);
-    await t.app.get(LedgerService).cancelHold(c.tenantId, hold.id);
+    await t.app.get(LedgerHolds).cancelHold(c.tenantId, hold.id);
     const r2 = await expiry.expire(c.tenantId, today);
     expect(r2.expired.find((e) => e.holder.id === hh)?.amount).toBe('3.00');
     const future = shanghaiDate(realNow + 2 * DAY);

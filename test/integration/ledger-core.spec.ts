@@ -4,8 +4,7 @@ import { KeyPrincipal } from '../../src/auth/principal';
 import { LedgerError } from '../../src/ledger/domain/errors';
 import { PostingRequest } from '../../src/ledger/domain/model';
 import { LedgerHooks } from '../../src/ledger/ledger.hooks';
-import { LedgerService } from '../../src/ledger/ledger.service';
-import { HeldAccounts } from '../../src/ledger/ledger.writer';
+import { Ledger, ledgerOf } from '../helpers/ledger';
 import { requestHash } from '../../src/platform/http/idempotency';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
 import { MetricsService } from '../../src/platform/observability/metrics.service';
@@ -17,7 +16,7 @@ const D = (s: string) => new Decimal(s);
 describe('ledger core (integration, real PostgreSQL)', () => {
   let t: TestApp;
   let c: County;
-  let ledger: LedgerService;
+  let ledger: Ledger;
   let db: DataSource;
   let admin: KeyPrincipal;
 
@@ -53,7 +52,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     c = await makeCounty(t);
-    ledger = t.app.get(LedgerService);
+    ledger = ledgerOf(t.app);
     db = t.app.get(DataSource);
     admin = { kind: 'key', keyId: 'k', tenantId: c.tenantId, role: 'admin', scopeRegionCode: c.county, shopId: null, bankId: null };
   });
@@ -82,7 +81,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     const second = await startTestApp();
     try {
-      const ledger2 = second.app.get(LedgerService);
+      const ledger2 = ledgerOf(second.app);
       const key = newIdempotencyKey();
       const body = { asset: 'CONDUCT', from: 'issuer' as const, to: { type: 'household' as const, id: hh }, amount: '3.00', memo: 'dup' };
       const answers = await Promise.all(
@@ -104,7 +103,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     for (const h of hh) await ledger.submit(req('issue', issuer, hhRef(h), '100'));
     const second = await startTestApp();
     try {
-      const ledger2 = second.app.get(LedgerService);
+      const ledger2 = ledgerOf(second.app);
       const uow = t.app.get(UnitOfWork);
       // This instance caches the four accounts; the second moves them behind its back.
       expect((await ledger.submit(req('transfer', hhRef(hh[0]), hhRef(hh[1]), '1'))).kind).toBe('posted');
@@ -194,34 +193,6 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     } finally {
       await second.close();
     }
-  });
-
-  it('batches staged with held accounts write each balance row once, at flush; balances equal entries at commit', async () => {
-    const a = await makeHousehold(t, c.keys.clerk, c.villages[0]);
-    const b = await makeHousehold(t, c.keys.clerk, c.villages[0]);
-    await ledger.submit(req('issue', issuer, hhRef(a), '5.00'));
-    const held = new HeldAccounts();
-    const seen: string[] = [];
-    await t.app.get(UnitOfWork).run(async (m) => {
-      const rowOf = async (id: string) => (await m.query(`SELECT balance::text AS b, entry_count::int AS n FROM accounts WHERE tenant_id = $1 AND holder_id = $2 AND asset_code = 'CONDUCT'`, [c.tenantId, id]))[0];
-      for (let i = 0; i < 3; i++) {
-        const { outcomes, written } = await ledger.stageMany(m, [req('issue', issuer, hhRef(a), '1.00'), req('transfer', hhRef(a), hhRef(b), '2.00')], held);
-        await written;
-        expect(outcomes.map((o) => o.kind)).toEqual(['posted', 'posted']);
-      }
-      // Checked in memory against the held states: 5 + 3 × (1 − 2) = 2, never overdrawn on the way.
-      expect(held.states.size).toBeGreaterThan(0);
-      const before = await rowOf(a);
-      seen.push(before.b);
-      await ledger.flushHeld(m, held);
-      const after = await rowOf(a);
-      seen.push(after.b, String(after.n), (await rowOf(b)).b);
-      expect(held.unwritten.size).toBe(0);
-    });
-    // Behind (as before the unit of work) until flushed; then the sum of six new entries and the first.
-    expect(seen).toEqual(['5', '2', '7', '6']);
-    const v = await ledger.verify(c.tenantId);
-    expect([v.balanced, v.balancesMatchEntries]).toEqual([true, true]);
   });
 
   it('batches touching the same accounts in opposite orders do not deadlock', async () => {
@@ -474,7 +445,7 @@ describe('seal chain ordering (integration)', () => {
     const t = await startTestApp();
     try {
       const c = await makeCounty(t);
-      const ledger = t.app.get(LedgerService);
+      const ledger = ledgerOf(t.app);
       const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
       for (let i = 0; i < 12; i++) {
         await ledger.submit({

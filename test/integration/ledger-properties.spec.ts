@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { LedgerError } from '../../src/ledger/domain/errors';
 import { AccountRef, PostingRequest } from '../../src/ledger/domain/model';
-import { LedgerService } from '../../src/ledger/ledger.service';
+import { Ledger, ledgerOf } from '../helpers/ledger';
 import { makeCounty, makeHousehold, makePerson } from '../helpers/fixtures';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
@@ -34,12 +34,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 describe('ledger invariants under random operations (property-based, real PostgreSQL)', () => {
   let t: TestApp;
-  let ledger: LedgerService;
+  let ledger: Ledger;
   let db: DataSource;
 
   beforeAll(async () => {
     t = await startTestApp();
-    ledger = t.app.get(LedgerService);
+    ledger = ledgerOf(t.app);
     db = t.app.get(DataSource);
   });
   afterAll(async () => t.close());

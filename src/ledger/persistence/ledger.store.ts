@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import type { EntityManager } from 'typeorm';
 import { arrayLiteral } from '../../platform/database/sql-arrays';
@@ -5,7 +6,7 @@ import { requireTenant } from '../../platform/database/tenant';
 import type { AccountRef, AccountState, FloorPolicy, PostedTransaction } from '../domain/model';
 
 /**
- * SQL for the ledger tables. Only LedgerService (through this store) writes
+ * SQL for the ledger tables. Only the ledger module (through this store) writes
  * them. Writes are set-based (unnest arrays), so a batch of N postings costs a
  * fixed number of statements, not N round-trips.
  */
@@ -69,6 +70,7 @@ async function prepared<T = any>(m: EntityManager, name: string, text: string, v
   return (await client.query({ name, text, values })).rows;
 }
 
+@Injectable()
 export class LedgerStore {
   /** Creates accounts that do not exist yet; safe to race. */
   async ensureAccounts(m: EntityManager, accounts: NewAccount[]): Promise<void> {
