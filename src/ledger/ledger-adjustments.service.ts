@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
-import { requestHash } from '../platform/http/idempotency';
+import { requestHash } from '../platform/idempotency/idempotency';
 import { AssetsService } from './assets.service';
 import { parsePositiveAmount } from './domain/amount';
 import { LedgerError } from './domain/errors';

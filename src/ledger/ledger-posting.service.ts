@@ -7,6 +7,7 @@ import { NestedAcquire } from '../platform/database/lane-pool';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
+import { IdempotencyStore, slotKey } from '../platform/idempotency/idempotency';
 import { AccountDirectory, AccountSpec } from './account-directory';
 import { AssetsService } from './assets.service';
 import { LedgerError } from './domain/errors';
@@ -26,7 +27,6 @@ import { PostingBatcher } from './posting-batcher';
 export class LedgerPosting implements OnModuleDestroy {
   /** The group-commit queue: a helper of this service, holding no state beyond its queue. */
   private readonly batcher: PostingBatcher;
-  private readonly inFlightKeys = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -35,6 +35,7 @@ export class LedgerPosting implements OnModuleDestroy {
     private readonly directory: AccountDirectory,
     private readonly writer: LedgerWriter,
     private readonly queries: LedgerQueries,
+    private readonly idempotency: IdempotencyStore,
   ) {
     this.batcher = new PostingBatcher((items) => this.runBatch(items), { windowMs: 2, maxBatch: 1000, maxInFlight: 2 });
   }
@@ -148,23 +149,12 @@ export class LedgerPosting implements OnModuleDestroy {
     // Waiting for a batch's connection while holding a transaction's is a nested acquisition too; post() belongs inside one.
     const held = heldTransaction();
     if (held) throw new NestedAcquire(held);
-    const key = req.idempotency ? `${req.tenantId}|${req.idempotency.scope}|${req.idempotency.key}` : null;
-    if (key) {
-      const earlier = this.inFlightKeys.get(key);
-      if (earlier) {
-        await earlier.catch(() => undefined);
-        return this.submit(req, respond);
-      }
-    }
-    const work = (async () => {
+    const work = async () => {
       const prepared = await this.prepare(req);
       return this.batcher.submit({ req, entries: prepared.entries, respond: respond && ((tx) => respond(tx, prepared.refs)) });
-    })();
-    if (key) {
-      this.inFlightKeys.set(key, work);
-      void work.finally(() => this.inFlightKeys.delete(key)).catch(() => undefined);
-    }
-    return work;
+    };
+    // A twin in this process waits for the first (the one mechanism's in-flight slots), then its batch finds the stored answer.
+    return req.idempotency ? this.idempotency.inFlight.run(slotKey({ tenantId: req.tenantId, ...req.idempotency }), work) : work();
   }
 
   /** Builds the reversal of a transaction: every entry negated, linked to the original. */

@@ -7,6 +7,7 @@ import { transactionHash } from './domain/hash';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { BatchWrite, HoldRow, LedgerStore } from './persistence/ledger.store';
+import { IdempotencyStore } from '../platform/idempotency/idempotency';
 import { MetricsService } from '../platform/observability/metrics.service';
 import { yieldToIo } from '../platform/util/yield';
 import { BeforeCommitHook, LedgerHooks } from './ledger.hooks';
@@ -52,6 +53,7 @@ export class LedgerWriter {
   constructor(
     private readonly store: LedgerStore,
     private readonly hooks: LedgerHooks,
+    private readonly idempotency: IdempotencyStore,
     metrics: MetricsService,
   ) {
     this.batchCounter = new Counter({
@@ -280,16 +282,12 @@ export class LedgerWriter {
     return { ...readAccounts(items), stored: await this.readStored(m, items), reversed: await this.findReversed(m, items) };
   }
 
-  /** Idempotency answers already stored for the batch's keys. */
+  /** Idempotency answers already stored for the batch's keys (the one mechanism's store). */
   private async readStored(m: EntityManager, items: BatchItem[]): Promise<BatchReads['stored']> {
     const keyed = items.filter((i) => i.req.idempotency);
     const stored = new Map<string, { hash: Buffer; answer: IdempotentAnswer }>();
-    for (const r of await this.store.findIdempotency(
-      m,
-      keyed.map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key })),
-    )) {
-      stored.set(`${r.tenant_id}|${r.scope}|${r.key}`, { hash: r.request_hash, answer: { status: r.status_code, body: r.response } });
-    }
+    const found = await this.idempotency.findMany(m, keyed.map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key })));
+    for (const [slot, a] of found) stored.set(slot, { hash: a.requestHash, answer: { status: a.status, body: a.body } });
     return stored;
   }
 

@@ -5,7 +5,7 @@ import { LedgerError } from '../../src/ledger/domain/errors';
 import { PostingRequest } from '../../src/ledger/domain/model';
 import { LedgerHooks } from '../../src/ledger/ledger.hooks';
 import { Ledger, ledgerOf } from '../helpers/ledger';
-import { requestHash } from '../../src/platform/http/idempotency';
+import { requestHash } from '../../src/platform/idempotency/idempotency';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
 import { MetricsService } from '../../src/platform/observability/metrics.service';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';

@@ -119,24 +119,6 @@ export class LedgerStore {
     return rows.map(toAccountState);
   }
 
-  async findIdempotency(
-    m: EntityManager,
-    keys: { tenantId: string; scope: string; key: string }[],
-  ): Promise<{ tenant_id: string; scope: string; key: string; request_hash: Buffer; status_code: number; response: unknown }[]> {
-    if (!keys.length) return [];
-    // Not a named statement, so it is planned each time with the table's current size.
-    // The table grows with every value-moving request: as a named statement, after five
-    // runs on an empty table, its generic plan hashed a sequential scan of all 20,000
-    // rows once they were there, where a custom plan probes the primary key.
-    return m.query(
-      `SELECT i.tenant_id, i.scope, i.key, i.request_hash, i.status_code, i.response
-         FROM idempotency_keys i
-         JOIN unnest($1::uuid[], $2::varchar[], $3::varchar[]) AS k(tenant_id, scope, key)
-           ON i.tenant_id = k.tenant_id AND i.scope = k.scope AND i.key = k.key`,
-      [keys.map((k) => k.tenantId), keys.map((k) => k.scope), keys.map((k) => k.key)],
-    );
-  }
-
   /** Which of these transactions already have a reversal. */
   async findReversed(m: EntityManager, keys: { tenantId: string; id: string }[]): Promise<Set<string>> {
     if (!keys.length) return new Set();

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { detachedOnLane } from './db-context';
+import { IdempotencyStore } from '../idempotency/idempotency';
 import { IdempotentCommands } from './idempotent-command';
 import { lanePoolDriver, LanePoolSettings } from './lane-pool';
 import { loadSqlMigrations } from './sql-migrations';
@@ -52,7 +53,7 @@ export const nestedAcquires = { count: 0 };
       },
     }),
   ],
-  providers: [UnitOfWork, IdempotentCommands],
-  exports: [UnitOfWork, IdempotentCommands],
+  providers: [UnitOfWork, IdempotentCommands, IdempotencyStore],
+  exports: [UnitOfWork, IdempotentCommands, IdempotencyStore],
 })
 export class DatabaseModule {}

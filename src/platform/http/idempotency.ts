@@ -1,28 +1,11 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
-import { from, Observable, of } from 'rxjs';
-import { finalize, mergeMap } from 'rxjs/operators';
-import { DataSource } from 'typeorm';
-import { canonicalJson } from '../util/canonical-json';
-import { sha256 } from '../util/sha256';
-import { BadInput, Conflict } from './app-error';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import { IdempotencyStore, idempotencyKey, replay, requestHash, slotKey } from '../idempotency/idempotency';
 
-const KEY_RE = /^[\x21-\x7e]{1,200}$/;
-
-/** Validates an Idempotency-Key header; `required` on POSTs that move value. */
-export function idempotencyKey(raw: string | undefined, required: boolean): string | undefined {
-  if (raw === undefined || raw === '') {
-    if (required) throw new BadInput('Idempotency-Key header is required', [{ field: 'Idempotency-Key', messages: ['this request moves value and needs an Idempotency-Key header'] }]);
-    return undefined;
-  }
-  if (!KEY_RE.test(raw)) throw new BadInput('Idempotency-Key is malformed', [{ field: 'Idempotency-Key', messages: ['1 to 200 printable ASCII characters'] }]);
-  return raw;
-}
-
-export const requestHash = (scope: string, body: unknown) => sha256(canonicalJson({ scope, body }));
+export { idempotencyKey, requestHash };
 
 const IDEMPOTENCY_META = 'jifen:idempotency';
 interface IdempotencyRule {
@@ -37,18 +20,18 @@ export const IdempotencyNotOffered = () => SetMetadata(IDEMPOTENCY_META, { own: 
 export const IdempotentRedacting = (...fields: string[]) => SetMetadata(IDEMPOTENCY_META, { redact: fields } satisfies IdempotencyRule);
 
 /**
- * `Idempotency-Key` on any other tenant POST: the first answer is stored with a
- * hash of the request; a replay gets it back, the key with another body gets
- * 409, and a twin arriving while the first runs waits for it. Value-moving
- * endpoints do this inside their own DB transaction instead (IdempotencyHandledByService).
+ * `Idempotency-Key` on any other tenant POST, through the one mechanism
+ * (IdempotencyStore): a replay gets the first answer, the key with another
+ * body gets 409, and a twin arriving while the first runs waits for it. These
+ * POSTs move no value, so the answer is kept after the handler, not with its
+ * effect; value-moving endpoints keep it inside their own DB transaction
+ * (IdempotencyHandledByService).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
-
   constructor(
     private readonly reflector: Reflector,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly store: IdempotencyStore,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -59,58 +42,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (req.method !== 'POST' || raw === undefined || req.principal?.kind !== 'key') return next.handle();
     const rule = this.reflector.get<IdempotencyRule | undefined>(IDEMPOTENCY_META, ctx.getHandler());
     if (rule?.own) return next.handle();
-    const key = idempotencyKey(Array.isArray(raw) ? raw[0] : raw, false)!;
-    const tenantId = req.principal.tenantId!;
-    const scope = `POST ${req.path}`;
-    const hash = requestHash(scope, req.body);
-    const slot = `${tenantId}|${scope}|${key}`;
+    const slot = { tenantId: req.principal.tenantId!, scope: `POST ${req.path}`, key: idempotencyKey(Array.isArray(raw) ? raw[0] : raw, false)! };
+    const hash = requestHash(slot.scope, req.body);
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? 201;
-
-    // Claims the key's slot in this process (twins wait for the holder), then
-    // looks for a stored answer. Check and claim run with no await between them.
-    const claim = async () => {
-      for (let earlier = this.inFlight.get(slot); earlier; earlier = this.inFlight.get(slot)) await earlier.catch(() => undefined);
-      let done!: () => void;
-      this.inFlight.set(slot, new Promise<void>((r) => (done = r)));
-      const release = () => {
-        this.inFlight.delete(slot);
-        done();
-      };
-      try {
-        const [stored] = await this.dataSource.query(
-          `SELECT request_hash, status_code, response FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3`,
-          [tenantId, scope, key],
-        );
-        if (stored && !(stored.request_hash as Buffer).equals(hash)) {
-          throw new Conflict('this Idempotency-Key was used with a different request', 'idempotency-key-reused');
-        }
-        if (stored) release();
-        return { stored: stored as { status_code: number; response: unknown } | undefined, release };
-      } catch (e) {
-        release();
-        throw e;
-      }
-    };
-    const keep = async (body: unknown) => {
-      const kept = body && typeof body === 'object' && rule?.redact ? Object.fromEntries(Object.entries(body).filter(([k]) => !rule.redact!.includes(k))) : body;
-      await this.dataSource.query(
-        `INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, status_code, response) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT DO NOTHING`,
-        [tenantId, scope, key, hash, status, JSON.stringify(kept ?? null)],
-      );
-      return body;
-    };
-    return from(claim()).pipe(
-      mergeMap(({ stored, release }) => {
+    return from(
+      this.store.inFlight.run(slotKey(slot), async () => {
+        const stored = await this.store.find(undefined, slot);
         if (stored) {
-          ctx.switchToHttp().getResponse<Response>().status(stored.status_code);
-          return of(stored.response);
+          const answer = replay(stored, hash);
+          ctx.switchToHttp().getResponse<Response>().status(answer.status);
+          return answer.body;
         }
-        // Only answers that got through are kept; the slot is freed either way.
-        return next.handle().pipe(
-          mergeMap((body) => from(keep(body))),
-          finalize(release),
-        );
+        const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        // Only answers that got through are kept.
+        const kept = body && typeof body === 'object' && rule?.redact ? Object.fromEntries(Object.entries(body).filter(([k]) => !rule.redact!.includes(k))) : body;
+        await this.store.save(undefined, slot, hash, { status, body: kept }, true);
+        return body;
       }),
     );
   }
