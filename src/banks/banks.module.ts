@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LedgerModule } from '../ledger/ledger.module';
 import { AuthModule } from '../auth/auth.module';
 import { HoldersModule } from '../holders/holders.module';
 import { BanksController } from './banks.controller';
@@ -6,7 +7,7 @@ import { BanksService } from './banks.service';
 import { SigningKeyService } from './signing-key.service';
 
 @Module({
-  imports: [AuthModule, HoldersModule],
+  imports: [AuthModule, HoldersModule, LedgerModule],
   providers: [BanksService, SigningKeyService],
   controllers: [BanksController],
   exports: [SigningKeyService],

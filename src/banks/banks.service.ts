@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AssetsService, CNY } from '../ledger/assets.service';
 import { createHash, randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { createReadStream, createWriteStream, promises as fs } from 'fs';
@@ -63,6 +64,7 @@ export class BanksService implements OnModuleInit {
     private readonly holders: HoldersService,
     private readonly apiKeys: ApiKeysService,
     private readonly signing: SigningKeyService,
+    private readonly assets: AssetsService,
   ) {}
 
   onModuleInit(): void {
@@ -283,9 +285,10 @@ export class BanksService implements OnModuleInit {
       .filter((v: any) => v.consentedHouseholds || v.loans);
     const sum = (f: (v: any) => number) => villages.reduce((s: number, v: any) => s + f(v), 0);
     const amount = villages.reduce((s: Decimal, v: any) => s.plus(v.amount), new Decimal(0));
+    const amounts = await this.assets.amounts(p.tenantId);
     return {
-      villages: villages.map((v: any) => ({ ...v, amount: new Decimal(v.amount).toFixed(2) })),
-      totals: { consentedHouseholds: sum((v) => v.consentedHouseholds), loans: sum((v) => v.loans), amount: amount.toFixed(2) },
+      villages: villages.map((v: any) => ({ ...v, amount: amounts.format(v.amount, CNY) })),
+      totals: { consentedHouseholds: sum((v) => v.consentedHouseholds), loans: sum((v) => v.loans), amount: amounts.format(amount, CNY) },
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
-import Decimal from 'decimal.js';
 import { DataSource } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
@@ -72,12 +72,16 @@ const view = (b: BoardRow) => ({
  * exactly what was reviewed: records voided later do not change a published
  * board, and the database refuses any change to it.
  */
+/** Boards rank households by their conduct points (红黄榜). */
+const BOARD_ASSET = 'CONDUCT';
+
 @Injectable()
 export class BoardsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly tenancy: TenancyService,
+    private readonly assets: AssetsService,
   ) {}
 
   async compute(p: KeyPrincipal, villageCode: string, period: string, size = DEFAULT_RED_SIZE) {
@@ -104,12 +108,14 @@ export class BoardsService {
           LIMIT $5`,
         [p.tenantId, villageCode, span.from, span.to, size],
       );
+      const amounts = await this.assets.amounts(p.tenantId, m);
+      const points = (v: string) => amounts.format(v, BOARD_ASSET);
       const red: RedLine[] = totals.map((t, i) => ({
         rank: i + 1,
         householdId: t.household_id,
         name: t.head_name,
-        net: new Decimal(t.net).toFixed(2),
-        credits: new Decimal(t.credits).toFixed(2),
+        net: points(t.net),
+        credits: points(t.credits),
         debitItems: t.debit_items,
       }));
       const debits: any[] = await m.query(
@@ -128,7 +134,7 @@ export class BoardsService {
       );
       const black = new Map<string, BlackLine>();
       const line = (id: string, name: string) => black.get(id) ?? black.set(id, { householdId: id, name, items: [], sanctions: [] }).get(id)!;
-      for (const d of debits) line(d.household_id, d.head_name).items.push({ ruleCode: d.rule_code, ruleName: d.rule_name, points: new Decimal(d.points).toFixed(2), occurredOn: d.occurred_on });
+      for (const d of debits) line(d.household_id, d.head_name).items.push({ ruleCode: d.rule_code, ruleName: d.rule_name, points: points(d.points), occurredOn: d.occurred_on });
       for (const s of sanctioned) line(s.household_id, s.head_name).sanctions.push({ code: s.code, benefitCodes: s.benefit_codes });
       const blackList = [...black.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.householdId < b.householdId ? -1 : 1));
       const id = existing?.id ?? randomUUID();

@@ -1,9 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { requireTenant } from '../platform/database/tenant';
 import { pgCode, PG } from '../platform/database/pg-errors';
+import { formatAmount } from './domain/amount';
 import { LedgerError } from './domain/errors';
 import type { AssetSpec } from './domain/model';
+
+/** Amounts at their asset's scale: formatted for answers, or rounded (conversions, CNY values). */
+export interface AmountFormat {
+  scaleOf(asset: string): number;
+  format(v: Decimal.Value, asset: string): string;
+  round(v: Decimal.Value, asset: string, rounding: Decimal.Rounding): Decimal;
+}
+
+/** The asset funds hold and shops are paid in. */
+export const CNY = 'CNY';
 
 /** The assets every new tenant starts with (DOMAIN.md, "Holders and assets"). */
 export const DEFAULT_ASSETS: AssetSpec[] = [
@@ -70,6 +82,25 @@ export class AssetsService {
     const a = (await this.catalog(tenantId, m)).get(code);
     if (!a) throw new LedgerError('unknown-asset', `asset ${code} not found`, 'asset');
     return a;
+  }
+
+  /**
+   * Formats amounts by their asset's scale: every amount an answer carries goes
+   * through here (or `formatAmount` with a scale already at hand), never a
+   * hard-coded number of decimals.
+   */
+  async amounts(tenantId: string, m?: EntityManager): Promise<AmountFormat> {
+    const catalog = await this.catalog(tenantId, m);
+    const scaleOf = (asset: string) => {
+      const a = catalog.get(asset);
+      if (!a) throw new LedgerError('unknown-asset', `asset ${asset} not found`, 'asset');
+      return a.scale;
+    };
+    return {
+      scaleOf,
+      format: (v, asset) => formatAmount(new Decimal(v), scaleOf(asset)),
+      round: (v, asset, rounding) => new Decimal(v).toDecimalPlaces(scaleOf(asset), rounding),
+    };
   }
 
   private async catalog(tenantId: string, m?: EntityManager): Promise<Map<string, AssetSpec>> {

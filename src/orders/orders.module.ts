@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LedgerModule } from '../ledger/ledger.module';
 import { HoldersModule } from '../holders/holders.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { VolunteeringModule } from '../volunteering/volunteering.module';
@@ -6,7 +7,7 @@ import { OrdersController } from './orders.controller';
 import { OrdersService } from './orders.service';
 
 @Module({
-  imports: [TenancyModule, HoldersModule, VolunteeringModule],
+  imports: [TenancyModule, HoldersModule, VolunteeringModule, LedgerModule],
   providers: [OrdersService],
   controllers: [OrdersController],
   exports: [OrdersService],

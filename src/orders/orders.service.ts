@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AssetsService } from '../ledger/assets.service';
 import { Cron } from '@nestjs/schedule';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
@@ -12,7 +13,7 @@ import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, pageLimit, toPage } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { VolunteeringService } from '../volunteering/volunteering.service';
+import { COIN, formatHours, VolunteeringService } from '../volunteering/volunteering.service';
 import { CreateMenuItemDto, CreateOrderDto, CreateTeamDto, DeliverDto, ListOrdersQuery, ServiceSettingsDto } from './orders.dto';
 
 type Status = 'requested' | 'dispatched' | 'accepted' | 'delivered' | 'closed' | 'cancelled';
@@ -93,6 +94,7 @@ export class OrdersService {
     private readonly holders: HoldersService,
     private readonly volunteering: VolunteeringService,
     private readonly jobs: BackgroundJobs,
+    private readonly assets: AssetsService,
   ) {}
 
   // ---------------------------------------------------------------- teams, menu, settings
@@ -303,15 +305,16 @@ export class OrdersService {
     const o = (await this.find(m, tenantId, id))!;
     const history = await m.query(`SELECT from_status, to_status, actor, reason, at FROM service_order_history WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, [tenantId, id]);
     const service = await this.volunteering.ofOrder(m, tenantId, id);
+    const amounts = await this.assets.amounts(tenantId, m);
     return {
       ...view(o),
       history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
       service: service.map((s: any) => ({
         id: s.id,
         personId: s.person_id,
-        hours: new Decimal(s.hours).toFixed(2),
+        hours: formatHours(s.hours),
         status: s.status,
-        credited: s.credited === null ? null : new Decimal(s.credited).toFixed(2),
+        credited: s.credited === null ? null : amounts.format(s.credited, COIN),
         reviewNote: s.review_note,
       })),
     };
@@ -421,6 +424,7 @@ export class OrdersService {
       params,
     );
     const by = (totals.by_status ?? {}) as Record<string, number>;
+    const amounts = await this.assets.amounts(p.tenantId);
     return {
       regionCode: region,
       orders: totals.orders,
@@ -429,7 +433,7 @@ export class OrdersService {
       medianHoursToAccept: times.accept,
       medianHoursToDeliver: times.deliver,
       meanStars: times.stars,
-      teams: teams.map((t: any) => ({ teamId: t.id, name: t.name, regionCode: t.region_code, orders: t.orders, hours: new Decimal(t.hours).toFixed(2), yibiCredited: new Decimal(t.credited).toFixed(2), meanStars: t.stars })),
+      teams: teams.map((t: any) => ({ teamId: t.id, name: t.name, regionCode: t.region_code, orders: t.orders, hours: formatHours(t.hours), yibiCredited: amounts.format(t.credited, COIN), meanStars: t.stars })),
     };
   }
 }

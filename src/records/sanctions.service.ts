@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -47,6 +48,7 @@ export class SanctionsService implements OnModuleInit {
     private readonly holders: HoldersService,
     private readonly uow: UnitOfWork,
     private readonly ledger: LedgerAdjustments,
+    private readonly assets: AssetsService,
   ) {}
 
   onModuleInit(): void {
@@ -110,6 +112,8 @@ export class SanctionsService implements OnModuleInit {
         )
       ).map((r: { holder_id: string; balance: string }) => [r.holder_id, new Decimal(r.balance)]),
     );
+    const amounts = await this.assets.amounts(tenantId, m);
+    const points = (v: Decimal) => amounts.format(v, SANCTIONED_ASSET);
     const deducted = new Map<string, Decimal>(); // `${windowDays}|${householdId}`
     for (const days of new Set(plans.map((p) => p.rule.when.windowDays).filter((d): d is number => d !== undefined))) {
       const rows = await m.query(
@@ -138,18 +142,18 @@ export class SanctionsService implements OnModuleInit {
       let why: string;
       if (rule.when.balanceBelow !== undefined) {
         met = balance.lt(rule.when.balanceBelow);
-        why = `余额 ${balance.toFixed(2)} 低于 ${rule.when.balanceBelow}`;
+        why = `余额 ${points(balance)} 低于 ${rule.when.balanceBelow}`;
       } else {
         const d = deducted.get(`${rule.when.windowDays}|${householdId}`) ?? new Decimal(0);
         met = d.gte(rule.when.deductedAtLeast!);
-        why = `${rule.when.windowDays} 天内扣分 ${d.toFixed(2)}，达到 ${rule.when.deductedAtLeast}`;
+        why = `${rule.when.windowDays} 天内扣分 ${points(d)}，达到 ${rule.when.deductedAtLeast}`;
       }
       const activeId = active.get(`${householdId}|${setId}|${rule.code}`);
       if (!activeId && met) {
         start.push([randomUUID(), householdId, setId, rule.code, JSON.stringify(rule.benefitCodes), `${why}（${actor}）`]);
       } else if (activeId && !met && (!rule.liftWhen || balance.gte(rule.liftWhen.balanceAtLeast))) {
         // Lifted once the condition no longer holds and, where the rule says so, the balance is back.
-        lift.push([activeId, rule.liftWhen ? `条件不再成立，余额 ${balance.toFixed(2)} 不低于 ${rule.liftWhen.balanceAtLeast}` : '条件不再成立']);
+        lift.push([activeId, rule.liftWhen ? `条件不再成立，余额 ${points(balance)} 不低于 ${rule.liftWhen.balanceAtLeast}` : '条件不再成立']);
       }
     }
     if (start.length) {

@@ -1,4 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
+import { AssetsService, CNY } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { Gauge } from 'prom-client';
@@ -14,7 +15,8 @@ import { MetricsService } from '../platform/observability/metrics.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { CreateFundDto, DonationDto } from './redemption.dto';
 
-export const CNY = 'CNY';
+/** Decimals of a coverage ratio in the alert sentence (a ratio, not an amount). */
+const RATIO_SHOWN = 2;
 const POINTS_FOR_DONATIONS = 'XIAOSHAN';
 
 interface FundRow {
@@ -62,6 +64,7 @@ export class FundsService implements OnModuleInit {
     private readonly ledger: LedgerPosting,
     private readonly commands: IdempotentCommands,
     metrics: MetricsService,
+    private readonly assets: AssetsService,
   ) {
     this.coverage = new Gauge({ name: 'jifen_fund_coverage_ratio', help: 'Fund balance over the CNY value of the points it backs, as last computed', labelNames: ['tenant', 'fund'], registers: [metrics.registry] });
     this.alert = new Gauge({ name: 'jifen_fund_coverage_alert', help: '1 when a fund is below its coverage threshold, as last computed', labelNames: ['tenant', 'fund'], registers: [metrics.registry] });
@@ -141,8 +144,9 @@ export class FundsService implements OnModuleInit {
         GROUP BY asset ORDER BY asset`,
       [p.tenantId, id],
     );
-    const outstanding = rows.map((r) => ({ asset: r.asset, points: new Decimal(r.points).toFixed(2), valueCny: new Decimal(r.cny).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2) }));
-    const liability = rows.reduce((s, r) => s.plus(r.cny), new Decimal(0)).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    const amounts = await this.assets.amounts(p.tenantId);
+    const outstanding = rows.map((r) => ({ asset: r.asset, points: amounts.format(r.points, r.asset), valueCny: amounts.format(amounts.round(r.cny, CNY, Decimal.ROUND_HALF_UP), CNY) }));
+    const liability = amounts.round(rows.reduce((s, r) => s.plus(r.cny), new Decimal(0)), CNY, Decimal.ROUND_HALF_UP);
     const points = rows.reduce((s, r) => s.plus(r.points), new Decimal(0));
     const ratio = liability.isZero() ? null : balance.div(liability).toDecimalPlaces(4, Decimal.ROUND_DOWN);
     const belowAlert = ratio !== null && ratio.lt(f.coverage_alert_below);
@@ -150,13 +154,14 @@ export class FundsService implements OnModuleInit {
     this.alert.set({ tenant: p.tenantId, fund: id }, belowAlert ? 1 : 0);
     return {
       ...view(f),
-      balance: balance.toFixed(2),
-      outstandingPoints: points.toFixed(2),
-      outstandingCny: liability.toFixed(2),
+      balance: amounts.format(balance, CNY),
+      // Points of several assets added up: at the largest scale among them.
+      outstandingPoints: points.toFixed(Math.max(0, ...rows.map((r) => amounts.scaleOf(r.asset)))),
+      outstandingCny: amounts.format(liability, CNY),
       outstanding,
       coverageRatio: ratio === null ? null : ratio.toFixed(4),
       belowAlert,
-      ...(belowAlert ? { alert: `资金覆盖率 ${ratio!.toFixed(2)} 低于预警线 ${f.coverage_alert_below}` } : {}),
+      ...(belowAlert ? { alert: `资金覆盖率 ${ratio!.toFixed(RATIO_SHOWN)} 低于预警线 ${f.coverage_alert_below}` } : {}),
     };
   }
 
@@ -175,7 +180,8 @@ export class FundsService implements OnModuleInit {
       household = h;
     }
     return this.commands.run(p.tenantId, `POST /v1/funds/${fundId}/donations`, key, dto, 201, async (m) => {
-      const points = household ? amount.mul(f.conversion_rate!).toDecimalPlaces(2, Decimal.ROUND_DOWN) : null;
+      const amounts = await this.assets.amounts(p.tenantId, m);
+      const points = household ? amounts.round(amount.mul(f.conversion_rate!), POINTS_FOR_DONATIONS, Decimal.ROUND_DOWN) : null;
       const id = randomUUID();
       const entries: EntryDraft[] = [
         { account: { holderType: 'system', holderId: 'donations', asset: CNY }, amount: amount.negated() },
@@ -198,9 +204,9 @@ export class FundsService implements OnModuleInit {
       });
       await m.query(
         `INSERT INTO donations (tenant_id, id, fund_id, donor, amount, household_id, points, transaction_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [p.tenantId, id, fundId, dto.donor, amount.toFixed(2), household?.id ?? null, points?.toFixed(2) ?? null, tx.id, `key:${p.keyId}`],
+        [p.tenantId, id, fundId, dto.donor, amounts.format(amount, CNY), household?.id ?? null, points ? amounts.format(points, POINTS_FOR_DONATIONS) : null, tx.id, `key:${p.keyId}`],
       );
-      return { id, fundId, donor: dto.donor, amount: amount.toFixed(2), householdId: household?.id ?? null, points: points?.toFixed(2) ?? null, transactionId: tx.id };
+      return { id, fundId, donor: dto.donor, amount: amounts.format(amount, CNY), householdId: household?.id ?? null, points: points ? amounts.format(points, POINTS_FOR_DONATIONS) : null, transactionId: tx.id };
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AmountFormat, AssetsService, CNY } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -10,7 +11,7 @@ import { IdempotentCommands } from '../platform/database/idempotent-command';
 import { requireTenant } from '../platform/database/tenant';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
-import { CNY, fundAccount } from './funds.service';
+import { fundAccount } from './funds.service';
 import { ShopsService } from './shops.service';
 
 interface SettlementRow {
@@ -42,8 +43,8 @@ interface LineRow {
   completed_at: Date;
 }
 
-/** One statement line: a redemption's points at the rate agreed when it was made, rounded to the fen. */
-const lineCny = (l: LineRow) => new Decimal(l.amount).mul(l.rate).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+/** A line's CNY: its points at the rate agreed when redeemed, rounded half up to the fen (CNY's scale). */
+const lineCny = (l: LineRow, amounts: AmountFormat) => amounts.round(new Decimal(l.amount).mul(l.rate), CNY, Decimal.ROUND_HALF_UP);
 
 /**
  * Settling a shop: every completed, unsettled, unrefunded redemption up to a
@@ -61,6 +62,7 @@ export class SettlementsService {
     private readonly commands: IdempotentCommands,
     private readonly shops: ShopsService,
     private readonly ledger: LedgerPosting,
+    private readonly assets: AssetsService,
   ) {}
 
   async settle(p: KeyPrincipal, shopId: string, through: string, key: string) {
@@ -76,11 +78,12 @@ export class SettlementsService {
         [p.tenantId, shopId, through],
       );
       if (!lines.length) throw new Unprocessable(`nothing to settle for ${shop.name} through ${through}`, 'nothing-to-settle');
+      const amounts = await this.assets.amounts(p.tenantId, m);
       const pointsByAsset = new Map<string, Decimal>();
       let cny = new Decimal(0);
       for (const l of lines) {
         pointsByAsset.set(l.asset_code, (pointsByAsset.get(l.asset_code) ?? new Decimal(0)).plus(l.amount));
-        cny = cny.plus(lineCny(l));
+        cny = cny.plus(lineCny(l, amounts));
       }
       const [fund] = await m.query(`SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [p.tenantId, shop.fund_id]);
       const shopAccount = (asset: string) => ({ holderType: 'shop' as const, holderId: shopId, asset, regionCode: shop.region_code });
@@ -104,14 +107,14 @@ export class SettlementsService {
           })
         ).id;
       } catch (e) {
-        if (e instanceof LedgerError && e.code === 'insufficient-funds') throw new Unprocessable(`基金余额不足以支付本次结算（${cny.toFixed(2)} 元）`, 'fund-insufficient');
+        if (e instanceof LedgerError && e.code === 'insufficient-funds') throw new Unprocessable(`基金余额不足以支付本次结算（${amounts.format(cny, CNY)} 元）`, 'fund-insufficient');
         throw e;
       }
       const points = [...pointsByAsset.values()].reduce((a, b) => a.plus(b), new Decimal(0));
       await m.query(
         `INSERT INTO settlements (tenant_id, id, shop_id, fund_id, through, redemptions, points, amount_cny, transaction_id, status, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'issued', $10)`,
-        [p.tenantId, id, shopId, shop.fund_id, through, lines.length, points.toFixed(2), cny.toFixed(2), txId, `key:${p.keyId}`],
+        [p.tenantId, id, shopId, shop.fund_id, through, lines.length, points.toFixed(Math.max(0, ...[...pointsByAsset.keys()].map((a) => amounts.scaleOf(a)))), amounts.format(cny, CNY), txId, `key:${p.keyId}`],
       );
       await m.query(`UPDATE redemptions SET settlement_id = $2, updated_at = now() WHERE tenant_id = $1 AND id = ANY($3::uuid[])`, [p.tenantId, id, lines.map((l) => l.id)]);
       return this.statement(m, p.tenantId, id);
@@ -150,6 +153,7 @@ export class SettlementsService {
   }
 
   private async statement(m: EntityManager, tenantId: string, id: string) {
+    const amounts = await this.assets.amounts(tenantId, m);
     const [s]: SettlementRow[] = await m.query(`SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     const lines: LineRow[] = await m.query(
       `SELECT id, holder_type, holder_id, asset_code, amount::text AS amount, rate::text AS rate, completed_at FROM redemptions
@@ -159,7 +163,7 @@ export class SettlementsService {
     const byAsset = new Map<string, { points: Decimal; cny: Decimal }>();
     for (const l of lines) {
       const a = byAsset.get(l.asset_code) ?? { points: new Decimal(0), cny: new Decimal(0) };
-      byAsset.set(l.asset_code, { points: a.points.plus(l.amount), cny: a.cny.plus(lineCny(l)) });
+      byAsset.set(l.asset_code, { points: a.points.plus(l.amount), cny: a.cny.plus(lineCny(l, amounts)) });
     }
     return {
       id: s.id,
@@ -167,17 +171,18 @@ export class SettlementsService {
       fundId: s.fund_id,
       through: s.through,
       redemptions: s.redemptions,
-      points: s.points,
-      amountCny: s.amount_cny,
-      byAsset: [...byAsset].map(([asset, t]) => ({ asset, points: t.points.toFixed(2), amountCny: t.cny.toFixed(2) })),
+      // Points of the statement's assets added up: at the largest scale among them.
+      points: new Decimal(s.points).toFixed(Math.max(0, ...[...byAsset.keys()].map((a) => amounts.scaleOf(a)))),
+      amountCny: amounts.format(s.amount_cny, CNY),
+      byAsset: [...byAsset].map(([asset, t]) => ({ asset, points: amounts.format(t.points, asset), amountCny: amounts.format(t.cny, CNY) })),
       lines: lines.map((l) => ({
         redemptionId: l.id,
         completedAt: l.completed_at.toISOString(),
         holder: { type: l.holder_type, id: l.holder_id },
         asset: l.asset_code,
-        points: new Decimal(l.amount).toFixed(2),
+        points: amounts.format(l.amount, l.asset_code),
         rate: l.rate,
-        amountCny: lineCny(l).toFixed(2),
+        amountCny: amounts.format(lineCny(l, amounts), CNY),
       })),
       status: s.status,
       transactionId: s.transaction_id,

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { formatAmount } from '../ledger/domain/amount';
+import { AssetsService } from '../ledger/assets.service';
 import { randomInt } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
@@ -16,9 +18,13 @@ import { TenancyService } from '../tenancy/tenancy.service';
 import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 
-const COIN = 'YIBI';
+/** The asset verified volunteer hours credit (益币). */
+export const COIN = 'YIBI';
 /** Star levels (星级志愿者) by total verified hours. */
 export const STAR_HOURS = [100, 300, 600, 1000, 1500];
+/** Hours are kept to two decimals (the DTOs refuse more): a quantity, not an amount of an asset. */
+export const HOURS_SCALE = 2;
+export const formatHours = (h: Decimal.Value) => formatAmount(new Decimal(h), HOURS_SCALE);
 export const starsFor = (hours: Decimal) => STAR_HOURS.filter((h) => hours.gte(h)).length;
 
 interface ActivityRow {
@@ -55,6 +61,7 @@ export class VolunteeringService {
     private readonly holders: HoldersService,
     private readonly ruleSets: RuleSetsService,
     private readonly ledger: LedgerPosting,
+    private readonly assets: AssetsService,
   ) {}
 
   private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {
@@ -183,7 +190,7 @@ export class VolunteeringService {
       if (seen.has(e.personId)) throw new Conflict(`entries[${i}]: person ${e.personId} appears twice`, 'duplicate-attendance');
       seen.add(e.personId);
       const hours = new Decimal(e.hours);
-      if (hours.lte(0) || hours.gt(limit)) throw new Unprocessable(`entries[${i}]: hours must be more than 0 and at most ${limit.toFixed(2)}`, 'hours-out-of-range');
+      if (hours.lte(0) || hours.gt(limit)) throw new Unprocessable(`entries[${i}]: hours must be more than 0 and at most ${formatHours(limit)}`, 'hours-out-of-range');
       const person = await this.holders.find(p.tenantId, 'person', e.personId, m);
       if (!person) throw new NotFound(`person ${e.personId}`);
       assertRegionInScope(p, person.regionCode, `person ${e.personId}`);
@@ -209,7 +216,7 @@ export class VolunteeringService {
           hours.toFixed(), e.kind, `key:${p.keyId}`, window.startsAt, window.endsAt, window.title,
         ],
       );
-      out.push({ id, personId: e.personId, hours: hours.toFixed(2), kind: e.kind, status: 'submitted' });
+      out.push({ id, personId: e.personId, hours: formatHours(hours), kind: e.kind, status: 'submitted' });
     }
     return out;
   }
@@ -255,7 +262,7 @@ export class VolunteeringService {
           );
           usage[cap.period] = { points: new Decimal(u.points), count: u.n };
         }
-        credited = valueRecord(item, new Decimal(s.hours), usage).points.toDecimalPlaces(2, Decimal.ROUND_DOWN);
+        credited = (await this.assets.amounts(p.tenantId, m)).round(valueRecord(item, new Decimal(s.hours), usage).points, COIN, Decimal.ROUND_DOWN);
         if (credited.gt(0)) {
           const tx = await this.ledger.post(m, {
             tenantId: p.tenantId,
@@ -264,7 +271,7 @@ export class VolunteeringService {
               { account: { holderType: 'system', holderId: 'issuer', asset: COIN }, amount: credited.negated() },
               { account: { holderType: 'person', holderId: s.person_id, asset: COIN, regionCode: s.region_code }, amount: credited },
             ],
-            memo: `志愿服务 ${s.title} ${new Decimal(s.hours).toFixed(2)} 小时`,
+            memo: `志愿服务 ${s.title} ${formatHours(s.hours)} 小时`,
             metadata: { ruleSetId: rules.id, ruleSetVersion: rules.version, ruleCode: item.code, hours: s.hours },
             source: { type: 'service-record', id },
             actor: `key:${p.keyId}`,
@@ -277,7 +284,7 @@ export class VolunteeringService {
                 verified_by = $7, verified_at = now() WHERE tenant_id = $1 AND id = $2`,
         [p.tenantId, id, credited.toFixed(), txId, set?.id ?? null, set?.version ?? null, `key:${p.keyId}`],
       );
-      return { id, status: 'verified' as const, credited: credited.toFixed(2), transactionId: txId };
+      return { id, status: 'verified' as const, credited: (await this.assets.amounts(p.tenantId, m)).format(credited, COIN), transactionId: txId };
     }
   }
 
@@ -305,6 +312,6 @@ export class VolunteeringService {
       [p.tenantId, personId],
     );
     const hours = new Decimal(row.hours);
-    return { personId, verifiedHours: hours.toFixed(2), credited: new Decimal(row.credited).toFixed(2), serviceRecords: row.n, stars: starsFor(hours) };
+    return { personId, verifiedHours: formatHours(hours), credited: (await this.assets.amounts(p.tenantId)).format(row.credited, COIN), serviceRecords: row.n, stars: starsFor(hours) };
   }
 }

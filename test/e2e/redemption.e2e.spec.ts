@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { RedemptionsService } from '../../src/redemption/redemptions.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
+import { County, issueKey, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 
 const PIN = '123456'; // what makeHousehold sets
 
@@ -227,6 +227,25 @@ describe('redemption at shops, funds and settlement (e2e)', () => {
       expect((await post(`/v1/funds/${c.fundId}/donations`, { donor: 'x', amount: '1.00' }, clerk)).status).toBe(404);
       const away = await makeHousehold(t, c.otherVillageKeys.clerk, c.villages[2]);
       expect((await post(`/v1/funds/${fund.body.id}/donations`, { donor: 'x', amount: '1.00', holder: { type: 'household', id: away } }, clerk)).status).toBe(404);
+    });
+
+    it('amounts are shown at their asset\'s scale: a whole-point asset settles as whole points, CNY to the fen', async () => {
+      expect((await t.http().post('/v1/assets').set(admin).send({ code: 'STAMP', name: '集章', holderType: 'household', scale: 0, redeemable: true })).status).toBe(201);
+      const fund = await post('/v1/funds', { name: '集章基金', regionCode: c.townships[0] }, admin, null);
+      await post(`/v1/funds/${fund.body.id}/donations`, { donor: '乡贤', amount: '100.00' }, admin);
+      const shop = await post('/v1/shops', { name: '集章小店', regionCode: c.villages[0], acceptedAssets: ['STAMP'], rates: { STAMP: '0.5' }, fundId: fund.body.id }, admin, null);
+      const stampKeeper = bearer(await issueKey(t, c.tenantId, 'shopkeeper', { shopId: shop.body.id }));
+      expect((await post(`/v1/shops/${shop.body.id}/items`, { sku: 'PEN', name: '笔', asset: 'STAMP', price: '3', stock: 5 }, stampKeeper, null)).status).toBe(201);
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+      await give(hh, '10', 'STAMP');
+      const bought = await post('/v1/redemptions', { shopId: shop.body.id, holder: { type: 'household', id: hh }, pin: PIN, lines: [{ sku: 'PEN', quantity: 1 }] }, stampKeeper);
+      expect([bought.status, bought.body.amount]).toEqual([201, '3']);
+      const settled = await post('/v1/settlements', { shopId: shop.body.id, through: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10) }, admin);
+      expect(settled.status).toBe(201);
+      expect(settled.body).toMatchObject({ points: '3', amountCny: '1.50', byAsset: [{ asset: 'STAMP', points: '3', amountCny: '1.50' }] });
+      expect(settled.body.lines[0]).toMatchObject({ points: '3', amountCny: '1.50' });
+      const view = await t.http().get(`/v1/funds/${fund.body.id}`).set(admin);
+      expect(view.body).toMatchObject({ balance: '98.50', outstanding: [{ asset: 'STAMP', points: '7', valueCny: '3.50' }], outstandingPoints: '7' });
     });
 
     it('a fund shows its balance, what it backs and its coverage, flagged below the threshold (also in metrics)', async () => {
