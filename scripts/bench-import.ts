@@ -17,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
 import { buildConfig } from '../src/platform/config/app-config';
-import { LedgerAudit } from '../src/ledger/ledger.audit';
+import { LedgerAudit } from '../src/ledger/ledger-audit.service';
 import { RecordsImportService } from '../src/records/records-import';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';

@@ -7,7 +7,6 @@
  */
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
 // The package exports its plugin as a subpath whose types this tsconfig's module resolution does not see.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { ReadonlyVisitor } = require('@nestjs/swagger/plugin') as typeof import('@nestjs/swagger/dist/plugin');
 import { mkdtempSync, readFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';

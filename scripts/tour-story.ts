@@ -28,7 +28,7 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
     if (idempotent) headers['Idempotency-Key'] = `tour-${run}-${serial++}`;
     const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const raw = Buffer.from(await res.arrayBuffer());
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(raw.toString('utf8'));
     } catch {

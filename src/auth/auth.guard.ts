@@ -2,9 +2,8 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual } from 'crypto';
 import type { Request } from 'express';
-import { ConsoleSessions } from '../console/console-session';
+import { ConsoleSessions } from './console-session.service';
 import { AppConfig } from '../platform/config/app-config';
-import { PiiCipher } from '../platform/crypto/pii';
 import { sha256 } from '../platform/util/sha256';
 import { Forbidden, Unauthorized } from '../platform/http/app-error';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
@@ -23,13 +22,11 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly sessions: ConsoleSessions,
     config: AppConfig,
   ) {
     this.adminDigest = sha256(config.adminToken);
-    this.sessions = new ConsoleSessions(new PiiCipher(config.piiKey));
   }
-
-  private readonly sessions: ConsoleSessions;
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [ctx.getHandler(), ctx.getClass()]);
@@ -45,9 +42,7 @@ export class AuthGuard implements CanActivate {
       if (token && !this.sessions.csrfOk(req)) throw new Forbidden('the console request lacks its CSRF token', 'csrf');
     }
     if (!token) throw new Unauthorized();
-    let principal: Principal | null = null;
-    if (timingSafeEqual(sha256(token), this.adminDigest)) principal = { kind: 'platform' };
-    else principal = await this.keys.verify(token);
+    const principal: Principal | null = timingSafeEqual(sha256(token), this.adminDigest) ? { kind: 'platform' } : await this.keys.verify(token);
     if (!principal) throw new Unauthorized('the API key is unknown or revoked');
     req.principal = principal;
     if (principal.kind === 'platform') {

@@ -6,11 +6,12 @@ import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
+import { ConsoleSessions } from './console-session.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), TenancyModule],
-  providers: [ApiKeysService, { provide: APP_GUARD, useClass: AuthGuard }],
+  providers: [ApiKeysService, ConsoleSessions, { provide: APP_GUARD, useClass: AuthGuard }],
   controllers: [ApiKeysController],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ConsoleSessions],
 })
 export class AuthModule {}

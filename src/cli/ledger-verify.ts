@@ -10,7 +10,7 @@
 import 'reflect-metadata';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
-import { LedgerAudit } from '../ledger/ledger.audit';
+import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { parseEnv } from '../platform/config/app-config';
 import { loadSqlMigrations } from '../platform/database/sql-migrations';
 import { UnitOfWork } from '../platform/database/unit-of-work';

@@ -3,10 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/access.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { AppConfig } from '../platform/config/app-config';
-import { PiiCipher } from '../platform/crypto/pii';
 import { Unauthorized } from '../platform/http/app-error';
-import { ConsoleSessions } from './console-session';
+import { ConsoleSessions } from '../auth/console-session.service';
 import { SignInDto } from './console.dto';
 import { CONSOLE_HTML } from './console.page';
 
@@ -19,14 +17,10 @@ import { CONSOLE_HTML } from './console.page';
 @ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
-  private readonly sessions: ConsoleSessions;
-
   constructor(
     private readonly keys: ApiKeysService,
-    config: AppConfig,
-  ) {
-    this.sessions = new ConsoleSessions(new PiiCipher(config.piiKey));
-  }
+    private readonly sessions: ConsoleSessions,
+  ) {}
 
   @Get()
   @Public()

@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
-import { sqlLiteral } from '../platform/database/sql-literal';
+import { sqlLiteral } from '../platform/util/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { onLane } from '../platform/database/db-context';
@@ -13,6 +13,7 @@ import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, gradingSql, ScorecardDocument, scorecardProblems } from './domain/scorecard';
 import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
+import { queryRows } from '../platform/database/query-rows';
 
 
 
@@ -93,6 +94,19 @@ SELECT hh.id, hh.village_code,
 
 export const windowOf = (card: ScorecardDocument, f: Feature) => card.features.find((x) => x.feature === f)?.windowDays ?? DEFAULT_WINDOW_DAYS;
 
+/** One household's line of a run, numerics as text. */
+interface ResultRow {
+  household_id: string;
+  region_code: string;
+  features: (string | null)[];
+  points: (string | null)[];
+  score: string | null;
+  grade: string | null;
+  credit_line: string | null;
+  rate_tier: string | null;
+  capped_by: string[] | null;
+}
+
 interface RunRow {
   id: string;
   region_code: string;
@@ -146,7 +160,7 @@ export class GradesService {
     if (problems.length) throw new BadInput('the scorecard is not valid', problems);
     return this.uow.run(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.scorecard.${p.tenantId}.${dto.name}`]);
-      const [{ v }] = await m.query(`SELECT COALESCE(max(version), 0) + 1 AS v FROM scorecards WHERE tenant_id = $1 AND name = $2`, [p.tenantId, dto.name]);
+      const [{ v }] = await queryRows<{ v: number }>(m, `SELECT COALESCE(max(version), 0) + 1 AS v FROM scorecards WHERE tenant_id = $1 AND name = $2`, [p.tenantId, dto.name]);
       const id = randomUUID();
       await m.query(`INSERT INTO scorecards (tenant_id, id, name, version, document, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
         p.tenantId, id, dto.name, v, JSON.stringify(doc), `key:${p.keyId}`,
@@ -156,7 +170,7 @@ export class GradesService {
   }
 
   async scorecard(tenantId: string, id: string, m: EntityManager = this.dataSource.manager): Promise<{ id: string; version: number; document: ScorecardDocument }> {
-    const [s] = await m.query(`SELECT id, version, document FROM scorecards WHERE tenant_id = $1 AND id = $2`, [requireTenant(tenantId), id]);
+    const [s] = await queryRows<{ id: string; version: number; document: ScorecardDocument }>(m, `SELECT id, version, document FROM scorecards WHERE tenant_id = $1 AND id = $2`, [requireTenant(tenantId), id]);
     if (!s) throw new NotFound(`scorecard ${id}`);
     return s;
   }
@@ -167,8 +181,12 @@ export class GradesService {
   }
 
   async listScorecards(p: KeyPrincipal) {
-    const rows = await this.dataSource.query(`SELECT id, name, version, created_at FROM scorecards WHERE tenant_id = $1 ORDER BY name, version DESC`, [requireTenant(p.tenantId)]);
-    return { items: rows.map((r: any) => ({ id: r.id, name: r.name, version: r.version, createdAt: r.created_at.toISOString() })), nextCursor: null };
+    const rows = await queryRows<{ id: string; name: string; version: number; created_at: Date }>(
+      this.dataSource,
+      `SELECT id, name, version, created_at FROM scorecards WHERE tenant_id = $1 ORDER BY name, version DESC`,
+      [requireTenant(p.tenantId)],
+    );
+    return { items: rows.map((r) => ({ id: r.id, name: r.name, version: r.version, createdAt: r.created_at.toISOString() })), nextCursor: null };
   }
 
   // ---------------------------------------------------------------- runs
@@ -205,9 +223,9 @@ export class GradesService {
     await writer.connect();
     try {
       await reader.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const [{ snapshot }] = await reader.query('SELECT pg_export_snapshot() AS snapshot');
+      const [{ snapshot }] = await queryRows<{ snapshot: string }>(reader, 'SELECT pg_export_snapshot() AS snapshot');
       await writer.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-      await writer.query(`SET TRANSACTION SNAPSHOT ${sqlLiteral(String(snapshot))}`);
+      await writer.query(`SET TRANSACTION SNAPSHOT ${sqlLiteral(snapshot)}`);
       await writer.query(
         `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, '{}', $7)`,
@@ -217,13 +235,15 @@ export class GradesService {
       await writer.query(
         `INSERT INTO grade_results (tenant_id, run_id, household_id, region_code, features, points, score, grade, credit_line, rate_tier, capped_by) ${graded}`,
       );
-      const [summary] = await writer.query(
+      const [summary] = await queryRows<{ n: number; counts: Record<string, number> | null; mean: string | null }>(
+        writer,
         `SELECT COALESCE(sum(k), 0)::int AS n, jsonb_object_agg(grade_key, k) AS counts, round(sum(total) / NULLIF(sum(k), 0), 2)::text AS mean FROM (
            SELECT COALESCE(grade, 'ungraded') AS grade_key, count(*)::int AS k, sum(score) AS total FROM grade_results WHERE tenant_id = $1 AND run_id = $2 GROUP BY grade
          ) AS x`,
         [p.tenantId, id],
       );
-      const distribution = { ...Object.fromEntries([...bandsByRank(doc.bands).map((b) => [b.grade, 0]), ['ungraded', 0]]), ...(summary.counts ?? {}), meanScore: summary.mean };
+      const zeros = Object.fromEntries<number>([...bandsByRank(doc.bands).map((b): [string, number] => [b.grade, 0]), ['ungraded', 0]]);
+      const distribution = { ...zeros, ...(summary.counts ?? {}), meanScore: summary.mean };
       await writer.query(`UPDATE grade_runs SET households = $3, distribution = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, summary.n, JSON.stringify(distribution)]);
       await writer.query('COMMIT');
       await reader.query('COMMIT');
@@ -241,7 +261,7 @@ export class GradesService {
   }
 
   private async run(p: KeyPrincipal, id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<RunRow> {
-    const [r]: RunRow[] = await m.query(`SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
+    const [r] = await queryRows<RunRow>(m, `SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
     if (!r || !regionRelated(p, r.region_code)) throw new NotFound(`grade run ${id}`);
     return r;
   }
@@ -251,7 +271,8 @@ export class GradesService {
   }
 
   async listRuns(p: KeyPrincipal, regionCode?: string) {
-    const rows: RunRow[] = await this.dataSource.query(
+    const rows = await queryRows<RunRow>(
+      this.dataSource,
       `SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND (starts_with(region_code, $2) OR starts_with($2, region_code)) ORDER BY created_at DESC, id DESC LIMIT 100`,
       [requireTenant(p.tenantId), listScope(p, regionCode)],
     );
@@ -277,7 +298,8 @@ export class GradesService {
     if (!tenant) return null;
     const region = await this.tenancy.findRegion(tenant.id, villageCode);
     if (!region || region.level !== 'village') return null;
-    const [run] = await this.dataSource.query(
+    const [run] = await queryRows<{ id: string; as_of: string; published_at: Date; scorecard_id: string }>(
+      this.dataSource,
       `SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of, published_at, scorecard_id FROM grade_runs
         WHERE tenant_id = $1 AND status = 'published' AND starts_with($2, region_code) ORDER BY published_at DESC, id DESC LIMIT 1`,
       [tenant.id, villageCode],
@@ -285,7 +307,8 @@ export class GradesService {
     if (!run) return null;
     const card = await this.scorecard(tenant.id, run.scorecard_id);
     const rank = new Map(bandsByRank(card.document.bands).map((b, i) => [b.grade, i]));
-    const rows: { head_name: string; grade: string | null }[] = await this.dataSource.query(
+    const rows = await queryRows<{ head_name: string; grade: string | null }>(
+      this.dataSource,
       `SELECT h.head_name, g.grade FROM grade_results g JOIN households h ON h.tenant_id = g.tenant_id AND h.id = g.household_id
         WHERE g.tenant_id = $1 AND g.run_id = $2 AND g.region_code = $3`,
       [tenant.id, run.id, villageCode],
@@ -299,7 +322,8 @@ export class GradesService {
   /** GET /v1/grade-runs/{id}/households/{householdId}: the grade line by line. */
   async explain(p: KeyPrincipal, runId: string, householdId: string) {
     const run = await this.run(p, runId);
-    const [r] = await this.dataSource.query(
+    const [r] = await queryRows<ResultRow>(
+      this.dataSource,
       `SELECT household_id, region_code, features::text[] AS features, points::text[] AS points, score::text AS score, grade, credit_line::text AS credit_line, rate_tier, capped_by
          FROM grade_results WHERE tenant_id = $1 AND run_id = $2 AND household_id = $3`,
       [p.tenantId, runId, householdId],
@@ -313,11 +337,14 @@ export class GradesService {
       householdId,
       asOf: run.as_of,
       scorecard: { id: card.id, name: card.document.name, version: card.version },
-      features: g.features.map((f) => ({
-        ...f,
-        windowDays: card.document.features.find((x) => x.feature === f.feature)?.windowDays ?? (['conductNet', 'debitItems', 'volunteerHours'].includes(f.feature) ? DEFAULT_WINDOW_DAYS : null),
-        points: r.points[FEATURES.indexOf(f.feature)] === null ? f.points : new Decimal(r.points[FEATURES.indexOf(f.feature)]).toFixed(),
-      })),
+      features: g.features.map((f) => {
+        const stored = r.points[FEATURES.indexOf(f.feature)];
+        return {
+          ...f,
+          windowDays: card.document.features.find((x) => x.feature === f.feature)?.windowDays ?? (['conductNet', 'debitItems', 'volunteerHours'].includes(f.feature) ? DEFAULT_WINDOW_DAYS : null),
+          points: stored == null ? f.points : new Decimal(stored).toFixed(),
+        };
+      }),
       score: r.score,
       scoredGrade: g.scoredGrade,
       disqualifiers: r.capped_by,

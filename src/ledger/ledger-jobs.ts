@@ -3,7 +3,7 @@ import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AssetsService, DEFAULT_ASSETS } from './assets.service';
 import { LedgerHolds } from './ledger-holds.service';
-import { LedgerAudit } from './ledger.audit';
+import { LedgerAudit } from './ledger-audit.service';
 
 const SEAL_INTERVAL_MS = 5000;
 const HOLD_SWEEP_INTERVAL_MS = 15_000;

@@ -4,13 +4,28 @@ import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService, HolderType } from '../holders/holders.service';
 import { decodeCursor, encodeCursor, Page } from '../platform/http/pagination';
+import { queryRows } from '../platform/database/query-rows';
 import { requireTenant } from '../platform/database/tenant';
 import { AssetsService } from './assets.service';
 import { LedgerError } from './domain/errors';
-import { AccountRef, PostedTransaction } from './domain/model';
+import { AccountRef, PostedTransaction, TransactionKind } from './domain/model';
 import { BalanceView, HolderEntryView, TransactionView, transactionView } from './ledger.views';
 
 export type HolderRef = { type: HolderType; id: string };
+
+/** A ledger transaction as its row reads. */
+interface TransactionRow {
+  id: string;
+  kind: TransactionKind;
+  memo: string;
+  metadata: Record<string, unknown>;
+  source_type: string | null;
+  source_id: string | null;
+  actor: string;
+  reversal_of: string | null;
+  created_at: Date;
+  hash: Buffer;
+}
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -42,14 +57,15 @@ export class LedgerQueries {
 
   /** A transaction and its entries, in the caller's transaction if given. */
   async loadTransaction(tenantId: string, id: string, m: EntityManager = this.dataSource.manager) {
-    const rows = await m.query(
+    const rows = await queryRows<TransactionRow>(
+      m,
       `SELECT id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash
          FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(tenantId), id],
     );
     if (!rows[0]) return null;
-    const entries: { account_id: string; account_seq: string; asset_code: string; amount: string; balance_after: string; holder_type: string; holder_id: string; region_code: string | null }[] =
-      await m.query(
+    const entries = await queryRows<{ account_id: string; account_seq: string; asset_code: string; amount: string; balance_after: string; holder_type: string; holder_id: string; region_code: string | null }>(
+        m,
         `SELECT e.account_id::text AS account_id, e.account_seq::text AS account_seq, e.asset_code, e.amount::text AS amount,
                 e.balance_after::text AS balance_after, a.holder_type, a.holder_id, a.region_code
            FROM ledger_entries e JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id
@@ -79,7 +95,7 @@ export class LedgerQueries {
         kind: tx.kind,
         memo: tx.memo,
         metadata: tx.metadata,
-        source: tx.source_type ? { type: tx.source_type, id: tx.source_id } : undefined,
+        source: tx.source_type && tx.source_id ? { type: tx.source_type, id: tx.source_id } : undefined,
         actor: tx.actor,
         reversalOf: tx.reversal_of ?? undefined,
         createdAt: tx.created_at,
@@ -136,14 +152,16 @@ export class LedgerQueries {
         pending = new Decimal(acc.pending);
       } else if (acc && cutoff) {
         // The last entry before the cutoff carries the balance then: one index lookup.
-        const [last] = await this.dataSource.query(
+        const [last] = await queryRows<{ b: string }>(
+          this.dataSource,
           `SELECT balance_after::text AS b FROM ledger_entries
             WHERE tenant_id = $1 AND account_id = $2 AND created_at < $3
             ORDER BY created_at DESC, account_seq DESC LIMIT 1`,
           [p.tenantId, acc.id, cutoff],
         );
         if (last) balance = new Decimal(last.b);
-        const [held] = await this.dataSource.query(
+        const [held] = await queryRows<{ s: string }>(
+          this.dataSource,
           `SELECT COALESCE(sum(amount), 0)::text AS s FROM ledger_holds
             WHERE tenant_id = $1 AND account_id = $2 AND created_at < $3 AND (resolved_at IS NULL OR resolved_at >= $3)`,
           [p.tenantId, acc.id, cutoff],

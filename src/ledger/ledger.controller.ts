@@ -11,7 +11,7 @@ import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, P
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerAdjustments } from './ledger-adjustments.service';
 import { LedgerQueries } from './ledger-queries.service';
-import { LedgerAudit } from './ledger.audit';
+import { LedgerAudit } from './ledger-audit.service';
 import type { IdempotentAnswer } from './ledger.writer';
 
 const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;

@@ -16,7 +16,7 @@ function IsParty(allowIssuer: boolean) {
         (allowIssuer && v === 'issuer') ||
         (typeof v === 'object' && v !== null && !Array.isArray(v) &&
           Object.keys(v).length === 2 &&
-          HOLDER_TYPES.includes((v as any).type) && isUuid((v as any).id)),
+          HOLDER_TYPES.includes((v as { type: (typeof HOLDER_TYPES)[number] }).type) && isUuid((v as { id: unknown }).id)),
       defaultMessage: (a) =>
         `${a?.property} must be ${allowIssuer ? '"issuer" or ' : ''}{ "type": "household"|"person"|"shop"|"fund", "id": "<uuid>" }`,
     },

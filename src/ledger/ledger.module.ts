@@ -9,7 +9,7 @@ import { LedgerHolds } from './ledger-holds.service';
 import { LedgerJobs } from './ledger-jobs';
 import { LedgerPosting } from './ledger-posting.service';
 import { LedgerQueries } from './ledger-queries.service';
-import { LedgerAudit } from './ledger.audit';
+import { LedgerAudit } from './ledger-audit.service';
 import { LedgerController } from './ledger.controller';
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerHooks } from './ledger.hooks';

@@ -304,7 +304,7 @@ export class LedgerWriter {
    * and builds everything the batch writes. A refused posting refuses only itself.
    */
   private async decide(items: BatchItem[], states: Map<string, AccountState>, now: Date, reads: BatchReads, holds: Map<string, HoldRow>): Promise<Decided> {
-    const outcomes: (BatchOutcome | undefined)[] = new Array(items.length);
+    const outcomes = new Array<BatchOutcome | undefined>(items.length);
     const { stored } = reads;
     const reversed = new Set(reads.reversed);
     const posted: PostedTransaction[] = [];

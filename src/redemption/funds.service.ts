@@ -14,6 +14,7 @@ import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { MetricsService } from '../platform/observability/metrics.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { CreateFundDto, DonationDto } from './redemption.dto';
+import { queryRows } from '../platform/database/query-rows';
 
 /** Decimals of a coverage ratio in the alert sentence (a ratio, not an amount). */
 const RATIO_SHOWN = 2;
@@ -72,7 +73,7 @@ export class FundsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.holders.registerFinder('fund', async (t, id, m) => {
-      const [f] = await m.query(`SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      const [f] = await queryRows<{ region_code: string }>(m, `SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return f ? { type: 'fund', id, regionCode: f.region_code } : null;
     });
   }
@@ -80,7 +81,8 @@ export class FundsService implements OnModuleInit {
   async create(p: KeyPrincipal, dto: CreateFundDto): Promise<FundView> {
     await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
     const id = randomUUID();
-    const [row] = await this.dataSource.query(
+    const [row] = await queryRows<FundRow>(
+      this.dataSource,
       `INSERT INTO funds (tenant_id, id, name, region_code, conversion_rate, coverage_alert_below, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below`,
@@ -118,7 +120,7 @@ export class FundsService implements OnModuleInit {
    */
   async get(p: KeyPrincipal, id: string) {
     const f = await this.find(p, id);
-    const [acc] = await this.dataSource.query(`SELECT balance::text AS balance FROM ledger_holder_balances WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
+    const [acc] = await queryRows<{ balance: string }>(this.dataSource, `SELECT balance::text AS balance FROM ledger_holder_balances WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
       p.tenantId,
       id,
       CNY,

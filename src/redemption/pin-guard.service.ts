@@ -6,6 +6,7 @@ import { hashPin, verifyPin } from '../platform/crypto/pii';
 import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { NotFound, TooManyAttempts, Unprocessable } from '../platform/http/app-error';
+import { queryRows } from '../platform/database/query-rows';
 
 export const MAX_PIN_FAILURES = 5;
 export const PIN_LOCK_MINUTES = 15;
@@ -29,19 +30,21 @@ export class PinGuardService {
   ) {}
 
   async check(tenantId: string, type: PinHolder, holderId: string, pin: string, context: { shopId: string; actor: string }): Promise<void> {
-    const [guard] = await this.dataSource.query(
+    const [guard] = await queryRows<{ wait: number }>(
+      this.dataSource,
       `SELECT CEIL(EXTRACT(EPOCH FROM locked_until - now()))::int AS wait FROM pin_guards
         WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 AND locked_until > now()`,
       [requireTenant(tenantId), type, holderId],
     );
     if (guard) throw new TooManyAttempts(`PIN 错误次数过多，请 ${Math.ceil(guard.wait / 60)} 分钟后再试`, guard.wait);
-    const [row] = await this.dataSource.query(`SELECT pin_hash FROM ${TABLE[type]} WHERE tenant_id = $1 AND id = $2`, [tenantId, holderId]);
+    const [row] = await queryRows<{ pin_hash: string | null }>(this.dataSource, `SELECT pin_hash FROM ${TABLE[type]} WHERE tenant_id = $1 AND id = $2`, [tenantId, holderId]);
     if (!row?.pin_hash) throw new Unprocessable('这位持有人还没有设置 PIN，请村务人员先设置', 'pin-not-set');
     if (await verifyPin(pin, row.pin_hash)) {
       await this.dataSource.query(`UPDATE pin_guards SET failures = 0 WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 AND failures > 0`, [tenantId, type, holderId]);
       return;
     }
-    const [{ failures }] = await this.dataSource.query(
+    const [{ failures }] = await queryRows<{ failures: number }>(
+      this.dataSource,
       `INSERT INTO pin_guards (tenant_id, holder_type, holder_id, failures) VALUES ($1, $2, $3, 1)
        ON CONFLICT (tenant_id, holder_type, holder_id) DO UPDATE SET failures = pin_guards.failures + 1
        RETURNING failures`,

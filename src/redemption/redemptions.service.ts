@@ -20,6 +20,7 @@ import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
 import { PinGuardService } from './pin-guard.service';
 import { CreateRedemptionDto, ListRedemptionsQuery } from './redemption.dto';
 import { ShopRow, ShopsService } from './shops.service';
+import { queryRows } from '../platform/database/query-rows';
 
 export const REDEEM_BENEFIT = 'REDEEM';
 export const DEFAULT_HOLD_MINUTES = 30;
@@ -215,7 +216,7 @@ export class RedemptionsService implements OnModuleInit {
         [tenantId, shop.id, l.sku, l.quantity, l.unitPrice],
       );
       if (row) continue;
-      const [now] = await m.query(`SELECT price::text AS price FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [tenantId, shop.id, l.sku]);
+      const [now] = await queryRows<{ price: string }>(m, `SELECT price::text AS price FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [tenantId, shop.id, l.sku]);
       if (!now) throw new NotFound(`item ${l.sku}`);
       if (now.price !== l.unitPrice) throw new Conflict(`${l.name}（${l.sku}）的价格刚刚变了，请重新结算`, 'price-changed');
       throw new Unprocessable(`${l.name}（${l.sku}）库存不足`, 'out-of-stock');
@@ -313,8 +314,9 @@ export class RedemptionsService implements OnModuleInit {
   }
 
   private async view(m: EntityManager, tenantId: string, id: string): Promise<RedemptionView> {
-    const [r]: RedemptionRow[] = await m.query(`SELECT ${COLUMNS} FROM redemptions WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
-    const lines = await m.query(
+    const [r] = await queryRows<RedemptionRow>(m, `SELECT ${COLUMNS} FROM redemptions WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const lines = await queryRows<RedemptionLine>(
+      m,
       `SELECT sku, name, quantity, unit_price::text AS unit_price, amount::text AS amount FROM redemption_lines WHERE tenant_id = $1 AND redemption_id = $2 ORDER BY sku`,
       [tenantId, id],
     );

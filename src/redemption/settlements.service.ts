@@ -13,6 +13,7 @@ import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { fundAccount } from './funds.service';
 import { ShopsService } from './shops.service';
+import { queryRows } from '../platform/database/query-rows';
 
 interface SettlementRow {
   id: string;
@@ -85,7 +86,7 @@ export class SettlementsService {
         pointsByAsset.set(l.asset_code, (pointsByAsset.get(l.asset_code) ?? new Decimal(0)).plus(l.amount));
         cny = cny.plus(lineCny(l, amounts));
       }
-      const [fund] = await m.query(`SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [p.tenantId, shop.fund_id]);
+      const [fund] = await queryRows<{ region_code: string }>(m, `SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [p.tenantId, shop.fund_id]);
       const shopAccount = (asset: string) => ({ holderType: 'shop' as const, holderId: shopId, asset, regionCode: shop.region_code });
       const entries: EntryDraft[] = [];
       for (const [asset, pts] of pointsByAsset) {
@@ -194,7 +195,7 @@ export class SettlementsService {
   }
 
   async get(p: KeyPrincipal, id: string) {
-    const [s] = await this.dataSource.query(`SELECT shop_id FROM settlements WHERE tenant_id = $1 AND id = $2`, [requireTenant(p.tenantId), id]);
+    const [s] = await queryRows<{ shop_id: string }>(this.dataSource, `SELECT shop_id FROM settlements WHERE tenant_id = $1 AND id = $2`, [requireTenant(p.tenantId), id]);
     if (!s || !(await this.shops.shop(p, s.shop_id))) throw new NotFound(`settlement ${id}`);
     return this.statement(this.dataSource.manager, p.tenantId, id);
   }

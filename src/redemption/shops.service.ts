@@ -14,6 +14,7 @@ import { TenancyService } from '../tenancy/tenancy.service';
 import { CreateItemDto, CreateShopDto } from './redemption.dto';
 import { decimalProblem } from '../platform/http/validators';
 import { FundsService } from './funds.service';
+import { queryRows } from '../platform/database/query-rows';
 
 export interface ShopRow {
   id: string;
@@ -52,9 +53,9 @@ export class ShopsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.apiKeys.registerOwnerCheck('shopId', async (tenantId, id) => (await this.dataSource.query(`SELECT 1 FROM shops WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0);
+    this.apiKeys.registerOwnerCheck('shopId', async (tenantId, id) => (await queryRows(this.dataSource, `SELECT 1 FROM shops WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0);
     this.holders.registerFinder('shop', async (t, id, m) => {
-      const [s] = await m.query(`SELECT region_code FROM shops WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      const [s] = await queryRows<{ region_code: string }>(m, `SELECT region_code FROM shops WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
       return s ? { type: 'shop', id, regionCode: s.region_code } : null;
     });
   }
@@ -159,7 +160,7 @@ export class ShopsService implements OnModuleInit {
       [p.tenantId, shopId, sku, change],
     );
     if (row) return itemView(row);
-    const [exists] = await this.dataSource.query(`SELECT 1 FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [p.tenantId, shopId, sku]);
+    const [exists] = await queryRows(this.dataSource, `SELECT 1 FROM shop_items WHERE tenant_id = $1 AND shop_id = $2 AND sku = $3`, [p.tenantId, shopId, sku]);
     if (!exists) throw new NotFound(`item ${sku}`);
     throw new Unprocessable(`stock of ${sku} cannot go below zero`, 'stock-negative');
   }

@@ -3,7 +3,7 @@ import { LedgerAdjustments } from '../../src/ledger/ledger-adjustments.service';
 import { LedgerHolds } from '../../src/ledger/ledger-holds.service';
 import { LedgerPosting } from '../../src/ledger/ledger-posting.service';
 import { LedgerQueries } from '../../src/ledger/ledger-queries.service';
-import { LedgerAudit } from '../../src/ledger/ledger.audit';
+import { LedgerAudit } from '../../src/ledger/ledger-audit.service';
 
 /** The ledger's services of an app, under one name for the tests and benchmarks that drive the ledger directly. */
 export function ledgerOf(app: INestApplicationContext) {

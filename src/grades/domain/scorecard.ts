@@ -1,5 +1,5 @@
 import Decimal from 'decimal.js';
-import { sqlLiteral } from '../../platform/database/sql-literal';
+import { sqlLiteral } from '../../platform/util/sql-literal';
 
 export const FEATURES = ['xiaoshanBalance', 'conductNet', 'debitItems', 'volunteerHours', 'sanctioned', 'yearsEnrolled'] as const;
 export type Feature = (typeof FEATURES)[number];

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import type { EntityManager } from 'typeorm';
 import { arrayLiteral } from '../../platform/database/sql-arrays';
+import { queryRows } from '../../platform/database/query-rows';
 import { requireTenant } from '../../platform/database/tenant';
 import type { AccountRef, AccountState, FloorPolicy, PostedTransaction } from '../domain/model';
 
@@ -64,9 +65,9 @@ export interface HoldRow {
  * statement, so the server parses and plans the hot ledger statements once
  * per connection instead of on every batch. Falls back to the manager.
  */
-async function prepared<T = any>(m: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
+async function prepared<T>(m: EntityManager, name: string, text: string, values: unknown[]): Promise<T[]> {
   const client = (m.queryRunner as unknown as { databaseConnection?: { query: (q: object) => Promise<{ rows: T[] }> } } | undefined)?.databaseConnection;
-  if (!client) return m.query(text, values);
+  if (!client) return queryRows<T>(m, text, values);
   return (await client.query({ name, text, values })).rows;
 }
 

@@ -50,7 +50,7 @@ function className(file: SqlMigrationFile): string {
   return `${camel}${file.timestamp}`;
 }
 
-export function loadSqlMigrations(dir = path.join(findProjectRoot(), 'migrations')): Function[] {
+export function loadSqlMigrations(dir = path.join(findProjectRoot(), 'migrations')): (new () => MigrationInterface)[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()

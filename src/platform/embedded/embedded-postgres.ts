@@ -197,7 +197,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     try {
       await pg.initialise();
     } catch (e) {
-      throw new Error(`PostgreSQL initdb failed in ${dataDir}: ${String((e as Error)?.message ?? e)}\n${recent.join('\n')}`);
+      throw new Error(`PostgreSQL initdb failed in ${dataDir}: ${String((e as Error)?.message ?? e)}\n${recent.join('\n')}`, { cause: e });
     }
   } else {
     await clearPreviousRun(dataDir, log);
@@ -208,6 +208,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     throw new Error(
       `PostgreSQL did not start on port ${opts.port} (is the port in use?): ${String((e as Error)?.message ?? '')}\n` +
         recent.slice(-10).join('\n'),
+      { cause: e },
     );
   }
   const urlFor = (db: string) => `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${db}`;

@@ -21,7 +21,7 @@ describe('request DTOs', () => {
   const files = sourceFiles(root);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const f of files) require(f);
-  const all = (getMetadataStorage() as unknown as { validationMetadatas: Map<Function, { type: string; name?: string; propertyName: string; each: boolean; target: Function }[]> })
+  const all = (getMetadataStorage() as unknown as { validationMetadatas: Map<abstract new (...args: never[]) => unknown, { type: string; name?: string; propertyName: string; each: boolean; target: { name: string } }[]> })
     .validationMetadatas;
 
   it('are found (the check looks at something)', () => {

@@ -1,5 +1,7 @@
+import { Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'crypto';
 import type { Request, Response } from 'express';
+import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
 
 export const SESSION_COOKIE = 'jifen_session';
@@ -25,8 +27,13 @@ export function cookies(req: Request): Record<string, string> {
  * (double submit): a page on another site can neither read that cookie nor set
  * the header.
  */
+@Injectable()
 export class ConsoleSessions {
-  constructor(private readonly cipher: PiiCipher) {}
+  private readonly cipher: PiiCipher;
+
+  constructor(config: AppConfig) {
+    this.cipher = new PiiCipher(config.piiKey);
+  }
 
   open(res: Response, apiKey: string, secure: boolean): void {
     const expires = Date.now() + SESSION_HOURS * 3600_000;

@@ -1,6 +1,7 @@
 import Decimal from 'decimal.js';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../platform/database/query-rows';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { GENESIS_HASH, sealHash, transactionHash } from './domain/hash';
@@ -14,6 +15,20 @@ export interface VerifyReport {
 }
 
 const SEAL_SIZE = 5000;
+
+/** A transaction as the chain covers it. */
+interface SealedTransactionRow {
+  id: string;
+  kind: string;
+  memo: string;
+  metadata: Record<string, unknown>;
+  source_type: string | null;
+  source_id: string | null;
+  actor: string;
+  reversal_of: string | null;
+  created_at: Date;
+  hash: Buffer;
+}
 
 /**
  * Tamper evidence. Each transaction's hash is computed when it is written, and
@@ -45,15 +60,17 @@ export class LedgerAudit {
       const n = await this.uow.run(async (m) => {
         // One sealer per tenant at a time; writers are not involved.
         await m.query(`SELECT pg_advisory_xact_lock(hashtextextended('jifen.seal.' || $1, 0))`, [requireTenant(tenantId)]);
-        const [last] = await m.query(
+        const [last] = await queryRows<{ seal_no: string; hash: Buffer; xid_to: string }>(
+          m,
           `SELECT s.seal_no::text AS seal_no, s.hash, s.xid_to::text AS xid_to FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`,
           [tenantId],
         );
         const from: string = last?.xid_to ?? '0';
-        const [{ horizon }] = await m.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
+        const [{ horizon }] = await queryRows<{ horizon: string }>(m, `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`);
         // At most SEAL_SIZE transactions per seal: stop before the writer of
         // the (SEAL_SIZE+1)th, unless that writer is the first one in range.
-        const [cut] = await m.query(
+        const [cut] = await queryRows<{ xid: string }>(
+          m,
           `SELECT x.writer_xid::text AS xid FROM ledger_transactions x
             WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 AND x.writer_xid < $3::xid8
             ORDER BY x.writer_xid, x.seq OFFSET ${SEAL_SIZE} LIMIT 1`,
@@ -61,7 +78,7 @@ export class LedgerAudit {
         );
         let to: string = horizon;
         if (cut) to = BigInt(cut.xid) > BigInt(from) ? cut.xid : (BigInt(cut.xid) + 1n).toString();
-        const txs: { hash: Buffer }[] = await this.sealRange(m, tenantId, from, to);
+        const txs = await this.sealRange(m, tenantId, from, to);
         if (!txs.length) return 0;
         const sealNo = last ? BigInt(last.seal_no) + 1n : 1n;
         const prev: Buffer = last ? last.hash : GENESIS_HASH;
@@ -78,7 +95,8 @@ export class LedgerAudit {
 
   /** The transactions a seal over [from, to) covers, in chain order. */
   private sealRange(m: EntityManager | DataSource, tenantId: string, from: string, to: string | null) {
-    return m.query(
+    return queryRows<SealedTransactionRow>(
+      m,
       `SELECT x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, x.hash
          FROM ledger_transactions x
         WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 ${to === null ? '' : 'AND x.writer_xid < $3::xid8'}
@@ -93,12 +111,14 @@ export class LedgerAudit {
     const params = tenantId ? [requireTenant(tenantId)] : [];
 
     // 1. Trial balance: zero per asset, and per transaction.
-    const unbalanced = await this.dataSource.query(
+    const unbalanced = await queryRows<{ tenant_id: string; asset_code: string; total: string }>(
+      this.dataSource,
       `SELECT tenant_id, asset_code, sum(amount)::text AS total FROM ledger_entries ${scope} GROUP BY tenant_id, asset_code HAVING sum(amount) <> 0`,
       params,
     );
     for (const u of unbalanced) problems.push(`asset ${u.asset_code} of tenant ${u.tenant_id} sums to ${u.total}`);
-    const unbalancedTx = await this.dataSource.query(
+    const unbalancedTx = await queryRows<{ transaction_id: string }>(
+      this.dataSource,
       `SELECT transaction_id FROM ledger_entries ${scope} GROUP BY tenant_id, transaction_id, asset_code HAVING sum(amount) <> 0 LIMIT 20`,
       params,
     );
@@ -107,7 +127,8 @@ export class LedgerAudit {
 
     // 2. Stored balances = sum of entries, balance_after chains, pending = open holds.
     const where = tenantId ? 'WHERE a.tenant_id = $1' : '';
-    const mismatched = await this.dataSource.query(
+    const mismatched = await queryRows<{ tenant_id: string; id: string }>(
+      this.dataSource,
       `SELECT a.tenant_id, a.id::text AS id FROM accounts a
          LEFT JOIN (SELECT tenant_id, account_id, sum(amount) AS total, count(*) AS n, max(account_seq) AS top
                       FROM ledger_entries GROUP BY tenant_id, account_id) e
@@ -120,7 +141,8 @@ export class LedgerAudit {
       params,
     );
     for (const m of mismatched) problems.push(`account ${m.id} does not match its entries or holds`);
-    const broken = await this.dataSource.query(
+    const broken = await queryRows<{ account_id: string; seq: string }>(
+      this.dataSource,
       `SELECT account_id::text AS account_id, account_seq::text AS seq FROM (
          SELECT account_id, account_seq, amount, balance_after,
                 lag(balance_after) OVER w AS prev_balance, lag(account_seq) OVER w AS prev_seq
@@ -134,7 +156,7 @@ export class LedgerAudit {
     const balancesMatchEntries = mismatched.length === 0 && broken.length === 0;
 
     // 3. The chain: every transaction hash recomputed, every seal recomputed.
-    const tenants: { id: string }[] = tenantId ? [{ id: tenantId }] : await this.dataSource.query(`SELECT id FROM tenants ORDER BY id`);
+    const tenants = tenantId ? [{ id: tenantId }] : await queryRows<{ id: string }>(this.dataSource, `SELECT id FROM tenants ORDER BY id`);
     let checked = 0;
     let chainIntact = true;
     for (const t of tenants) {
@@ -188,10 +210,7 @@ export class LedgerAudit {
 
   /** Recomputes the hash of each transaction of one seal's range (or of the unsealed tail). */
   private async checkTransactions(tenantId: string, from: string, to: string | null, problems: string[]) {
-    const txs: {
-      id: string; kind: string; memo: string; metadata: Record<string, unknown>; source_type: string | null; source_id: string | null;
-      actor: string; reversal_of: string | null; created_at: Date; hash: Buffer;
-    }[] = await this.sealRange(this.dataSource, tenantId, from, to);
+    const txs = await this.sealRange(this.dataSource, tenantId, from, to);
     const entries: { transaction_id: string; account_id: string; account_seq: string; asset_code: string; amount: string; balance_after: string }[] =
       txs.length
         ? await this.dataSource.query(
