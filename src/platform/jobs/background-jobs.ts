@@ -1,4 +1,5 @@
 import { Global, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { AppConfig } from '../config/app-config';
 import { detachedOnLane } from '../database/db-context';
 
@@ -7,16 +8,20 @@ import { detachedOnLane } from '../database/db-context';
  * statement_timeout), never twice at once in this process, its failure logged
  * rather than thrown at a timer. `JOBS=false` turns it all off in a process
  * (an instance that only serves requests, or a test that counts rows).
+ * Daily and minute jobs are `@Cron` methods that call `run`; periodic ones
+ * (`every`) are intervals in @nestjs/schedule's registry, named `jifen:<job>`.
  */
 @Injectable()
 export class BackgroundJobs implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('BackgroundJobs');
   private readonly periodic: { name: string; ms: number; fn: () => Promise<unknown> }[] = [];
-  private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
 
   get enabled(): boolean {
     return this.config.jobs && !this.stopped;
@@ -43,14 +48,14 @@ export class BackgroundJobs implements OnApplicationBootstrap, OnModuleDestroy {
     for (const p of this.periodic) {
       const timer = setInterval(() => void this.run(p.name, p.fn), p.ms);
       timer.unref();
-      this.timers.push(timer);
+      this.scheduler.addInterval(`jifen:${p.name}`, timer);
     }
   }
 
   /** Stops the timers and waits for jobs under way, so that the pool closes under none. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const p of this.periodic) if (this.scheduler.doesExist('interval', `jifen:${p.name}`)) this.scheduler.deleteInterval(`jifen:${p.name}`);
     await Promise.all(this.running.values());
   }
 }
