@@ -8,7 +8,7 @@
 import { PluginMetadataGenerator } from '@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator';
 // The package exports its plugin as a subpath whose types this tsconfig's module resolution does not see.
 const { ReadonlyVisitor } = require('@nestjs/swagger/plugin') as typeof import('@nestjs/swagger/dist/plugin');
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 
@@ -40,7 +40,24 @@ export function openApiMetadataSource(): string {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The generator type-checks the whole program, this file included: after a
+ * module moves, the old file names what is gone and fails the check. It is set
+ * aside for an empty one while generating, and put back if generation fails
+ * (the generator leaves by process.exit on a type error, so on 'exit').
+ */
+const EMPTY = `/* eslint-disable */\nexport default async () => ({});\n`;
+
 if (require.main === module) {
+  const file = path.join(ROOT, 'src', METADATA_FILE);
+  const previous = readFileSync(file, 'utf8');
+  process.on('exit', () => {
+    if (readFileSync(file, 'utf8') !== EMPTY) return;
+    writeFileSync(file, previous);
+    process.stderr.write(`src/${METADATA_FILE} not regenerated: the code does not type-check (npm run typecheck); the old file is back\n`);
+    process.exitCode = 1;
+  });
+  writeFileSync(file, EMPTY);
   generate(path.join(ROOT, 'src'));
   process.stdout.write(`wrote src/${METADATA_FILE}\n`);
 }

@@ -19,7 +19,7 @@ import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
 import { BanksModule } from './banks/banks.module';
 import { BoardsModule } from './boards/boards.module';
-import { OrdersModule } from './orders/orders.module';
+import { ServiceOrdersModule } from './service-orders/service-orders.module';
 import { ConsoleModule } from './console/console.module';
 import { ScheduleModule } from '@nestjs/schedule';
 
@@ -45,7 +45,7 @@ export class AppModule {
         GradesModule,
         BanksModule,
         BoardsModule,
-        OrdersModule,
+        ServiceOrdersModule,
         ConsoleModule,
         ScheduleModule.forRoot(),
       ],

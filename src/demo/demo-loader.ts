@@ -20,7 +20,7 @@ import { RuleSetsService } from '../rules/rulesets.service';
 import { addDays, shanghaiToday } from '../platform/util/business-date';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
-import { OrdersService } from '../orders/orders.service';
+import { ServiceOrdersService } from '../service-orders/service-orders.service';
 
 /** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
 export interface DemoFacts {
@@ -245,7 +245,7 @@ export class DemoLoader {
     step(`志愿服务活动与 ${hours.toFixed()} 小时已核验时长`);
 
     // Service orders: the menu, a team per village, orders at every stage.
-    const orders = this.get(OrdersService);
+    const orders = this.get(ServiceOrdersService);
     for (const [code, title, category] of [
       ['S01', '上门打扫卫生', '助老'], ['S02', '代购药品', '助老'], ['S03', '义务理发', '便民'], ['S04', '陪同就医', '助老'], ['S05', '家电维修', '便民'],
     ]) {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import * as path from 'path';
-import { OrdersService } from '../../src/orders/orders.service';
+import { ServiceOrdersService } from '../../src/service-orders/service-orders.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold, makePerson } from '../helpers/fixtures';
 
@@ -124,13 +124,13 @@ describe('service orders: 点单 → 派单 → 接单 → 送单 → 评单 (e2
     const second = (await post(admin, '/v1/teams', { name: '关面乡志愿服务队', regionCode: c.townships[0], memberIds: [members[0]] })).body.id;
     const id = await order();
     await post(station, `/v1/service-orders/${id}/dispatch`, { teamId: team });
-    const jobs = t.app.get(OrdersService);
+    const jobs = t.app.get(ServiceOrdersService);
     expect(await jobs.handleOverdue(new Date(Date.now() + 47 * 3600_000), c.tenantId)).toEqual({ redispatched: 0, escalated: 0 });
     expect(await jobs.handleOverdue(new Date(Date.now() + 49 * 3600_000), c.tenantId)).toMatchObject({ redispatched: 1 });
     let o = (await t.http().get(`/v1/service-orders/${id}`).set(station)).body;
     expect(o).toMatchObject({ status: 'dispatched', teamId: second, overdue: true });
     // The second team does not answer either: no team left, so it is raised to the township.
-    await t.app.get(OrdersService).handleOverdue(new Date(Date.now() + 100 * 3600_000), c.tenantId);
+    await t.app.get(ServiceOrdersService).handleOverdue(new Date(Date.now() + 100 * 3600_000), c.tenantId);
     o = (await t.http().get(`/v1/service-orders/${id}`).set(station)).body;
     expect(o).toMatchObject({ status: 'requested', teamId: null, overdue: true, escalatedTo: c.townships[0] });
     expect(o.history[o.history.length - 1].actor).toBe('job:overdue');

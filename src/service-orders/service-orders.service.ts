@@ -14,7 +14,7 @@ import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, pageLimit, toPage } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { COIN, formatHours, VolunteeringService } from '../volunteering/volunteering.service';
-import { CreateMenuItemDto, CreateOrderDto, CreateTeamDto, DeliverDto, ListOrdersQuery, ServiceSettingsDto } from './orders.dto';
+import { CreateMenuItemDto, CreateOrderDto, CreateTeamDto, DeliverDto, ListOrdersQuery, ServiceSettingsDto } from './service-orders.dto';
 
 type Status = 'requested' | 'dispatched' | 'accepted' | 'delivered' | 'closed' | 'cancelled';
 
@@ -84,7 +84,7 @@ const view = (o: OrderRow) => ({
  * comment. Every transition is kept in the order's history.
  */
 @Injectable()
-export class OrdersService {
+export class ServiceOrdersService {
   private readonly logger = new Logger('ServiceOrders');
 
   constructor(

@@ -3,13 +3,13 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { HoldersModule } from '../holders/holders.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { VolunteeringModule } from '../volunteering/volunteering.module';
-import { OrdersController } from './orders.controller';
-import { OrdersService } from './orders.service';
+import { ServiceOrdersController } from './service-orders.controller';
+import { ServiceOrdersService } from './service-orders.service';
 
 @Module({
   imports: [TenancyModule, HoldersModule, VolunteeringModule, LedgerModule],
-  providers: [OrdersService],
-  controllers: [OrdersController],
-  exports: [OrdersService],
+  providers: [ServiceOrdersService],
+  controllers: [ServiceOrdersController],
+  exports: [ServiceOrdersService],
 })
-export class OrdersModule {}
+export class ServiceOrdersModule {}

@@ -5,8 +5,8 @@ import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
 import {
   CreateMenuItemDto, CreateOrderDto, CreateTeamDto, DeliverDto, DispatchDto, ListOrdersQuery, MenuQuery, OrderReasonDto, OrdersReportQuery, RateDto, ServiceSettingsDto,
-} from './orders.dto';
-import { OrdersService } from './orders.service';
+} from './service-orders.dto';
+import { ServiceOrdersService } from './service-orders.service';
 
 const STATION = ['admin', 'reviewer'] as const;
 const TEAM = ['admin', 'organizer'] as const;
@@ -14,8 +14,8 @@ const REQUESTER_SIDE = ['admin', 'clerk'] as const;
 
 @ApiTags('service orders')
 @Controller('v1')
-export class OrdersController {
-  constructor(private readonly orders: OrdersService) {}
+export class ServiceOrdersController {
+  constructor(private readonly orders: ServiceOrdersService) {}
 
   /** A volunteer team (志愿服务队): members are people living in its region. */
   @Post('teams')
