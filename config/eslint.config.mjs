@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const MODULES = ['auth', 'banks', 'boards', 'console', 'demo', 'grades', 'holders', 'ledger', 'records', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
+const MODULES = ['auth', 'banks', 'boards', 'console', 'demo', 'grades', 'holders', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
 
 // Another module is reached only through what it exports: its services, its
 // module, its DTOs, its pure domain, and auth's principal and access decorator.

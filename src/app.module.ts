@@ -19,6 +19,7 @@ import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
 import { BanksModule } from './banks/banks.module';
 import { BoardsModule } from './boards/boards.module';
+import { SanctionsModule } from './sanctions/sanctions.module';
 import { ServiceOrdersModule } from './service-orders/service-orders.module';
 import { ConsoleModule } from './console/console.module';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -40,6 +41,7 @@ export class AppModule {
         LedgerModule,
         RulesModule,
         RecordsModule,
+        SanctionsModule,
         VolunteeringModule,
         RedemptionModule,
         GradesModule,

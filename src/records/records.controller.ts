@@ -9,9 +9,8 @@ import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import';
-import { CreateRecordDto, EligibilityQuery, ImportQuery, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto, SimulateDto } from './records.dto';
+import { CreateRecordDto, ImportQuery, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto, SimulateDto } from './records.dto';
 import { RecordsService, RecordView } from './records.service';
-import { SanctionsService } from './sanctions.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
@@ -23,7 +22,6 @@ export class RecordsController {
   constructor(
     private readonly records: RecordsService,
     private readonly importer: RecordsImportService,
-    private readonly sanctions: SanctionsService,
   ) {}
 
   /**
@@ -116,26 +114,11 @@ export class RecordsController {
     return this.records.simulate(p, id, dto.from, dto.to);
   }
 
-  /** Whether a household may receive a benefit (惠民政策), with the sanctions that block it. */
-  @Get('households/:id/eligibility')
-  @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
-  eligibility(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: EligibilityQuery) {
-    return this.sanctions.eligibility(p, id, q.benefit);
-  }
-
   /** Run the notice job now for this tenant (it also runs every minute). */
   @Post('jobs/post-records')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
   async postDue(@CurrentPrincipal() p: KeyPrincipal): Promise<{ posted: number }> {
     return { posted: await this.records.postDueRecords(undefined, p.tenantId) };
-  }
-
-  /** Runs the nightly sanction re-evaluation now, for this county (deductions that aged out of their window lift sanctions). */
-  @Post('jobs/evaluate-sanctions')
-  @HttpCode(200)
-  @Access({ roles: ['admin'] })
-  evaluateSanctions(@CurrentPrincipal() p: KeyPrincipal): Promise<{ households: number; activated: number; lifted: number }> {
-    return this.sanctions.reevaluateAll(undefined, p.tenantId);
   }
 }

@@ -80,11 +80,6 @@ export class SimulateDto {
   to!: string;
 }
 
-export class EligibilityQuery {
-  @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,31}$/, { message: 'benefit must be a benefit code such as REDEEM' })
-  benefit!: string;
-}
-
 export class ImportQuery {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
   @IsOptional() @IsIn(['true', 'false'])

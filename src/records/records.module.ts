@@ -2,17 +2,17 @@ import { Module } from '@nestjs/common';
 import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { RulesModule } from '../rules/rules.module';
+import { SanctionsModule } from '../sanctions/sanctions.module';
 import { RecordsController } from './records.controller';
 import { OpeningPoints } from './enrolment';
 import { RecordsImportService } from './records-import';
 import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
-import { SanctionsService } from './sanctions.service';
 
 @Module({
-  imports: [RulesModule, HoldersModule, LedgerModule],
-  providers: [RecordsService, RecordsImportService, RecordsJob, SanctionsService, OpeningPoints],
+  imports: [RulesModule, HoldersModule, LedgerModule, SanctionsModule],
+  providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints],
   controllers: [RecordsController],
-  exports: [RecordsService, SanctionsService],
+  exports: [RecordsService],
 })
 export class RecordsModule {}

@@ -14,7 +14,7 @@ import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/paginati
 import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { CreateRecordDto, ListRecordsQuery } from './records.dto';
-import { SanctionsService } from './sanctions.service';
+import { SanctionsService } from '../sanctions/sanctions.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { interactiveInFlight, yieldToForeground } from '../platform/http/foreground';
 

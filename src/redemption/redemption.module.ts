@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
-import { RecordsModule } from '../records/records.module';
+import { SanctionsModule } from '../sanctions/sanctions.module';
 import { RulesModule } from '../rules/rules.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { FundsService } from './funds.service';
@@ -13,7 +13,7 @@ import { SettlementsService } from './settlements.service';
 import { ShopsService } from './shops.service';
 
 @Module({
-  imports: [TenancyModule, AuthModule, HoldersModule, LedgerModule, RulesModule, RecordsModule],
+  imports: [TenancyModule, AuthModule, HoldersModule, LedgerModule, RulesModule, SanctionsModule],
   providers: [FundsService, ShopsService, PinGuardService, RedemptionsService, SettlementsService],
   controllers: [RedemptionController],
   exports: [FundsService, ShopsService, RedemptionsService, SettlementsService],

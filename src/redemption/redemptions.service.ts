@@ -15,7 +15,7 @@ import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, pageLimit, toPage } from '../platform/http/pagination';
 import { BackgroundJobs } from '../platform/jobs/background-jobs';
-import { SanctionsService } from '../records/sanctions.service';
+import { SanctionsService } from '../sanctions/sanctions.service';
 import { RuleSetsService, shanghaiToday } from '../rules/rulesets.service';
 import { PinGuardService } from './pin-guard.service';
 import { CreateRedemptionDto, ListRedemptionsQuery } from './redemption.dto';

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
-import { SanctionsService } from '../../src/records/sanctions.service';
+import { SanctionsService } from '../../src/sanctions/sanctions.service';
 
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 
