@@ -4,11 +4,61 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const MODULES = ['auth', 'banks', 'boards', 'console', 'demo', 'grades', 'holders', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
+const MODULES = ['auth', 'banks', 'boards', 'console', 'demo', 'grades', 'holders', 'funds', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
 
 // Another module is reached only through what it exports: its services, its
 // module, its DTOs, its pure domain, and auth's principal and access decorator.
 const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\.(service|module|dto)|domain/[\\w./-]+|principal|access\\.decorator)$)`;
+
+
+// Which module owns which table (migrations/). A module writes only its own
+// tables; the ledger's, redemption's and funds' tables, which hold value, are
+// not even read from outside: others select from their read models (views such
+// as ledger_holder_balances, shop_asset_rates) or call their services.
+const TABLES = {
+  ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals'],
+  tenancy: ['tenants', 'regions'],
+  auth: ['api_keys'],
+  holders: ['households', 'people'],
+  redemption: ['shops', 'shop_items', 'redemptions', 'redemption_lines', 'pin_guards', 'pin_lockouts'],
+  funds: ['funds', 'donations', 'settlements'],
+  records: ['records', 'record_history', 'record_imports'],
+  sanctions: ['sanctions'],
+  rules: ['rule_sets'],
+  volunteering: ['activities', 'service_records'],
+  'service-orders': ['service_orders', 'service_order_history', 'service_menu', 'service_settings', 'teams', 'team_members'],
+  grades: ['grade_runs', 'grade_results', 'scorecards'],
+  banks: ['banks', 'consents', 'bank_access_log', 'bank_loans', 'signing_keys'],
+  boards: ['boards'],
+};
+const NOT_READ_OUTSIDE = ['redemption', 'funds'];
+const inSql = (re) => [`TemplateElement[value.raw=${re}]`, `Literal[value=${re}]`].join(', ');
+
+// Rows are locked FOR NO KEY UPDATE: FOR UPDATE also blocks the foreign-key
+// checks (KEY SHARE) of inserts that merely reference the row (an entry, a hold,
+// a redemption), which pulls those inserts into the lock order and deadlocks.
+const NO_KEY_UPDATE = { selector: inSql('/FOR UPDATE/'), message: 'lock rows FOR NO KEY UPDATE (FOR UPDATE blocks foreign-key checks of inserts referencing the row; docs/architecture.md)' };
+
+function tableOwnership() {
+  const everywhere = { files: ['src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_KEY_UPDATE] } };
+  return [everywhere, ...MODULES.map((mod) => {
+    const others = Object.entries(TABLES).filter(([owner]) => owner !== mod);
+    const written = others.flatMap(([, tables]) => tables);
+    const unread = others.filter(([owner]) => NOT_READ_OUTSIDE.includes(owner)).flatMap(([, tables]) => tables);
+    const rules = [
+      NO_KEY_UPDATE,
+      { selector: inSql(`/\\b(UPDATE|INSERT INTO|DELETE FROM|TRUNCATE)\\s+(${written.join('|')})\\b/`), message: 'a module writes only its own tables: ask the owner\'s service (docs/architecture.md)' },
+    ];
+    if (mod !== 'ledger') {
+      // Any mention, as the issue's grep has it: the ledger's tables are named only in src/ledger.
+      rules.push({ selector: inSql(`/\\b(${TABLES.ledger.filter((t) => t !== 'assets').join('|')})\\b/`), message: 'the ledger\'s tables are the ledger\'s: use LedgerQueries or the views ledger_holder_balances / ledger_holder_entries (docs/ledger.md)' });
+    }
+    if (unread.length) {
+      rules.push({ selector: inSql(`/\\b(FROM|JOIN)\\s+(${unread.join('|')})\\b/`), message: 'redemption\'s and funds\' tables are read through their services or read models (shop_asset_rates, unsettled_redemptions; docs/architecture.md)' });
+    }
+    return { files: [`src/${mod}/**/*.ts`], rules: { 'no-restricted-syntax': ['error', ...rules] } };
+  })];
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/openapi.metadata.ts', 'test/artifacts/**'] },
@@ -49,17 +99,7 @@ export default tseslint.config(
       ] }],
     },
   },
-  {
-    // The ledger's tables are the ledger's: only src/ledger names them in SQL (a module reads its read model).
-    files: ['src/**/*.ts'],
-    ignores: ['src/ledger/**', 'src/platform/**', 'src/demo/**'],
-    rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "TemplateElement[value.raw=/\\b(accounts|ledger_entries|ledger_transactions|ledger_holds|ledger_seals)\\b/], Literal[value=/\\b(accounts|ledger_entries|ledger_transactions|ledger_holds|ledger_seals)\\b/]",
-        message: 'the ledger\'s tables are the ledger\'s: use LedgerQueries or the views ledger_holder_balances / ledger_holder_entries (docs/ledger.md)',
-      }],
-    },
-  },
+  ...tableOwnership(),
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: {

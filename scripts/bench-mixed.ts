@@ -29,7 +29,7 @@ import { HoldersService } from '../src/holders/holders.service';
 import type { AccountRef, PostingRequest } from '../src/ledger/domain/model';
 import { ledgerOf } from '../test/helpers/ledger';
 import { buildConfig } from '../src/platform/config/app-config';
-import { FundsService } from '../src/redemption/funds.service';
+import { FundsService } from '../src/funds/funds.service';
 import { ShopsService } from '../src/redemption/shops.service';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';

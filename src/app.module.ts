@@ -19,6 +19,7 @@ import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
 import { BanksModule } from './banks/banks.module';
 import { BoardsModule } from './boards/boards.module';
+import { FundsModule } from './funds/funds.module';
 import { SanctionsModule } from './sanctions/sanctions.module';
 import { ServiceOrdersModule } from './service-orders/service-orders.module';
 import { ConsoleModule } from './console/console.module';
@@ -44,6 +45,7 @@ export class AppModule {
         SanctionsModule,
         VolunteeringModule,
         RedemptionModule,
+        FundsModule,
         GradesModule,
         BanksModule,
         BoardsModule,

@@ -91,7 +91,7 @@ export class BoardsService {
     if (!span) throw new BadInput('period is not valid', [{ field: 'period', messages: ['period must be a month (2026-10) or a quarter (2026-Q4)'] }]);
     if (span.from > shanghaiToday()) throw new Unprocessable(`period ${period} has not started`, 'future-period');
     return this.uow.run(async (m) => {
-      const [existing] = await m.query(`SELECT id, status FROM boards WHERE tenant_id = $1 AND village_code = $2 AND period = $3 FOR UPDATE`, [p.tenantId, villageCode, period]);
+      const [existing] = await m.query(`SELECT id, status FROM boards WHERE tenant_id = $1 AND village_code = $2 AND period = $3 FOR NO KEY UPDATE`, [p.tenantId, villageCode, period]);
       if (existing?.status === 'published') throw new Conflict(`the ${period} board of ${villageCode} is published and cannot change`, 'board-published');
       const totals: any[] = await m.query(
         `SELECT r.holder_id::text AS household_id, h.head_name,
@@ -149,7 +149,7 @@ export class BoardsService {
   }
 
   private async board(p: KeyPrincipal, id: string, lock = false): Promise<BoardRow> {
-    const [b]: BoardRow[] = await this.dataSource.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
+    const [b]: BoardRow[] = await this.dataSource.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
     if (!b || !regionRelated(p, b.village_code)) throw new NotFound(`board ${id}`);
     return b;
   }
@@ -168,7 +168,7 @@ export class BoardsService {
 
   async publish(p: KeyPrincipal, id: string) {
     return this.uow.run(async (m) => {
-      const [b]: BoardRow[] = await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [requireTenant(p.tenantId), id]);
+      const [b]: BoardRow[] = await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(p.tenantId), id]);
       if (!b || !b.village_code.startsWith(p.scopeRegionCode)) throw new NotFound(`board ${id}`);
       if (b.status === 'published') throw new Conflict(`board ${id} is already published`, 'board-published');
       await m.query(`UPDATE boards SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);

@@ -1,10 +1,9 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { Nested, IsOptional } from '../platform/http/validators';
+import { Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
 
 const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-const REGION = /^(\d{6}|\d{9}|\d{12})$/;
 
 export class BinDto {
   @IsOptional() @IsString() @Matches(DEC, { message: 'min must be a decimal string' })

@@ -261,7 +261,7 @@ export class GradesService {
   }
 
   private async run(p: KeyPrincipal, id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<RunRow> {
-    const [r] = await queryRows<RunRow>(m, `SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
+    const [r] = await queryRows<RunRow>(m, `SELECT ${RUN_COLUMNS} FROM grade_runs WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
     if (!r || !regionRelated(p, r.region_code)) throw new NotFound(`grade run ${id}`);
     return r;
   }

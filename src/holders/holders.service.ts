@@ -18,6 +18,8 @@ export interface HolderInfo {
   type: HolderType;
   id: string;
   regionCode: string;
+  /** What the holder is called, where its finder knows it (a fund's name). */
+  name?: string;
 }
 
 /** Answers "does this holder exist in this tenant, and where?" for other modules. */

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { BadInput, NotFound } from '../platform/http/app-error';
-import { IdempotencyHandledByService, idempotencyKey } from '../platform/http/idempotency';
+import { IdempotencyHandledByService, idempotencyKey, sendAnswer } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
 import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
@@ -12,13 +12,9 @@ import { LedgerExpiry } from './ledger.expiry';
 import { LedgerAdjustments } from './ledger-adjustments.service';
 import { LedgerQueries } from './ledger-queries.service';
 import { LedgerAudit } from './ledger-audit.service';
-import type { IdempotentAnswer } from './ledger.writer';
 
 const ALL_TENANT_ROLES = ['admin', 'auditor', 'clerk', 'reviewer', 'organizer', 'shopkeeper', 'bank'] as const;
 
-function send(res: Response, a: IdempotentAnswer): void {
-  res.status(a.status).json(a.body);
-}
 
 @ApiTags('ledger')
 @Controller('v1')
@@ -60,7 +56,7 @@ export class LedgerController {
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async transfer(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: TransferDto, @Headers('idempotency-key') key: string | undefined, @Res() res: Response) {
     const k = idempotencyKey(key, true)!;
-    send(res, await this.adjustments.transfer(p, dto, k, dto));
+    sendAnswer(res, await this.adjustments.transfer(p, dto, k, dto));
   }
 
   @Get('transactions/:id')
@@ -81,7 +77,7 @@ export class LedgerController {
     @Headers('idempotency-key') key: string | undefined,
     @Res() res: Response,
   ) {
-    send(res, await this.adjustments.reverse(p, id, dto.reason, idempotencyKey(key, false)));
+    sendAnswer(res, await this.adjustments.reverse(p, id, dto.reason, idempotencyKey(key, false)));
   }
 
   @Get('holders/:type/:id/balances')

@@ -257,7 +257,7 @@ export class RecordsService {
   }
 
   private async load(m: EntityManager, tenantId: string, id: string, lock = false): Promise<RecordRow | null> {
-    const [r] = await m.query(`SELECT ${COLUMNS} FROM records WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(tenantId), id]);
+    const [r] = await m.query(`SELECT ${COLUMNS} FROM records WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [requireTenant(tenantId), id]);
     return r ?? null;
   }
 
@@ -554,7 +554,7 @@ export class RecordsService {
         const [r]: (RecordRow & { tenant_id: string })[] = await m.query(
           `SELECT tenant_id, ${COLUMNS} FROM records WHERE status = 'in_notice' AND notice_ends_on <= $1::date
              AND ($2::uuid IS NULL OR tenant_id = $2)
-            ORDER BY notice_ends_on, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            ORDER BY notice_ends_on, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
           [today, tenantId],
         );
         if (!r) return 'none';

@@ -1,50 +1,11 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
-import { IsBusinessDate, IsDecimalString, Nested, IsOptional } from '../platform/http/validators';
+import { IsBusinessDate, IsDecimalString, Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 
 const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
-const REGION = /^(\d{6}|\d{9}|\d{12})$/;
 export const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 const SKU = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
-
-export class CreateFundDto {
-  @IsString() @IsNotEmpty() @MaxLength(100)
-  name!: string;
-
-  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
-  regionCode!: string;
-
-  /** XIAOSHAN points per CNY for donations made on a household's behalf, e.g. "1". */
-  @IsOptional() @IsDecimalString({ positive: true })
-  conversionRate?: string;
-
-  /** Coverage ratio under which the fund is flagged (default "1"). */
-  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'coverageAlertBelow must be a decimal string such as "1.2"' })
-  coverageAlertBelow?: string;
-}
-
-export class DonationHolderDto {
-  @IsIn(['household'])
-  type!: 'household';
-
-  @IsUUID('all')
-  id!: string;
-}
-
-export class DonationDto {
-  /** The donor's name as it should appear (a person, a company, 乡贤…). */
-  @IsString() @IsNotEmpty() @MaxLength(100)
-  donor!: string;
-
-  /** CNY, e.g. "500.00". */
-  @IsString() @Matches(/^(0|[1-9]\d{0,9})(\.\d{1,2})?$/, { message: 'amount must be CNY as a decimal string such as "500.00"' })
-  amount!: string;
-
-  /** The household on whose behalf it is given (子女为父母捐): it earns XIAOSHAN points at the fund's rate. */
-  @IsOptional() @Nested(() => DonationHolderDto)
-  holder?: DonationHolderDto;
-}
 
 export class CreateShopDto {
   @IsString() @IsNotEmpty() @MaxLength(100)
@@ -151,21 +112,6 @@ export class PinDto {
   pin!: string;
 }
 
-export class SettleDto {
-  @IsUUID('all')
-  shopId!: string;
-
-  /** Settle completed redemptions up to and including this business day. */
-  @IsBusinessDate()
-  through!: string;
-}
-
-export class PaidDto {
-  /** The bank transfer's reference, or the receipt number. */
-  @IsString() @IsNotEmpty() @MaxLength(200)
-  reference!: string;
-}
-
 export class PinParams {
   @IsIn(['household', 'person'])
   type!: 'household' | 'person';
@@ -174,7 +120,3 @@ export class PinParams {
   id!: string;
 }
 
-export class SettlementsQuery {
-  @IsOptional() @IsUUID('all')
-  shopId?: string;
-}

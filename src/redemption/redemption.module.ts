@@ -5,17 +5,15 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { SanctionsModule } from '../sanctions/sanctions.module';
 import { RulesModule } from '../rules/rules.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
-import { FundsService } from './funds.service';
 import { PinGuardService } from './pin-guard.service';
 import { RedemptionController } from './redemption.controller';
 import { RedemptionsService } from './redemptions.service';
-import { SettlementsService } from './settlements.service';
 import { ShopsService } from './shops.service';
 
 @Module({
   imports: [TenancyModule, AuthModule, HoldersModule, LedgerModule, RulesModule, SanctionsModule],
-  providers: [FundsService, ShopsService, PinGuardService, RedemptionsService, SettlementsService],
+  providers: [ShopsService, PinGuardService, RedemptionsService],
   controllers: [RedemptionController],
-  exports: [FundsService, ShopsService, RedemptionsService, SettlementsService],
+  exports: [ShopsService, RedemptionsService],
 })
 export class RedemptionModule {}

@@ -224,7 +224,7 @@ export class RedemptionsService implements OnModuleInit {
   }
 
   private async lockRedemption(m: EntityManager, p: KeyPrincipal, id: string): Promise<RedemptionRow> {
-    const [r]: RedemptionRow[] = await m.query(`SELECT ${COLUMNS} FROM redemptions WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [requireTenant(p.tenantId), id]);
+    const [r]: RedemptionRow[] = await m.query(`SELECT ${COLUMNS} FROM redemptions WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(p.tenantId), id]);
     if (!r || !(await this.shops.shop(p, r.shop_id, m))) throw new NotFound(`redemption ${id}`);
     return r;
   }
@@ -298,7 +298,7 @@ export class RedemptionsService implements OnModuleInit {
     for (;;) {
       const n = await this.uow.run(async (m) => {
         const due: RedemptionRow[] = await m.query(
-          `SELECT ${COLUMNS} FROM redemptions WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+          `SELECT ${COLUMNS} FROM redemptions WHERE status = 'held' AND expires_at <= $1 ORDER BY expires_at LIMIT 100 FOR NO KEY UPDATE SKIP LOCKED`,
           [now],
         );
         for (const r of due) {
@@ -353,7 +353,52 @@ export class RedemptionsService implements OnModuleInit {
       : [];
     return toPage(rows, limit, (r) => [r.key, r.id], (r) => toView(r, lines.filter((l) => l.redemption_id === r.id)));
   }
+
+  // ---------------------------------------------------------------- for settlement (the funds module)
+
+  /**
+   * The shop's completed, unsettled redemptions up to a business day, locked for
+   * the caller's transaction: the shop's row first, then the redemptions, so
+   * two settlements of one shop queue and never take the same redemption.
+   */
+  async takeForSettlement(m: EntityManager, tenantId: string, shopId: string, through: string): Promise<SettledRedemption[]> {
+    await m.query(`SELECT 1 FROM shops WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(tenantId), shopId]);
+    return queryRows<SettledRedemption>(
+      m,
+      `SELECT ${SETTLED_COLUMNS} FROM redemptions
+        WHERE tenant_id = $1 AND shop_id = $2 AND status = 'completed' AND settlement_id IS NULL
+          AND (completed_at AT TIME ZONE 'Asia/Shanghai')::date <= $3::date
+        ORDER BY completed_at, id FOR NO KEY UPDATE`,
+      [tenantId, shopId, through],
+    );
+  }
+
+  /** Marks the redemptions taken (takeForSettlement, same transaction) as settled by `settlementId`. */
+  async markSettled(m: EntityManager, tenantId: string, settlementId: string, redemptionIds: string[]): Promise<void> {
+    await m.query(`UPDATE redemptions SET settlement_id = $2, updated_at = now() WHERE tenant_id = $1 AND id = ANY($3::uuid[])`, [requireTenant(tenantId), settlementId, redemptionIds]);
+  }
+
+  /** The redemptions a settlement took, in the order of its statement. */
+  settledBy(m: EntityManager, tenantId: string, settlementId: string): Promise<SettledRedemption[]> {
+    return queryRows<SettledRedemption>(m, `SELECT ${SETTLED_COLUMNS} FROM redemptions WHERE tenant_id = $1 AND settlement_id = $2 ORDER BY completed_at, id`, [
+      requireTenant(tenantId),
+      settlementId,
+    ]);
+  }
 }
+
+/** A completed redemption as a settlement statement shows it (numerics as text). */
+export interface SettledRedemption {
+  id: string;
+  holder_type: string;
+  holder_id: string;
+  asset_code: string;
+  amount: string;
+  rate: string;
+  completed_at: Date;
+}
+
+const SETTLED_COLUMNS = `id, holder_type, holder_id, asset_code, amount::text AS amount, rate::text AS rate, completed_at`;
 
 interface RedemptionLine {
   sku: string;

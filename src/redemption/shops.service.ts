@@ -13,7 +13,6 @@ import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/ap
 import { TenancyService } from '../tenancy/tenancy.service';
 import { CreateItemDto, CreateShopDto } from './redemption.dto';
 import { decimalProblem } from '../platform/http/validators';
-import { FundsService } from './funds.service';
 import { queryRows } from '../platform/database/query-rows';
 
 export interface ShopRow {
@@ -48,7 +47,6 @@ export class ShopsService implements OnModuleInit {
     private readonly tenancy: TenancyService,
     private readonly holders: HoldersService,
     private readonly assets: AssetsService,
-    private readonly funds: FundsService,
     private readonly apiKeys: ApiKeysService,
   ) {}
 
@@ -62,9 +60,11 @@ export class ShopsService implements OnModuleInit {
 
   async create(p: KeyPrincipal, dto: CreateShopDto) {
     await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
-    const fund = await this.funds.find(p, dto.fundId);
-    if (!dto.regionCode.startsWith(fund.region_code)) {
-      throw new Unprocessable(`fund ${fund.name} serves ${fund.region_code}; a shop in ${dto.regionCode} cannot draw on it`, 'fund-region');
+    // The fund, as the holders directory knows it (the funds module registers it): unknown outside the key's reach.
+    const fund = await this.holders.find(p.tenantId, 'fund', dto.fundId);
+    if (!fund || !regionRelated(p, fund.regionCode)) throw new NotFound(`fund ${dto.fundId}`);
+    if (!dto.regionCode.startsWith(fund.regionCode)) {
+      throw new Unprocessable(`fund ${fund.name ?? fund.id} serves ${fund.regionCode}; a shop in ${dto.regionCode} cannot draw on it`, 'fund-region');
     }
     const problems: { field: string; messages: string[] }[] = [];
     for (const code of dto.acceptedAssets) {

@@ -88,7 +88,7 @@ export class RuleSetsService {
   ) {}
 
   private async row(tenantId: string, id: string, m: EntityManager = this.dataSource.manager, lock = false): Promise<RuleSetRow | null> {
-    const [r] = await m.query(`SELECT ${COLUMNS} FROM rule_sets WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`, [requireTenant(tenantId), id]);
+    const [r] = await m.query(`SELECT ${COLUMNS} FROM rule_sets WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [requireTenant(tenantId), id]);
     return r ?? null;
   }
 
@@ -185,7 +185,7 @@ export class RuleSetsService {
         if (parent?.status === 'draft') throw new Unprocessable('activate the parent set first', 'ruleset-parent-draft');
       }
       const [previous]: RuleSetRow[] = await m.query(
-        `SELECT ${COLUMNS} FROM rule_sets WHERE tenant_id = $1 AND region_code = $2 AND asset_code = $3 AND status = 'active' FOR UPDATE`,
+        `SELECT ${COLUMNS} FROM rule_sets WHERE tenant_id = $1 AND region_code = $2 AND asset_code = $3 AND status = 'active' FOR NO KEY UPDATE`,
         [p.tenantId, set.region_code, set.asset_code],
       );
       if (previous) {

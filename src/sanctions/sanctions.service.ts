@@ -129,7 +129,7 @@ export class SanctionsService implements OnModuleInit {
       (
         await m.query(
           `SELECT id, household_id, rule_set_id, code FROM sanctions
-            WHERE tenant_id = $1 AND household_id = ANY($2::uuid[]) AND status = 'active' ORDER BY id FOR UPDATE`,
+            WHERE tenant_id = $1 AND household_id = ANY($2::uuid[]) AND status = 'active' ORDER BY id FOR NO KEY UPDATE`,
           [tenantId, ids],
         )
       ).map((r: { id: string; household_id: string; rule_set_id: string; code: string }) => [`${r.household_id}|${r.rule_set_id}|${r.code}`, r.id]),

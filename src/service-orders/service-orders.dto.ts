@@ -1,8 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { Nested, IsOptional } from '../platform/http/validators';
+import { Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
-const REGION = /^(\d{6}|\d{9}|\d{12})$/;
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
 
 export class CreateTeamDto {

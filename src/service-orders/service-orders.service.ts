@@ -195,7 +195,7 @@ export class ServiceOrdersService {
   }
 
   private async find(m: EntityManager, tenantId: string, id: string, lock = false): Promise<OrderRow | null> {
-    const [o] = await m.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE o.tenant_id = $1 AND o.id = $2 ${lock ? 'FOR UPDATE OF o' : ''}`, [requireTenant(tenantId), id]);
+    const [o] = await m.query(`SELECT ${COLUMNS} FROM ${FROM} WHERE o.tenant_id = $1 AND o.id = $2 ${lock ? 'FOR NO KEY UPDATE OF o' : ''}`, [requireTenant(tenantId), id]);
     return o ?? null;
   }
 
@@ -366,7 +366,7 @@ export class ServiceOrdersService {
       const waiting: OrderRow[] = await m.query(
         `SELECT ${COLUMNS} FROM ${FROM}
           WHERE ($1::uuid IS NULL OR o.tenant_id = $1) AND (o.status = 'dispatched' OR (o.status = 'requested' AND o.escalated_to IS NULL))
-          ORDER BY o.requested_at FOR UPDATE OF o SKIP LOCKED`,
+          ORDER BY o.requested_at FOR NO KEY UPDATE OF o SKIP LOCKED`,
         [tenantId],
       );
       for (const o of waiting) {

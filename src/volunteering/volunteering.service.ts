@@ -67,7 +67,7 @@ export class VolunteeringService {
   private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {
     const [a] = await m.query(
       `SELECT id, title, category, region_code, starts_at, ends_at, max_hours_per_person::text AS max_hours_per_person, status, sign_in_code
-         FROM activities WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR UPDATE' : ''}`,
+         FROM activities WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [requireTenant(p.tenantId), id],
     );
     if (!a) throw new NotFound(`activity ${id}`);
@@ -235,7 +235,7 @@ export class VolunteeringService {
     {
       const [s] = await m.query(
         `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.starts_at, s.title
-           FROM service_records s WHERE s.tenant_id = $1 AND s.id = $2 FOR UPDATE`,
+           FROM service_records s WHERE s.tenant_id = $1 AND s.id = $2 FOR NO KEY UPDATE`,
         [requireTenant(p.tenantId), id],
       );
       if (!s) throw new NotFound(`service record ${id}`);

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { currentLane, onLane } from '../../src/platform/database/db-context';
 import { NestedAcquire, PoolBusy, lanePools } from '../../src/platform/database/lane-pool';
-import { UnitOfWork } from '../../src/platform/database/unit-of-work';
+import { transactionRetries, UnitOfWork } from '../../src/platform/database/unit-of-work';
+import { isGiveUp, pgCode } from '../../src/platform/database/pg-errors';
 import { nestedAcquires } from '../../src/platform/database/database.module';
 import { asAdmin, startTestApp, TestApp } from '../helpers/test-app';
 
@@ -79,6 +80,35 @@ describe('database lanes and bounded waits (integration)', () => {
     expect(err.driverError?.code ?? err.code).toBe('55P03');
     release();
     await holder;
+  });
+
+  it('a deadlock is retried and counted in jifen_db_retries_total; one that outlasts the retries is a give-up (503), not a 500', async () => {
+    await ds.query(`INSERT INTO lane_probe VALUES (2, 0) ON CONFLICT DO NOTHING`);
+    const crossing = (retries?: number) => {
+      let arrived = 0;
+      let both!: () => void;
+      const met = new Promise<void>((r) => (both = r));
+      const side = (first: number, second: number) =>
+        uow.run(async (m) => {
+          // Under this app's lock_timeout (300 ms), so that the deadlock is found before the wait is given up.
+          await m.query(`SET LOCAL deadlock_timeout = '50ms'`);
+          await m.query('UPDATE lane_probe SET v = v + 1 WHERE id = $1', [first]);
+          if (++arrived === 2) both();
+          await met;
+          await m.query('UPDATE lane_probe SET v = v + 1 WHERE id = $1', [second]);
+        }, { retries });
+      return Promise.allSettled([side(1, 2), side(2, 1)]);
+    };
+    const before = transactionRetries.get('40P01') ?? 0;
+    const settled = await crossing();
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(transactionRetries.get('40P01')).toBe(before + 1);
+    expect((await t.http().get('/metrics')).text).toContain(`jifen_db_retries_total{code="40P01"} ${before + 1}`);
+
+    const [one, other] = await crossing(0);
+    const failed = [one, other].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(pgCode(failed.reason)).toBe('40P01');
+    expect(isGiveUp(failed.reason)).toBe(true);
   });
 
   it('statement_timeout ends a long statement on the request lane; a long unit of work lifts it', async () => {

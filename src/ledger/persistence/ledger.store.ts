@@ -114,7 +114,7 @@ export class LedgerStore {
          FROM accounts a
          JOIN unnest($1::uuid[], $2::bigint[]) AS k(tenant_id, id) ON a.tenant_id = k.tenant_id AND a.id = k.id
         ORDER BY a.id
-          FOR UPDATE OF a`,
+          FOR NO KEY UPDATE OF a`,
       [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
     );
     return rows.map(toAccountState);
@@ -220,7 +220,7 @@ export class LedgerStore {
          FROM ledger_holds h
          JOIN unnest($1::uuid[], $2::uuid[]) AS k(tenant_id, id) ON h.tenant_id = k.tenant_id AND h.id = k.id
         ORDER BY h.tenant_id, h.id
-        ${lock ? 'FOR UPDATE OF h' : ''}`,
+        ${lock ? 'FOR NO KEY UPDATE OF h' : ''}`,
       [keys.map((k) => k.tenantId), keys.map((k) => k.id)],
     );
   }
@@ -284,7 +284,7 @@ function writeBatchSql(guarded: boolean): string {
          SELECT a.id, (a.balance = e.balance AND a.pending = e.pending AND a.entry_count = e.entry_count) AS current
            FROM accounts a JOIN expected e ON a.tenant_id = e.tenant_id AND a.id = e.id
           ORDER BY a.id
-            FOR UPDATE OF a
+            FOR NO KEY UPDATE OF a
        ), chk AS (
          SELECT count(*) = (SELECT count(*) FROM expected) AND coalesce(bool_and(current), true)
                 AND (cardinality($43::uuid[]) = 0 OR NOT EXISTS (

@@ -16,11 +16,13 @@ export const PG = {
 
 /**
  * The database gave up waiting on the request's behalf (lock_timeout,
- * statement_timeout, idle_in_transaction_session_timeout), or the connection
- * is gone: the request was rolled back and may be retried. A 503, not a 500.
+ * statement_timeout, idle_in_transaction_session_timeout), a deadlock or
+ * serialization failure outlasted the unit of work's retries, or the
+ * connection is gone: the request was rolled back and may be retried. A 503, not a 500.
  */
 export function isGiveUp(e: unknown): boolean {
   const code = pgCode(e);
+  if (isRetryable(e)) return true;
   if (code === PG.lockNotAvailable || code === PG.queryCanceled || code === PG.idleInTransactionTimeout || code === PG.adminShutdown || code === PG.cannotConnectNow) return true;
   const message = (e as { message?: unknown })?.message;
   return typeof message === 'string' && /^(Connection terminated|Client has encountered a connection error|connect ECONNREFUSED)/.test(message);

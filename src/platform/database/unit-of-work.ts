@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel';
 import { holding, Lane, onLane } from './db-context';
-import { isRetryable } from './pg-errors';
+import { isRetryable, pgCode } from './pg-errors';
 
 export interface UnitOfWorkOptions {
   isolation?: IsolationLevel;
@@ -17,6 +17,14 @@ export interface UnitOfWorkOptions {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Transactions retried, by SQLSTATE (40P01 deadlock, 40001 serialization
+ * failure), since the process started: jifen_db_retries_total on /metrics.
+ * The lock order (ARCHITECTURE.md, rule 4) should keep it at zero; a retry is
+ * logged as a warning, since it means two paths took locks in different orders.
+ */
+export const transactionRetries = new Map<string, number>();
+
+/**
  * One database transaction per use case. Application services open it; the
  * repositories and the ledger port take its EntityManager, and everything
  * inside runs on it: asking the pool for another connection while holding
@@ -27,6 +35,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 @Injectable()
 export class UnitOfWork {
+  private readonly logger = new Logger('UnitOfWork');
+
   constructor(private readonly dataSource: DataSource) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>, opts: UnitOfWorkOptions = {}): Promise<T> {
@@ -49,6 +59,9 @@ export class UnitOfWork {
           : this.dataSource.transaction(inside));
       } catch (e) {
         if (!isRetryable(e) || attempt >= retries) throw e;
+        const code = pgCode(e) ?? 'unknown';
+        transactionRetries.set(code, (transactionRetries.get(code) ?? 0) + 1);
+        this.logger.warn(`transaction retried after ${code} (attempt ${attempt + 1}): ${e instanceof Error ? e.message : String(e)}`);
         await sleep(Math.random() * 5 * 2 ** attempt);
       }
     }

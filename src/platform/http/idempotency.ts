@@ -7,6 +7,14 @@ import { IdempotencyStore, idempotencyKey, replay, requestHash, slotKey } from '
 
 export { idempotencyKey, requestHash };
 
+/** The Idempotency-Key a value-moving route requires (400 when it is absent or malformed). */
+export const requiredIdempotencyKey = (raw: string | undefined): string => idempotencyKey(raw, true)!;
+
+/** Sends a command's answer (first run or replay) with its own status. */
+export function sendAnswer(res: Response, a: { status: number; body: unknown }): void {
+  res.status(a.status).json(a.body);
+}
+
 const IDEMPOTENCY_META = 'jifen:idempotency';
 interface IdempotencyRule {
   /** The handler stores its answer itself, in the same DB transaction as its effect (ledger postings). */

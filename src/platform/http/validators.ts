@@ -9,6 +9,9 @@ import { IsObject, IsString, Matches, ValidateBy, ValidateIf, ValidateNested, Va
  * value would otherwise pass validation and reach the service).
  */
 
+/** A county (6 digits), township (9) or village (12) code. */
+export const REGION_CODE = /^(\d{6}|\d{9}|\d{12})$/;
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Whether `d` is YYYY-MM-DD naming a day of the (proleptic Gregorian) calendar. By arithmetic: the CSV import runs it for every line. */

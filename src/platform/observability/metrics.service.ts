@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { nestedAcquires } from '../database/database.module';
+import { transactionRetries } from '../database/unit-of-work';
 import { lanePools } from '../database/lane-pool';
 
 /** Prometheus metrics with a registry per app instance (tests start many apps). */
@@ -64,6 +65,16 @@ export class MetricsService {
       collect() {
         this.reset();
         this.inc(nestedAcquires.count);
+      },
+    });
+    new Counter({
+      name: 'jifen_db_retries_total',
+      help: 'Transactions retried after a deadlock (40P01) or a serialization failure (40001); the lock order keeps it at zero',
+      labelNames: ['code'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [code, n] of transactionRetries) this.inc({ code }, n);
       },
     });
     this.serverErrors = new Counter({

@@ -13,7 +13,7 @@ import { requireTenant } from '../platform/database/tenant';
 import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { MetricsService } from '../platform/observability/metrics.service';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { CreateFundDto, DonationDto } from './redemption.dto';
+import { CreateFundDto, DonationDto } from './funds.dto';
 import { queryRows } from '../platform/database/query-rows';
 
 /** Decimals of a coverage ratio in the alert sentence (a ratio, not an amount). */
@@ -73,8 +73,8 @@ export class FundsService implements OnModuleInit {
 
   onModuleInit(): void {
     this.holders.registerFinder('fund', async (t, id, m) => {
-      const [f] = await queryRows<{ region_code: string }>(m, `SELECT region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
-      return f ? { type: 'fund', id, regionCode: f.region_code } : null;
+      const [f] = await queryRows<{ name: string; region_code: string }>(m, `SELECT name, region_code FROM funds WHERE tenant_id = $1 AND id = $2`, [requireTenant(t), id]);
+      return f ? { type: 'fund', id, regionCode: f.region_code, name: f.name } : null;
     });
   }
 
@@ -126,20 +126,17 @@ export class FundsService implements OnModuleInit {
       CNY,
     ]);
     const balance = new Decimal(acc?.balance ?? 0);
-    const rows: { asset: string; points: string; cny: string }[] = await this.dataSource.query(
+    const rows = await queryRows<{ asset: string; points: string; cny: string }>(
+      this.dataSource,
       `WITH rates AS (
-         SELECT s.region_code, r.key AS asset, r.value::numeric AS rate
-           FROM shops s CROSS JOIN LATERAL jsonb_each_text(s.rates) AS r
-          WHERE s.tenant_id = $1 AND s.fund_id = $2 AND s.accepted_assets ? r.key
+         SELECT region_code, asset_code AS asset, rate FROM shop_asset_rates WHERE tenant_id = $1 AND fund_id = $2
        ), held AS (
          SELECT b.asset_code AS asset, b.available AS points, max(r.rate) AS rate
            FROM ledger_holder_balances b JOIN rates r ON r.asset = b.asset_code AND starts_with(b.region_code, r.region_code)
           WHERE b.tenant_id = $1 AND b.holder_type IN ('household', 'person') AND b.available > 0
           GROUP BY b.account_id, b.asset_code, b.available
        ), taken AS (
-         SELECT d.asset_code AS asset, d.amount AS points, d.rate
-           FROM redemptions d JOIN shops s ON s.tenant_id = d.tenant_id AND s.id = d.shop_id
-          WHERE d.tenant_id = $1 AND s.fund_id = $2 AND d.status = 'completed' AND d.settlement_id IS NULL
+         SELECT asset_code AS asset, amount AS points, rate FROM unsettled_redemptions WHERE tenant_id = $1 AND fund_id = $2
        )
        SELECT asset, sum(points)::text AS points, sum(points * rate)::text AS cny
          FROM (SELECT asset, points, rate FROM held UNION ALL SELECT asset, points, rate FROM taken) AS x

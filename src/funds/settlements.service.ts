@@ -11,8 +11,9 @@ import { IdempotentCommands } from '../platform/database/idempotent-command';
 import { requireTenant } from '../platform/database/tenant';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
+import { RedemptionsService, SettledRedemption } from '../redemption/redemptions.service';
+import { ShopsService } from '../redemption/shops.service';
 import { fundAccount } from './funds.service';
-import { ShopsService } from './shops.service';
 import { queryRows } from '../platform/database/query-rows';
 
 interface SettlementRow {
@@ -34,15 +35,7 @@ interface SettlementRow {
 const COLUMNS = `id, shop_id, fund_id, to_char(through, 'YYYY-MM-DD') AS through, redemptions, points::text AS points, amount_cny::text AS amount_cny,
   transaction_id, status, paid_at, paid_reference, paid_transaction_id, created_at`;
 
-interface LineRow {
-  id: string;
-  holder_type: string;
-  holder_id: string;
-  asset_code: string;
-  amount: string;
-  rate: string;
-  completed_at: Date;
-}
+type LineRow = SettledRedemption;
 
 /** A line's CNY: its points at the rate agreed when redeemed, rounded half up to the fen (CNY's scale). */
 const lineCny = (l: LineRow, amounts: AmountFormat) => amounts.round(new Decimal(l.amount).mul(l.rate), CNY, Decimal.ROUND_HALF_UP);
@@ -62,6 +55,7 @@ export class SettlementsService {
     private readonly dataSource: DataSource,
     private readonly commands: IdempotentCommands,
     private readonly shops: ShopsService,
+    private readonly redemptions: RedemptionsService,
     private readonly ledger: LedgerPosting,
     private readonly assets: AssetsService,
   ) {}
@@ -70,14 +64,7 @@ export class SettlementsService {
     if (through > shanghaiToday()) throw new Unprocessable('through is in the future', 'future-date');
     return this.commands.run(p.tenantId, 'POST /v1/settlements', key, { shopId, through }, 201, async (m) => {
       const shop = await this.shops.require(p, shopId, m);
-      await m.query(`SELECT 1 FROM shops WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [p.tenantId, shopId]);
-      const lines: LineRow[] = await m.query(
-        `SELECT id, holder_type, holder_id, asset_code, amount::text AS amount, rate::text AS rate, completed_at FROM redemptions
-          WHERE tenant_id = $1 AND shop_id = $2 AND status = 'completed' AND settlement_id IS NULL
-            AND (completed_at AT TIME ZONE 'Asia/Shanghai')::date <= $3::date
-          ORDER BY completed_at, id FOR UPDATE`,
-        [p.tenantId, shopId, through],
-      );
+      const lines = await this.redemptions.takeForSettlement(m, p.tenantId, shopId, through);
       if (!lines.length) throw new Unprocessable(`nothing to settle for ${shop.name} through ${through}`, 'nothing-to-settle');
       const amounts = await this.assets.amounts(p.tenantId, m);
       const pointsByAsset = new Map<string, Decimal>();
@@ -117,7 +104,7 @@ export class SettlementsService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'issued', $10)`,
         [p.tenantId, id, shopId, shop.fund_id, through, lines.length, points.toFixed(Math.max(0, ...[...pointsByAsset.keys()].map((a) => amounts.scaleOf(a)))), amounts.format(cny, CNY), txId, `key:${p.keyId}`],
       );
-      await m.query(`UPDATE redemptions SET settlement_id = $2, updated_at = now() WHERE tenant_id = $1 AND id = ANY($3::uuid[])`, [p.tenantId, id, lines.map((l) => l.id)]);
+      await this.redemptions.markSettled(m, p.tenantId, id, lines.map((l) => l.id));
       return this.statement(m, p.tenantId, id);
     });
   }
@@ -125,7 +112,7 @@ export class SettlementsService {
   /** POST /v1/settlements/{id}/paid: the payout is recorded; the CNY leaves the shop's payable account. */
   async paid(p: KeyPrincipal, id: string, reference: string, key: string) {
     return this.commands.run(p.tenantId, `POST /v1/settlements/${id}/paid`, key, { reference }, 200, async (m) => {
-      const [s]: SettlementRow[] = await m.query(`SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [requireTenant(p.tenantId), id]);
+      const [s] = await queryRows<SettlementRow>(m, `SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(p.tenantId), id]);
       if (!s || !(await this.shops.shop(p, s.shop_id, m))) throw new NotFound(`settlement ${id}`);
       if (s.status === 'paid') throw new Conflict(`settlement ${id} was paid on ${s.paid_at!.toISOString()}`, 'settlement-paid');
       let txId: string | null = null;
@@ -155,12 +142,8 @@ export class SettlementsService {
 
   private async statement(m: EntityManager, tenantId: string, id: string) {
     const amounts = await this.assets.amounts(tenantId, m);
-    const [s]: SettlementRow[] = await m.query(`SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
-    const lines: LineRow[] = await m.query(
-      `SELECT id, holder_type, holder_id, asset_code, amount::text AS amount, rate::text AS rate, completed_at FROM redemptions
-        WHERE tenant_id = $1 AND settlement_id = $2 ORDER BY completed_at, id`,
-      [tenantId, id],
-    );
+    const [s] = await queryRows<SettlementRow>(m, `SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+    const lines = await this.redemptions.settledBy(m, tenantId, id);
     const byAsset = new Map<string, { points: Decimal; cny: Decimal }>();
     for (const l of lines) {
       const a = byAsset.get(l.asset_code) ?? { points: new Decimal(0), cny: new Decimal(0) };

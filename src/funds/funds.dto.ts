@@ -1,0 +1,61 @@
+import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { DECIMAL } from '../redemption/redemption.dto';
+import { IsBusinessDate, IsDecimalString, IsOptional, Nested, REGION_CODE as REGION } from '../platform/http/validators';
+
+export class CreateFundDto {
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  @IsString() @Matches(REGION, { message: 'regionCode must be a region code' })
+  regionCode!: string;
+
+  /** XIAOSHAN points per CNY for donations made on a household's behalf, e.g. "1". */
+  @IsOptional() @IsDecimalString({ positive: true })
+  conversionRate?: string;
+
+  /** Coverage ratio under which the fund is flagged (default "1"). */
+  @IsOptional() @IsString() @Matches(DECIMAL, { message: 'coverageAlertBelow must be a decimal string such as "1.2"' })
+  coverageAlertBelow?: string;
+}
+
+export class DonationHolderDto {
+  @IsIn(['household'])
+  type!: 'household';
+
+  @IsUUID('all')
+  id!: string;
+}
+
+export class DonationDto {
+  /** The donor's name as it should appear (a person, a company, 乡贤…). */
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  donor!: string;
+
+  /** CNY, e.g. "500.00". */
+  @IsString() @Matches(/^(0|[1-9]\d{0,9})(\.\d{1,2})?$/, { message: 'amount must be CNY as a decimal string such as "500.00"' })
+  amount!: string;
+
+  /** The household on whose behalf it is given (子女为父母捐): it earns XIAOSHAN points at the fund's rate. */
+  @IsOptional() @Nested(() => DonationHolderDto)
+  holder?: DonationHolderDto;
+}
+
+export class SettleDto {
+  @IsUUID('all')
+  shopId!: string;
+
+  /** Settle completed redemptions up to and including this business day. */
+  @IsBusinessDate()
+  through!: string;
+}
+
+export class PaidDto {
+  /** The bank transfer's reference, or the receipt number. */
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  reference!: string;
+}
+
+export class SettlementsQuery {
+  @IsOptional() @IsUUID('all')
+  shopId?: string;
+}
