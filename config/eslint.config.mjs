@@ -73,6 +73,41 @@ function tableOwnership() {
   })];
 }
 
+// The module map (docs/architecture.md): which modules each may import. Any
+// other import of a module fails lint, as does reaching into a module's internals.
+const ARROWS = {
+  platform: ['auth'], // the operations routes are @Public()
+  tenancy: ['auth'],
+  auth: ['tenancy'],
+  holders: ['auth', 'tenancy'],
+  ledger: ['auth', 'holders', 'tenancy'],
+  rules: ['auth', 'ledger', 'tenancy'],
+  sanctions: ['auth', 'holders', 'ledger', 'rules'],
+  records: ['auth', 'holders', 'ledger', 'rules', 'sanctions'],
+  volunteering: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
+  grades: ['auth', 'rules', 'tenancy'],
+  redemption: ['auth', 'holders', 'ledger', 'rules', 'sanctions', 'tenancy'],
+  funds: ['auth', 'holders', 'ledger', 'redemption', 'rules', 'tenancy'],
+  'service-orders': ['auth', 'holders', 'ledger', 'tenancy', 'volunteering'],
+  banks: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
+  boards: ['auth', 'grades', 'ledger', 'rules', 'tenancy'],
+  console: ['auth'],
+  demo: MODULES.filter((m) => m !== 'demo'),
+  cli: ['ledger'],
+};
+
+function moduleArrows() {
+  const internals = { regex: OTHER_MODULE_INTERNALS, message: 'another module is reached through its exported services, module, DTOs or pure domain only (docs/architecture.md)' };
+  return [
+    { files: ['src/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [internals] }] } },
+    ...Object.entries(ARROWS).map(([mod, allowed]) => {
+      const forbidden = MODULES.filter((m) => m !== mod && !allowed.includes(m));
+      const arrow = { regex: `^(\\.\\./)+(${forbidden.join('|')})/`, message: `${mod} imports only ${allowed.join(', ')} (the module map, docs/architecture.md)` };
+      return { files: [`src/${mod}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns: forbidden.length ? [internals, arrow] : [internals] }] } };
+    }),
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/openapi.metadata.ts', 'test/artifacts/**'] },
   js.configs.recommended,
@@ -94,13 +129,7 @@ export default tseslint.config(
       'no-irregular-whitespace': ['error', { skipStrings: true, skipTemplates: true }],
     },
   },
-  {
-    // The module boundaries: a module never reaches into another's internals.
-    files: ['src/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: OTHER_MODULE_INTERNALS, message: 'another module is reached through its exported services, module, DTOs or pure domain only (docs/architecture.md)' }] }],
-    },
-  },
+  ...moduleArrows(),
   {
     // The domains are pure TypeScript: no framework, no database, nothing outside their folder.
     files: ['src/*/domain/**/*.ts'],

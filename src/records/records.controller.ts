@@ -9,7 +9,8 @@ import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import';
-import { CreateRecordDto, ImportQuery, ListRecordsQuery, ObjectionDto, ReasonDto, ResolveDto, SimulateDto } from './records.dto';
+import { ReasonDto } from '../platform/http/reason.dto';
+import { CreateRecordDto, ImportQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
 import { RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;

@@ -1,5 +1,6 @@
 import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
+import { ReasonDto } from '../platform/http/reason.dto';
 import { IsBusinessDate, Nested, IsOptional } from '../platform/http/validators';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
@@ -43,11 +44,6 @@ export class CreateRecordDto {
 
   @IsOptional() @IsString() @MaxLength(500)
   note?: string;
-}
-
-export class ReasonDto {
-  @IsString() @IsNotEmpty() @MaxLength(500)
-  reason!: string;
 }
 
 export class ObjectionDto extends ReasonDto {

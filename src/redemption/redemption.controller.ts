@@ -5,7 +5,7 @@ import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdempotencyHandledByService, requiredIdempotencyKey, sendAnswer } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
-import { ReasonDto } from '../records/records.dto';
+import { ReasonDto } from '../platform/http/reason.dto';
 import { PinGuardService } from './pin-guard.service';
 import { CreateItemDto, CreateRedemptionDto, CreateShopDto, ListRedemptionsQuery, PinDto, PinParams, RedemptionQuery, StockDto } from './redemption.dto';
 import { RedemptionsService } from './redemptions.service';
