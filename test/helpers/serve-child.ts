@@ -7,6 +7,10 @@
 import 'reflect-metadata';
 import { reportStartFailure, serve } from '../../src/server';
 
+// A test run killed half-way (SIGKILL skips its afterEach) must not leave this server running.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && process.exit(1), 1000).unref();
+
 serve(process.env, {
   beforeInit(app) {
     const express = app.getHttpAdapter().getInstance();
