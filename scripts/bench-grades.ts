@@ -92,6 +92,14 @@ async function main(): Promise<void> {
          WINDOW w AS (PARTITION BY g.asset ORDER BY g.at, g.tx)`,
         [t],
       );
+      // The accounts' rows carry what their entries add up to, as the ledger keeps them
+      // (the XIAOSHAN feature reads the balance there): without it every household grades on 0.
+      await m.query(
+        `UPDATE accounts a SET balance = s.total, entry_count = s.n, last_entry_at = s.last
+           FROM (SELECT account_id, sum(amount) AS total, count(*) AS n, max(created_at) AS last FROM ledger_entries WHERE tenant_id = $1 GROUP BY account_id) AS s
+          WHERE a.tenant_id = $1 AND a.id = s.account_id`,
+        [t],
+      );
     }));
     await ds.query('ANALYZE');
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM ledger_entries WHERE tenant_id = $1`, [t]);
