@@ -5,6 +5,7 @@ import { queryRows } from '../platform/database/query-rows';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { GENESIS_HASH, sealHash, transactionHash } from './domain/hash';
+import type { TransactionRow } from './persistence/transaction-row';
 
 export interface VerifyReport {
   balanced: boolean;
@@ -15,20 +16,6 @@ export interface VerifyReport {
 }
 
 const SEAL_SIZE = 5000;
-
-/** A transaction as the chain covers it. */
-interface SealedTransactionRow {
-  id: string;
-  kind: string;
-  memo: string;
-  metadata: Record<string, unknown>;
-  source_type: string | null;
-  source_id: string | null;
-  actor: string;
-  reversal_of: string | null;
-  created_at: Date;
-  hash: Buffer;
-}
 
 /**
  * Tamper evidence. Each transaction's hash is computed when it is written, and
@@ -95,7 +82,7 @@ export class LedgerAudit {
 
   /** The transactions a seal over [from, to) covers, in chain order. */
   private sealRange(m: EntityManager | DataSource, tenantId: string, from: string, to: string | null) {
-    return queryRows<SealedTransactionRow>(
+    return queryRows<TransactionRow>(
       m,
       `SELECT x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, x.hash
          FROM ledger_transactions x

@@ -8,24 +8,11 @@ import { queryRows } from '../platform/database/query-rows';
 import { requireTenant } from '../platform/database/tenant';
 import { AssetsService } from './assets.service';
 import { LedgerError } from './domain/errors';
-import { AccountRef, PostedTransaction, TransactionKind } from './domain/model';
+import { AccountRef, PostedTransaction } from './domain/model';
 import { BalanceView, HolderEntryView, TransactionView, transactionView } from './ledger.views';
+import type { TransactionRow } from './persistence/transaction-row';
 
 export type HolderRef = { type: HolderType; id: string };
-
-/** A ledger transaction as its row reads. */
-interface TransactionRow {
-  id: string;
-  kind: TransactionKind;
-  memo: string;
-  metadata: Record<string, unknown>;
-  source_type: string | null;
-  source_id: string | null;
-  actor: string;
-  reversal_of: string | null;
-  created_at: Date;
-  hash: Buffer;
-}
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
 
