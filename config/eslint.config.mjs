@@ -12,9 +12,9 @@ const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\
 
 
 // Which module owns which table (migrations/). A module writes only its own
-// tables; the ledger's, redemption's and funds' tables, which hold value, are
-// not even read from outside: others select from their read models (views such
-// as ledger_holder_balances, shop_asset_rates) or call their services.
+// tables, and reads another's only where READS lists it; otherwise it calls the
+// owner's service or selects from the owner's read model (views such as
+// ledger_holder_balances, shop_asset_rates).
 const TABLES = {
   ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals'],
   tenancy: ['tenants', 'regions'],
@@ -52,14 +52,18 @@ const inSql = (re) => [`TemplateElement[value.raw=${re}]`, `Literal[value=${re}]
 // a redemption), which pulls those inserts into the lock order and deadlocks.
 const NO_KEY_UPDATE = { selector: inSql('/FOR UPDATE/'), message: 'lock rows FOR NO KEY UPDATE (FOR UPDATE blocks foreign-key checks of inserts referencing the row; docs/architecture.md)' };
 
+// A table written is named in the SQL itself, not interpolated, so that its owner can be checked.
+const LITERAL_WRITES = { selector: 'TemplateElement[value.raw=/\\b(UPDATE|INSERT INTO|DELETE FROM|TRUNCATE)\\s+$/]', message: 'name the table a statement writes literally (not through ${…}), so that lint can check who owns it' };
+
 function tableOwnership() {
-  const everywhere = { files: ['src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_KEY_UPDATE] } };
+  const everywhere = { files: ['src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', NO_KEY_UPDATE, LITERAL_WRITES] } };
   return [everywhere, ...MODULES.map((mod) => {
     const others = Object.entries(TABLES).filter(([owner]) => owner !== mod);
     const written = others.flatMap(([, tables]) => tables);
     const unread = written.filter((t) => !(READS[mod] ?? []).includes(t) && (t === 'assets' || !TABLES.ledger.includes(t)));
     const rules = [
       NO_KEY_UPDATE,
+      LITERAL_WRITES,
       { selector: inSql(`/\\b(UPDATE|INSERT INTO|DELETE FROM|TRUNCATE)\\s+(${written.join('|')})\\b/`), message: 'a module writes only its own tables: ask the owner\'s service (docs/architecture.md)' },
     ];
     if (mod !== 'ledger') {

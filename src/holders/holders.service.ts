@@ -3,7 +3,8 @@ import { randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, Principal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
-import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher } from '../platform/crypto/pii';
+import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher, verifyPin } from '../platform/crypto/pii';
+import { queryRows } from '../platform/database/query-rows';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -13,6 +14,7 @@ import { maskName } from '../platform/util/public-page';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
 
 export type HolderType = 'household' | 'person' | 'shop' | 'fund';
+
 
 export interface HolderInfo {
   type: HolderType;
@@ -117,6 +119,20 @@ export class HoldersService implements HolderLookup {
         : `SELECT id, region_code FROM people WHERE tenant_id = $1 AND id = ANY($2::uuid[])`;
     const rows: { id: string; region_code: string }[] = ids.length ? await m.query(sql, [requireTenant(tenantId), [...new Set(ids)]]) : [];
     return new Map(rows.map((r) => [r.id, { type, id: r.id, regionCode: r.region_code }]));
+  }
+
+  /** Whether `pin` is this holder's PIN (a slow hash compare); `not-set` when it has none. */
+  async checkPin(tenantId: string, type: 'household' | 'person', id: string, pin: string): Promise<'match' | 'mismatch' | 'not-set'> {
+    const sql = type === 'household' ? `SELECT pin_hash FROM households WHERE tenant_id = $1 AND id = $2` : `SELECT pin_hash FROM people WHERE tenant_id = $1 AND id = $2`;
+    const [row] = await queryRows<{ pin_hash: string | null }>(this.dataSource, sql, [requireTenant(tenantId), id]);
+    if (!row?.pin_hash) return 'not-set';
+    return (await verifyPin(pin, row.pin_hash)) ? 'match' : 'mismatch';
+  }
+
+  /** Sets or changes a holder's PIN (stored as a slow hash). */
+  async setPin(tenantId: string, type: 'household' | 'person', id: string, pin: string): Promise<void> {
+    const sql = type === 'household' ? `UPDATE households SET pin_hash = $3 WHERE tenant_id = $1 AND id = $2` : `UPDATE people SET pin_hash = $3 WHERE tenant_id = $1 AND id = $2`;
+    await this.dataSource.query(sql, [requireTenant(tenantId), id, await hashPin(pin)]);
   }
 
   private sealIdNumber(raw: string | undefined, field: string) {

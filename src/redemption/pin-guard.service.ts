@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
-import { hashPin, verifyPin } from '../platform/crypto/pii';
 import { updateReturning } from '../platform/database/returning';
 import { requireTenant } from '../platform/database/tenant';
 import { NotFound, TooManyAttempts, Unprocessable } from '../platform/http/app-error';
@@ -12,7 +11,6 @@ export const MAX_PIN_FAILURES = 5;
 export const PIN_LOCK_MINUTES = 15;
 
 type PinHolder = 'household' | 'person';
-const TABLE: Record<PinHolder, string> = { household: 'households', person: 'people' };
 
 /**
  * The holder's PIN authorises every redemption. Wrong PINs are counted per
@@ -37,9 +35,9 @@ export class PinGuardService {
       [requireTenant(tenantId), type, holderId],
     );
     if (guard) throw new TooManyAttempts(`PIN 错误次数过多，请 ${Math.ceil(guard.wait / 60)} 分钟后再试`, guard.wait);
-    const [row] = await queryRows<{ pin_hash: string | null }>(this.dataSource, `SELECT pin_hash FROM ${TABLE[type]} WHERE tenant_id = $1 AND id = $2`, [tenantId, holderId]);
-    if (!row?.pin_hash) throw new Unprocessable('这位持有人还没有设置 PIN，请村务人员先设置', 'pin-not-set');
-    if (await verifyPin(pin, row.pin_hash)) {
+    const pinCheck = await this.holders.checkPin(tenantId, type, holderId, pin);
+    if (pinCheck === 'not-set') throw new Unprocessable('这位持有人还没有设置 PIN，请村务人员先设置', 'pin-not-set');
+    if (pinCheck === 'match') {
       await this.dataSource.query(`UPDATE pin_guards SET failures = 0 WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 AND failures > 0`, [tenantId, type, holderId]);
       return;
     }
@@ -70,7 +68,7 @@ export class PinGuardService {
     const holder = await this.holders.find(p.tenantId, type, holderId);
     if (!holder) throw new NotFound(`${type} ${holderId}`);
     assertRegionInScope(p, holder.regionCode, `${type} ${holderId}`);
-    await this.dataSource.query(`UPDATE ${TABLE[type]} SET pin_hash = $3 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, holderId, await hashPin(pin)]);
+    await this.holders.setPin(p.tenantId, type, holderId, pin);
     await this.dataSource.query(`DELETE FROM pin_guards WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3`, [p.tenantId, type, holderId]);
     return { updated: true };
   }
