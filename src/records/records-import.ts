@@ -14,13 +14,12 @@ import { AssetsService } from '../ledger/assets.service';
 import { LedgerQueries } from '../ledger/ledger-queries.service';
 import { arrayLiteral, columns } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
-import { AppError, BadInput, Forbidden, mapError } from '../platform/http/app-error';
+import { AppError, BadInput, mapError } from '../platform/http/app-error';
 import { isUuid } from '../platform/http/validation';
 import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
 import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
 import { isCalendarDate } from '../platform/http/validators';
-import { addDays } from '../platform/util/business-date';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { yieldToIo } from '../platform/util/yield';
@@ -165,17 +164,11 @@ const HOLDER_MEMO_LIMIT = 200_000;
 /** Rule items remembered per import, by holder type, village, code and date; past this the memo starts again. */
 const ITEM_MEMO_LIMIT = 50_000;
 /** How each column of the records insert is written in its array literal (ids, numbers, booleans and dates bare). */
-const RECORD_COLUMNS = ['bare', 'quoted', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare'] as const;
+const RECORD_COLUMNS = ['bare', 'quoted', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'bare', 'bare'] as const;
 
 export interface ImportOptions {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
   partial: boolean;
-  /**
-   * Approval on entry: the file transcribes what a meeting (评议会, 村民代表会议)
-   * already decided, named by `ref`. Records with no notice period post at
-   * once; the others go into notice. Only reviewer and admin keys may.
-   */
-  approve?: { ref: string };
   /** Lines per chunk (default 2,000); tests make it small to see writes of one chunk undone by a later one. */
   chunkLines?: number;
   /** Check and value every line exactly as an import would, then roll everything back: the report before committing. */
@@ -220,10 +213,8 @@ interface ImportRun {
   /** The previous chunk's writes, still running in the database while the next chunk is prepared. */
   writing: Promise<unknown>;
   importId: string;
-  /** With approval on entry: what each holder's account would hold after the lines accepted so far, for assets that cannot go below zero. */
+  /** What each holder's account would hold after the lines accepted so far, for assets that cannot go below zero. */
   balances: Map<string, Decimal>;
-  approved: number;
-  inNotice: number;
 }
 
 /** Checks one line's cells; answers its problems, or the line. */
@@ -268,38 +259,21 @@ export class RecordsImportService {
    * The upload is first written to a temporary file, so that no database work
    * waits on the network: a slow village connection or a client that hangs up
    * holds no transaction open. Then the lines are entered in one transaction
-   * (all or nothing: nothing of the file is entered if a line is refused), which
-   * takes no account locks. With approval on entry, the records without a notice
-   * period are then posted in short transactions (RecordsService.postApproved),
-   * so that no shop waits for the import; were the process to stop halfway,
-   * the notice job posts the rest.
+   * (all or nothing: nothing of the file is entered if a line is refused), all
+   * `submitted`; another reviewer approves the import as a whole
+   * (RecordsService.approveImport), which posts it.
    */
   async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
-    if (options.approve && p.role !== 'admin' && p.role !== 'reviewer') throw new Forbidden('approval on entry needs a reviewer or admin key');
-    if (!options.approve && p.role === 'reviewer') throw new Forbidden('a reviewer imports only with approve=true; records to be reviewed are entered by a clerk');
     const upload = await spool(body, IMPORT_LIMIT_BYTES);
     try {
-      const entered = await this.enter(p, upload.file, charset, options);
-      if (entered.status !== 201 || !options.approve) return entered;
-      const actor = `key:${p.keyId}`;
-      const importId = entered.body.importId!;
-      try {
-        const outcome = await this.records.postApproved({ tenantId: p.tenantId, importId, actor });
-        const rejected = [...entered.body.rejected, ...outcome.refused.map((r) => ({ line: r.line ?? 0, errors: [`entered, but not posted yet: ${r.error}; it is retried from tomorrow`] }))];
-        return { status: 201, body: { ...entered.body, rejected: sortByLine(rejected), posted: outcome.posted, inNotice: entered.inNotice } as ImportResult };
-      } catch (e) {
-        // The records are entered (committed); what did not post yet, the notice job posts within a minute.
-        this.logger.warn(`import ${importId}: posting stopped (${e instanceof Error ? e.message : String(e)}); the notice job posts the rest`);
-        const { posted, pending } = await this.records.importProgress(p.tenantId, importId);
-        return { status: 201, body: { ...entered.body, posted, inNotice: entered.inNotice, pendingPosting: pending } as ImportResult };
-      }
+      return await this.enter(p, upload.file, charset, options);
     } finally {
       await fs.rm(upload.dir, { recursive: true, force: true });
     }
   }
 
   /** Checks, values and enters every line of the file in one transaction; answers what importCsv answers, before any posting. */
-  private async enter(p: KeyPrincipal, file: string, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult; inNotice: number }> {
+  private async enter(p: KeyPrincipal, file: string, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     let run!: ImportRun;
     try {
       await this.uow.run(
@@ -318,14 +292,12 @@ export class RecordsImportService {
             writing: Promise.resolve(),
             importId: timeOrderedUuid(),
             balances: new Map(),
-            approved: 0,
-            inNotice: 0,
           };
           const rows = csvRecords(createReadStream(file), charset);
           try {
             await m.query(
-              `INSERT INTO record_imports (tenant_id, id, entered_by, approval_ref, lines, accepted) VALUES ($1, $2, $3, $4, 0, 0)`,
-              [p.tenantId, run.importId, `key:${p.keyId}`, options.approve?.ref.slice(0, 100) ?? null],
+              `INSERT INTO record_imports (tenant_id, id, entered_by, lines, accepted) VALUES ($1, $2, $3, 0, 0)`,
+              [p.tenantId, run.importId, `key:${p.keyId}`],
             );
             let headerSeen = false;
             let chunk: Line[] = [];
@@ -365,10 +337,10 @@ export class RecordsImportService {
         { lane: 'job', long: true },
       );
     } catch (e) {
-      if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result, inNotice: 0 };
+      if (e instanceof ImportRefused) return { status: options.dryRun ? 200 : 422, body: e.result };
       throw csvProblem(e) ?? e;
     }
-    return { status: 201, body: { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), importId: run.importId }, inNotice: run.inNotice };
+    return { status: 201, body: { accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), importId: run.importId } };
   }
 
   /** Checks, values and (unless an all-or-nothing import has already failed) writes one chunk of lines. */
@@ -458,18 +430,19 @@ export class RecordsImportService {
       valued.push({ ...c, id: timeOrderedUuid(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
     }
 
-    const writable = run.options.approve ? await this.withinBalances(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1)) : valued;
+    const writable = await this.withinBalances(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1));
     // An all-or-nothing import with a bad line will roll back: only check the rest.
     if (run.result.rejected.length && !run.options.partial && !run.options.dryRun) return;
     await this.write(m, run, writable);
   }
 
   /**
-   * With approval on entry the records post right after entry, so a deduction
-   * that would take a holder below zero in an asset that cannot go negative
-   * (XIAOSHAN, YIBI) is refused here, line by line in file order, as the ledger
-   * would refuse it. What the holder holds is read once per holder and asset,
-   * without locking: the ledger checks again when it posts.
+   * Once approved, the records without a notice period post at once, so a
+   * deduction that would take a holder below zero in an asset that cannot go
+   * negative (XIAOSHAN, YIBI) is refused here, line by line in file order, as
+   * the ledger would refuse it: the clerk learns it while the file is at hand.
+   * What the holder holds is read once per holder and asset, without locking:
+   * the ledger checks again when it posts.
    */
   private async withinBalances(m: EntityManager, run: ImportRun, valued: Valued[], unuse: (v: Valued) => void): Promise<Valued[]> {
     const assets = new Map((await this.assets.list(run.p.tenantId, m)).map((a) => [a.code, a]));
@@ -508,70 +481,43 @@ export class RecordsImportService {
     }
   }
 
-  /**
-   * Writes the records and their history in bulk. With approval on entry, a
-   * record of an item without notice is `approved` (it posts once entry
-   * commits), the others go into notice; otherwise all are `submitted`.
-   */
+  /** Writes the records (all `submitted`) and their history in bulk. */
   private async write(m: EntityManager, run: ImportRun, written: Valued[]): Promise<void> {
-    const { p, options, today } = run;
+    const { p } = run;
     if (!written.length) return;
     const actor = `key:${p.keyId}`;
-    const status = new Map<Valued, { to: 'submitted' | 'approved' | 'in_notice'; endsOn: string | null }>();
-    for (const v of written) {
-      const days = v.item.noticeDays ?? DEFAULT_NOTICE_DAYS;
-      status.set(v, !options.approve ? { to: 'submitted', endsOn: null } : days === 0 ? { to: 'approved', endsOn: null } : { to: 'in_notice', endsOn: addDays(today, days) });
-    }
-    const approvedBy = options.approve ? `meeting:${options.approve.ref}`.slice(0, 100) : null;
     const previous = run.writing;
     // Sent now and awaited with the next chunk (or before commit): they run in order on this transaction's connection.
     const records = m.query(
-      `INSERT INTO records (tenant_id, entered_by, approved_by, import_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
-                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, status, notice_days, notice_ends_on, post_after, import_line)
-       SELECT $1, $2, $3, $4, * FROM unnest($5::uuid[], $6::varchar[], $7::uuid[], $8::varchar[], $9::uuid[], $10::int[], $11::varchar[], $12::varchar[],
-                                        $13::varchar[], $14::varchar[], $15::numeric[], $16::numeric[], $17::numeric[], $18::bool[], $19::date[], $20::varchar[],
-                                        $21::varchar[], $22::int[], $23::date[], $24::date[], $25::int[])`,
+      `INSERT INTO records (tenant_id, entered_by, import_id, status, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
+                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, notice_days, import_line)
+       SELECT $1, $2, $3, 'submitted', * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
+                                        $12::varchar[], $13::varchar[], $14::numeric[], $15::numeric[], $16::numeric[], $17::bool[], $18::date[], $19::varchar[],
+                                        $20::int[], $21::int[])`,
       [
         p.tenantId,
         actor,
-        approvedBy,
         run.importId,
-        // Array literals built here, not by node-pg: 2,000 rows × 21 columns per chunk.
+        // Array literals built here, not by node-pg: 2,000 rows × 18 columns per chunk.
         ...arrayLiteral.columns(
-          written.map((v) => {
-            const s = status.get(v)!;
-            return [
-              v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
-              v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
-              s.to, v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, s.endsOn, s.to === 'approved' ? today : null, v.line.line,
-            ];
-          }),
+          written.map((v) => [
+            v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
+            v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
+            v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, v.line.line,
+          ]),
           RECORD_COLUMNS,
         ),
       ],
     );
-    const history: unknown[][] = written.map((v) => [v.id, null, 'submitted', v.line.note]);
-    if (options.approve) {
-      for (const v of written) {
-        const s = status.get(v)!;
-        const how = s.to === 'approved' ? 'no notice period: posted next' : `public notice until ${s.endsOn}`;
-        history.push([v.id, 'submitted', s.to, `approved on entry (${options.approve.ref}); ${how}`]);
-      }
-    }
     const histories = m.query(
       `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
        SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
-      [p.tenantId, actor, ...arrayLiteral.columns(history, ['bare', 'quoted', 'quoted', 'quoted'])],
+      [p.tenantId, actor, ...arrayLiteral.columns(written.map((v) => [v.id, null, 'submitted', v.line.note]), ['bare', 'quoted', 'quoted', 'quoted'])],
     );
     run.writing = Promise.all([previous, records, histories]);
     run.writing.catch(() => undefined); // seen when awaited; never reported as unhandled meanwhile
     await previous; // at most one chunk in flight while the next is prepared: memory stays flat
     run.result.accepted += written.length;
-    for (const v of written) {
-      const s = status.get(v)!.to;
-      if (s === 'approved') run.approved++;
-      else if (s === 'in_notice') run.inNotice++;
-    }
   }
 }
 

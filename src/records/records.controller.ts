@@ -3,15 +3,15 @@ import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
-import { AppError } from '../platform/http/app-error';
+import { AppError, Unprocessable } from '../platform/http/app-error';
 import { markBulk } from '../platform/http/foreground';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
-import { RecordsService, RecordView } from './records.service';
+import { CreateRecordDto, ImportApprovalDto, ImportQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
+import { ImportApproval, RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
@@ -35,6 +35,9 @@ export class RecordsController {
   @ApiConsumes('text/csv')
   @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (q.approve === 'true') {
+      throw new Unprocessable('导入后须由另一位审核人审批：先导入（不带 approve），再由另一位审核人调用 POST /v1/records/imports/{importId}/approve', 'approve-on-entry-removed');
+    }
     const type = req.headers['content-type'] ?? '';
     if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
     const charset = /charset=([\w-]+)/i.exec(type)?.[1];
@@ -42,9 +45,20 @@ export class RecordsController {
     const { status, body } = await this.importer.importCsv(p, req, charset, {
       partial: q.partial === 'true',
       dryRun: q.dryRun === 'true',
-      ...(q.approve === 'true' ? { approve: { ref: q.approvalRef! } } : {}),
     });
     res.status(status).json(body);
+  }
+
+  /**
+   * Approves every record of an import still submitted, at once, by a reviewer
+   * other than the importer (422 `maker-checker`); records with no notice
+   * period post in short transactions, the others go into notice.
+   */
+  @Post('records/imports/:id/approve')
+  @HttpCode(200)
+  @Access({ roles: REVIEWERS })
+  approveImport(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ImportApprovalDto): Promise<ImportApproval> {
+    return this.records.approveImport(p, id, dto.approvalRef);
   }
 
   /** Enter a conduct record; it is valued at once (caps applied) and waits for review. */

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { IsBusinessDate, Nested, IsOptional } from '../platform/http/validators';
@@ -82,8 +82,9 @@ export class ImportQuery {
   partial?: 'true' | 'false';
 
   /**
-   * Approval on entry (reviewer or admin keys): the file transcribes decisions a
-   * meeting already took; records with no notice period post at once, the others go into notice.
+   * Gone (issue 18): approval on entry let one key enter and post a file. `true`
+   * answers 422 naming the two-step way: import, then another reviewer calls
+   * POST /v1/records/imports/{importId}/approve.
    */
   @IsOptional() @IsIn(['true', 'false'])
   approve?: 'true' | 'false';
@@ -92,8 +93,13 @@ export class ImportQuery {
   @IsOptional() @IsIn(['true', 'false'])
   dryRun?: 'true' | 'false';
 
-  /** With approve=true: the meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要". */
-  @ValidateIf((q: ImportQuery) => q.approve === 'true')
-  @IsString() @IsNotEmpty({ message: 'approvalRef is required with approve=true' }) @MaxLength(80)
+  /** Kept for old clients; ignored (the approval names its meeting: ImportApprovalDto.approvalRef). */
+  @IsOptional() @IsString() @MaxLength(80)
+  approvalRef?: string;
+}
+
+export class ImportApprovalDto {
+  /** The meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要"; kept with the import and in every record's history. */
+  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(80)
   approvalRef?: string;
 }

@@ -3,17 +3,20 @@ import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { RecordsService } from '../../src/records/records.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
+import { approveImport, County, importAndApprove, importCsv, issueKey, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 
 const HEADER = 'holderType,holderId,ruleCode,quantity,occurredOn,note';
 
-/** Imports approved on entry: entered in one transaction, posted after in short ones, resumable (issue 16). */
-describe('import approved on entry: enter, then post (e2e)', () => {
+/**
+ * Imports: entered `submitted` in one transaction by one key, approved as a whole
+ * by another (issue 18), posted after in short transactions, resumable (issue 16).
+ */
+describe('import, then approval by another reviewer, then posting (e2e)', () => {
   let t: TestApp;
   let c: County;
   let db: DataSource;
-  const approve = (body: string) =>
-    t.http().post(`/v1/records/import?approve=true&approvalRef=${encodeURIComponent('评议会纪要')}`).set(bearer(c.keys.reviewer)).set('Content-Type', 'text/csv').send(Buffer.from(body));
+  /** A reviewer of the whole county (c.keys.reviewer sees villages[0] only). */
+  let countyReviewer: string;
   const balance = async (id: string, asset: string) =>
     (await t.http().get(`/v1/holders/household/${id}/balances`).set(bearer(c.keys.admin))).body.balances.find((b: any) => b.asset === asset)?.balance;
 
@@ -21,6 +24,7 @@ describe('import approved on entry: enter, then post (e2e)', () => {
     t = await startTestApp({ jobs: false });
     c = await makeCounty(t);
     db = t.app.get(DataSource);
+    countyReviewer = await issueKey(t, c.tenantId, 'reviewer');
     const dir = path.join(__dirname, '..', '..', 'config', 'programs');
     for (const file of ['kaizhou-guanmian-conduct.json', 'xinzhongyi-xiaoshan.json']) {
       const program = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
@@ -40,10 +44,11 @@ describe('import approved on entry: enter, then post (e2e)', () => {
       throw new Error('the process stopped');
     });
     const csv = [HEADER, ...households.map((h) => `household,${h},R07,1,2026-03-05,评议`)].join('\n');
-    const res = await approve(csv);
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ accepted: 3, posted: 0, pendingPosting: 3 });
-    const statuses = await db.query(`SELECT status, count(*)::int AS n FROM records WHERE tenant_id = $1 AND import_id = $2 GROUP BY status`, [c.tenantId, res.body.importId]);
+    const { entered, approved } = await importAndApprove(t, csv, c.keys.clerk, c.keys.reviewer);
+    expect([entered.status, entered.body.accepted]).toEqual([201, 3]);
+    expect(approved!.status).toBe(200);
+    expect(approved!.body).toMatchObject({ importId: entered.body.importId, approved: 3, inNotice: 0, posted: 0, pendingPosting: 3 });
+    const statuses = await db.query(`SELECT status, count(*)::int AS n FROM records WHERE tenant_id = $1 AND import_id = $2 GROUP BY status`, [c.tenantId, entered.body.importId]);
     expect(statuses).toEqual([{ status: 'approved', n: 3 }]);
     spy.mockRestore();
     // The notice job (every minute) picks them up; run it twice: nothing posts twice.
@@ -63,8 +68,7 @@ describe('import approved on entry: enter, then post (e2e)', () => {
     });
     expect((await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(bearer(c.keys.admin))).status).toBe(200);
     const hh = await makeHousehold(t, c.keys.admin, c.villages[1], '孝善户');
-    const asAdmin = (body: string) =>
-      t.http().post(`/v1/records/import?approve=true&approvalRef=${encodeURIComponent('评议会纪要')}`).set(bearer(c.keys.admin)).set('Content-Type', 'text/csv').send(Buffer.from(body));
+    const asAdmin = (body: string) => importCsv(t, c.keys.admin, body);
     const count = async () => (await db.query(`SELECT count(*)::int AS n FROM records WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]))[0].n;
     const res = await asAdmin([HEADER, `household,${hh},X92,1,2026-03-05,扣分`].join('\n'));
     expect(res.status).toBe(422);
@@ -75,7 +79,9 @@ describe('import approved on entry: enter, then post (e2e)', () => {
     expect(tight.status).toBe(422);
     expect(tight.body.rejected.map((r: any) => r.line)).toEqual([4]);
     const ok = await asAdmin([HEADER, `household,${hh},X91,1,2026-03-04,加分`, `household,${hh},X92,1,2026-03-05,扣分`].join('\n'));
-    expect([ok.status, ok.body.rejected, ok.body.posted]).toEqual([201, [], 2]);
+    expect([ok.status, ok.body.rejected]).toEqual([201, []]);
+    const approved = await approveImport(t, countyReviewer, ok.body.importId);
+    expect([approved.status, approved.body.posted, approved.body.refused]).toEqual([200, 2, []]);
     expect(await balance(hh, 'XIAOSHAN')).toBe('2.00');
   });
 
@@ -91,12 +97,11 @@ describe('import approved on entry: enter, then post (e2e)', () => {
       expect((await transfer({ type: 'household', id: hh }, 'issuer')).status).toBe(201);
       return real(...args);
     });
-    const res = await t.http().post(`/v1/records/import?approve=true&approvalRef=${encodeURIComponent('评议会纪要')}`).set(bearer(c.keys.admin)).set('Content-Type', 'text/csv')
-      .send(Buffer.from([HEADER, `household,${hh},X92,1,2026-03-05,扣分`].join('\n')));
+    const { entered, approved } = await importAndApprove(t, [HEADER, `household,${hh},X92,1,2026-03-05,扣分`].join('\n'), c.keys.admin, countyReviewer);
     spy.mockRestore();
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ accepted: 1, posted: 0, rejected: [{ line: 2, errors: [expect.stringMatching(/not posted yet: .*retried from tomorrow/)] }] });
-    const [r] = await db.query(`SELECT id, status, to_char(post_after, 'YYYY-MM-DD') AS post_after FROM records WHERE tenant_id = $1 AND import_id = $2`, [c.tenantId, res.body.importId]);
+    expect([entered.status, entered.body.accepted]).toEqual([201, 1]);
+    expect(approved!.body).toMatchObject({ approved: 1, posted: 0, refused: [{ line: 2, error: expect.stringMatching(/retried from tomorrow/) }] });
+    const [r] = await db.query(`SELECT id, status, to_char(post_after, 'YYYY-MM-DD') AS post_after FROM records WHERE tenant_id = $1 AND import_id = $2`, [c.tenantId, entered.body.importId]);
     expect(r.status).toBe('approved');
     const shown = await t.http().get(`/v1/records/${r.id}`).set(bearer(c.keys.admin));
     expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'approved', 'approved']);
@@ -104,5 +109,54 @@ describe('import approved on entry: enter, then post (e2e)', () => {
     // Today's job leaves it; tomorrow's tries again.
     expect(await records.postDueRecords(undefined, c.tenantId)).toBe(0);
     expect(r.post_after > (await db.query(`SELECT to_char((now() AT TIME ZONE 'Asia/Shanghai')::date, 'YYYY-MM-DD') AS d`))[0].d).toBe(true);
+  });
+
+  describe('four eyes on imports (issue 18)', () => {
+    const fileFor = (hh: string) => [HEADER, `household,${hh},R07,1,2026-03-05,评议`].join('\n');
+
+    it('the import enters records submitted; the importer cannot approve it (422), another reviewer can, once (409 after)', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '四眼户');
+      const entered = await importCsv(t, c.keys.reviewer, fileFor(hh));
+      expect(entered.status).toBe(201);
+      const [row] = await db.query(`SELECT status, approved_by FROM records WHERE tenant_id = $1 AND import_id = $2`, [c.tenantId, entered.body.importId]);
+      expect(row).toEqual({ status: 'submitted', approved_by: null });
+      const self = await approveImport(t, c.keys.reviewer, entered.body.importId);
+      expect([self.status, self.body.code]).toEqual([422, 'maker-checker']);
+      const other = await approveImport(t, countyReviewer, entered.body.importId);
+      expect([other.status, other.body.approved, other.body.posted]).toEqual([200, 1, 1]);
+      const again = await approveImport(t, c.keys.admin, entered.body.importId);
+      expect([again.status, again.body.code]).toEqual([409, 'import-approved']);
+      const [imp] = await db.query(`SELECT entered_by, approved_by, approval_ref FROM record_imports WHERE tenant_id = $1 AND id = $2`, [c.tenantId, entered.body.importId]);
+      expect(imp.approved_by).not.toBe(imp.entered_by);
+      expect(imp.approval_ref).toBe('评议会纪要');
+      const shown = await t.http().get(`/v1/records/${(await db.query(`SELECT id FROM records WHERE tenant_id = $1 AND import_id = $2`, [c.tenantId, entered.body.importId]))[0].id}`).set(bearer(c.keys.admin));
+      expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'approved', 'posted']);
+      expect(shown.body.history[1].reason).toMatch(/approved with import .*评议会纪要/);
+    });
+
+    it('the database refuses an approval by the importer even past the service', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '库检户');
+      const entered = await importCsv(t, c.keys.clerk, fileFor(hh));
+      const err = await db
+        .query(`UPDATE record_imports SET approved_by = entered_by, approved_at = now() WHERE tenant_id = $1 AND id = $2`, [c.tenantId, entered.body.importId])
+        .catch((e) => e);
+      expect(err.code ?? err.driverError?.code).toBe('23514');
+    });
+
+    it('approve=true on the import is refused with 422, naming the two-step way; nothing is entered', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '旧法户');
+      const res = await importCsv(t, c.keys.reviewer, fileFor(hh), `?approve=true&approvalRef=${encodeURIComponent('评议会')}`);
+      expect([res.status, res.body.code]).toEqual([422, 'approve-on-entry-removed']);
+      expect(res.body.detail).toMatch(/POST \/v1\/records\/imports\/\{importId\}\/approve/);
+      expect((await db.query(`SELECT count(*)::int AS n FROM records WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]))[0].n).toBe(0);
+    });
+
+    it('a reviewer of another village does not see the import (404); a clerk may not approve (403)', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '他村户');
+      const entered = await importCsv(t, c.keys.clerk, fileFor(hh));
+      expect((await approveImport(t, c.otherVillageKeys.reviewer, entered.body.importId)).status).toBe(404);
+      expect((await approveImport(t, c.otherVillageKeys.clerk, entered.body.importId)).status).toBe(403);
+      expect((await approveImport(t, countyReviewer, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    });
   });
 });

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import type { KeyPrincipal } from '../../src/auth/principal';
 import { RecordsImportService } from '../../src/records/records-import';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
+import { approveImport, County, importCsv, makeCounty, makeHousehold } from '../helpers/fixtures';
 
 const HEADER = 'holderType,holderId,ruleCode,quantity,occurredOn,note';
 
@@ -91,42 +91,45 @@ describe('CSV import of records (e2e)', () => {
     expect((await send('')).status).toBe(400);
     const wrongType = await t.http().post('/v1/records/import').set(bearer(c.keys.clerk)).set('Content-Type', 'application/json').send({});
     expect(wrongType.status).toBe(415);
-    expect((await t.http().post('/v1/records/import').set(bearer(c.keys.reviewer)).set('Content-Type', 'text/csv').send(HEADER)).status).toBe(403);
+    expect((await t.http().post('/v1/records/import').set(bearer(c.keys.organizer)).set('Content-Type', 'text/csv').send(HEADER)).status).toBe(403);
   });
 
-  describe('approval on entry', () => {
-    const approve = (body: string, key: string, query = '?approve=true&approvalRef=' + encodeURIComponent('2026年3月村民代表评议会纪要')) =>
-      t.http().post(`/v1/records/import${query}`).set(bearer(key)).set('Content-Type', 'text/csv').send(Buffer.from(body, 'utf8'));
+  describe('approval of an import by a second reviewer', () => {
     const balance = async (id: string) =>
       (await t.http().get(`/v1/holders/household/${id}/balances`).set(bearer(c.keys.clerk))).body.balances.find((b: any) => b.asset === 'CONDUCT')?.balance;
 
-    it('a reviewer transcribing a meeting: no-notice items post at once, the others go into notice, history names the meeting', async () => {
+    it('a clerk transcribes a meeting, a reviewer approves the file: no-notice items post at once, the others go into notice, history names the meeting', async () => {
       const hh3 = await makeHousehold(t, c.keys.clerk, c.villages[0], '孙家');
       const before = await balance(hh3);
       const items = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'config', 'programs', 'kaizhou-guanmian-conduct.json'), 'utf8')).items as any[];
       const noNotice = items.find((i) => i.code === 'R07'); // 1 point a time, no notice
       const withNotice = items.find((i) => i.code === 'R04'); // 3 days' notice
       expect([noNotice.noticeDays, withNotice.noticeDays]).toEqual([0, 3]);
-      const res = await approve(`${HEADER}\nhousehold,${hh3},${noNotice.code},1,2026-03-05,评议\nhousehold,${hh3},${withNotice.code},1,2026-03-05,评议\n`, c.keys.reviewer);
+      const res = await importCsv(t, c.keys.clerk, `${HEADER}\nhousehold,${hh3},${noNotice.code},1,2026-03-05,评议\nhousehold,${hh3},${withNotice.code},1,2026-03-05,评议\n`);
       expect(res.status).toBe(201);
-      expect(res.body).toEqual({ accepted: 2, rejected: [], posted: 1, inNotice: 1, importId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(res.body).toEqual({ accepted: 2, rejected: [], importId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(await balance(hh3)).toBe(before);
+      const approved = await approveImport(t, c.keys.reviewer, res.body.importId, '2026年3月村民代表评议会纪要');
+      expect(approved.body).toEqual({ importId: res.body.importId, approved: 2, inNotice: 1, posted: 1, refused: [] });
       expect(Number(await balance(hh3))).toBeCloseTo(Number(before) + Number(noNotice.points), 2);
       const listed = await t.http().get(`/v1/records?holderId=${hh3}`).set(bearer(c.keys.reviewer));
       const byCode = new Map(listed.body.items.map((r: any) => [r.ruleCode, r]));
       expect((byCode.get(noNotice.code) as any).status).toBe('posted');
       expect((byCode.get(withNotice.code) as any).status).toBe('in_notice');
       const shown = await t.http().get(`/v1/records/${(byCode.get(noNotice.code) as any).id}`).set(bearer(c.keys.reviewer));
-      // Entered, approved on entry (naming the meeting), then posted in its own short transaction.
+      // Entered, approved with the import (naming the meeting), then posted in its own short transaction.
       expect(shown.body.history.map((h: any) => h.to)).toEqual(['submitted', 'approved', 'posted']);
       expect(shown.body.history[1].reason).toMatch(/2026年3月村民代表评议会纪要/);
     });
 
-    it('only reviewer and admin keys approve on entry, and only naming the meeting', async () => {
-      const csv = `${HEADER}\nhousehold,${hh},R01,1,2026-03-05,x\n`;
-      expect((await approve(csv, c.keys.clerk)).status).toBe(403);
-      const noRef = await approve(csv, c.keys.reviewer, '?approve=true');
-      expect(noRef.status).toBe(400);
-      expect(JSON.stringify(noRef.body)).toMatch(/approvalRef/);
+    it('only reviewer and admin keys approve an import; the meeting is optional, but not an empty one', async () => {
+      const res = await importCsv(t, c.keys.clerk, `${HEADER}\nhousehold,${hh},R07,1,2026-03-06,x\n`);
+      expect(res.status).toBe(201);
+      expect((await approveImport(t, c.keys.clerk, res.body.importId)).status).toBe(403);
+      const empty = await t.http().post(`/v1/records/imports/${res.body.importId}/approve`).set(bearer(c.keys.reviewer)).send({ approvalRef: '' });
+      expect(empty.status).toBe(400);
+      const none = await t.http().post(`/v1/records/imports/${res.body.importId}/approve`).set(bearer(c.keys.reviewer)).send({});
+      expect([none.status, none.body.approved]).toEqual([200, 1]);
     });
 
     it('holders of another village read as unknown, and a refused import writes nothing, not even the postings of chunks already written', async () => {
@@ -136,7 +139,7 @@ describe('CSV import of records (e2e)', () => {
       const csv = `${HEADER}\nhousehold,${hh},R07,1,2026-05-05,ok\nhousehold,${other},R07,1,2026-05-05,外村\n`;
       const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null };
       // One line per chunk: line 2 is posted before line 3 is seen.
-      const res = await t.app.get(RecordsImportService).importCsv(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, approve: { ref: '评议会' }, chunkLines: 1 });
+      const res = await t.app.get(RecordsImportService).importCsv(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, chunkLines: 1 });
       expect(res.status).toBe(422);
       expect(res.body.rejected).toEqual([{ line: 3, errors: [`household ${other} not found`] }]);
       expect(await count()).toBe(before);

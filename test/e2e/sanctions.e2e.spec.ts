@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
+import { County, importAndApprove, makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixtures';
 import { SanctionsService } from '../../src/sanctions/sanctions.service';
 
 const today = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
@@ -59,14 +59,10 @@ describe('sanctions and eligibility (e2e)', () => {
     const other = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     // The import writes the balance rows of the accounts it moved once, at its end: the rules must read them after that.
     const lines = [`household,${other},R01,1,${today()},好人`, `household,${hh},Y01,1,${today()},乱扔`, `household,${other},R01,1,${today()},好人`, `household,${hh},R01,1,${today()},好人`, `household,${hh},Y01,1,${today()},乱扔`, `household,${hh},Y01,1,${today()},乱扔`];
-    const res = await t
-      .http()
-      .post(`/v1/records/import?approve=true&approvalRef=${encodeURIComponent('评议会')}`)
-      .set(bearer(c.keys.reviewer))
-      .set('Content-Type', 'text/csv')
-      .send(Buffer.from(['holderType,holderId,ruleCode,quantity,occurredOn,note', ...lines].join('\n') + '\n', 'utf8'));
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ accepted: 6, posted: 6 });
+    const { entered, approved } = await importAndApprove(t, ['holderType,holderId,ruleCode,quantity,occurredOn,note', ...lines].join('\n') + '\n', c.keys.clerk, c.keys.reviewer);
+    expect(entered.status).toBe(201);
+    expect(entered.body).toMatchObject({ accepted: 6 });
+    expect(approved!.body).toMatchObject({ approved: 6, posted: 6 });
     const balances = (await t.http().get(`/v1/holders/household/${hh}/balances`).set(bearer(c.keys.clerk))).body.balances;
     expect(balances.find((b: any) => b.asset === 'CONDUCT').balance).toMatch(/^-5(\.0+)?$/); // 0 − 5 + 10 − 5 − 5
     const household = await t.http().get(`/v1/households/${hh}`).set(bearer(c.keys.clerk));

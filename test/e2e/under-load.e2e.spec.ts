@@ -62,7 +62,10 @@ describe('under load on a small pool: every request answered, the books add up (
     const burst = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => redeem(i)));
     const started = Date.now();
     const results = await Promise.all([
-      call('POST', `/v1/records/import?approve=true&approvalRef=${encodeURIComponent('负载测试评议会')}`, { ...bearer(c.keys.reviewer), 'Content-Type': 'text/csv' }, csv, 120_000).then((r) => [r]),
+      // The import entered by a clerk, then approved (and posted) by a reviewer.
+      call('POST', '/v1/records/import', { ...bearer(c.keys.clerk), 'Content-Type': 'text/csv' }, csv, 120_000).then(async (r) =>
+        r.status === 201 ? [r, await call('POST', `/v1/records/imports/${r.body.importId}/approve`, bearer(c.keys.reviewer), { approvalRef: '负载测试评议会' }, 120_000)] : [r],
+      ),
       burst(60),
       new Promise((r) => setTimeout(r, 200)).then(() => burst(60)),
       Promise.all(Array.from({ length: 16 }, (_, i) =>
@@ -77,6 +80,8 @@ describe('under load on a small pool: every request answered, the books add up (
     const [imported, firstBurst, secondBurst, transfers, graded, thirdBurst] = results as { status: number; body: any }[][];
     expect(imported[0].status).toBe(201);
     expect(imported[0].body.accepted + imported[0].body.rejected.length).toBe(6000);
+    expect(imported[1].status).toBe(200);
+    expect(imported[1].body.approved).toBe(imported[0].body.accepted);
     expect(graded[0].status).toBe(201);
     expect(transfers.every((r) => r.status === 201)).toBe(true);
     const redemptions = [...firstBurst, ...secondBurst, ...thirdBurst];

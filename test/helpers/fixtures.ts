@@ -95,3 +95,18 @@ export async function makePerson(t: TestApp, key: string, regionCode: string, na
 
 let keySerial = 0;
 export const newIdempotencyKey = () => `test-${process.pid}-${Date.now()}-${keySerial++}`;
+
+/** POST /v1/records/import with a CSV body, as `key`. */
+export const importCsv = (t: TestApp, key: string, csv: string, query = '') =>
+  t.http().post(`/v1/records/import${query}`).set(bearer(key)).set('Content-Type', 'text/csv').send(Buffer.from(csv));
+
+/** POST /v1/records/imports/{id}/approve, as `key` (a reviewer other than the importer). */
+export const approveImport = (t: TestApp, key: string, importId: string, approvalRef = '评议会纪要') =>
+  t.http().post(`/v1/records/imports/${importId}/approve`).set(bearer(key)).send({ approvalRef });
+
+/** The two steps of an import (issue 18): `importer` enters the file, `approver` approves it; answers both. */
+export async function importAndApprove(t: TestApp, csv: string, importer: string, approver: string, query = '') {
+  const entered = await importCsv(t, importer, csv, query);
+  if (entered.status !== 201) return { entered, approved: null };
+  return { entered, approved: await approveImport(t, approver, entered.body.importId) };
+}
