@@ -27,6 +27,7 @@ button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f0a500;o
 .ok{background:#e6f4ea;color:#14532d}
 .err{background:#fde8e8;color:#7f1d1d}
 .item{border-bottom:1px solid #ddd;padding:.5rem 0;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;justify-content:space-between}
+.hint{color:#666;font-size:.9rem}
 .item span{overflow-wrap:anywhere}
 .done{font-size:1.6rem;text-align:center;padding:1.5rem}
 .hidden{display:none}
@@ -196,11 +197,25 @@ small{color:#555}
         el('span', { text: r.occurredOn + ' ' + r.ruleName + ' ' + (r.direction === 'credit' ? '+' : '−') + r.points }), el('span', { text: STATUS[r.status] || r.status })), '暂无记录')));
     } },
     review: { label: '审核', roles: ['reviewer', 'admin'], async render(v) {
+      const imports = await api('GET', '/v1/records/imports?pending=true');
       const queue = await api('GET', '/v1/records?status=submitted&limit=50');
       const objected = await api('GET', '/v1/records?status=objected&limit=50');
       const notice = await api('GET', '/v1/records?status=in_notice&limit=50');
       const act = async (path, body, what) => { try { await api('POST', path, body); flash(what, true); await show('review'); flash(what, true); } catch (e) { flash(e.message, false); } };
-      v.append(el('section', {}, el('h2', { text: '待审核（' + queue.items.length + '）' }), list(queue.items, (r) => {
+      v.append(el('section', { id: 'pending-imports' }, el('h2', { text: '待审批的导入（' + imports.items.length + '）' }), list(imports.items, (i) => {
+        const meeting = el('input', { 'aria-label': '会议名称', placeholder: '评议会名称（可不填）' });
+        const when = i.createdAt.slice(0, 10);
+        return el('div', { class: 'item' }, el('span', { text: when + ' 导入 ' + i.records + ' 条，待审批 ' + i.submitted + ' 条' }),
+          i.enteredByMe ? el('span', { class: 'hint', text: '这批由您导入，须由另一位审核人审批' })
+            : el('span', {}, meeting, el('button', { text: '整批通过', onclick: async () => {
+              try {
+                const r = await api('POST', '/v1/records/imports/' + i.id + '/approve', meeting.value.trim() ? { approvalRef: meeting.value.trim() } : {});
+                await show('review');
+                flash('已整批通过 ' + r.approved + ' 条：入账 ' + r.posted + ' 条，公示 ' + r.inNotice + ' 条' + (r.refused.length ? '，' + r.refused.length + ' 条余额不足，明日重试' : ''), true);
+              } catch (e) { flash(e.message, false); }
+            } })));
+      }, '没有待审批的导入')),
+      el('section', {}, el('h2', { text: '待审核（' + queue.items.length + '）' }), list(queue.items, (r) => {
         const reason = el('input', { 'aria-label': '驳回理由', placeholder: '驳回理由（驳回时必填）' });
         return el('div', { class: 'item' }, el('span', { text: r.occurredOn + ' ' + r.ruleName + ' ' + (r.direction === 'credit' ? '+' : '−') + r.points + (r.evidence.length ? '（有证明材料）' : '') }),
           el('button', { text: '通过', onclick: () => act('/v1/records/' + r.id + '/approve', {}, '已通过：' + r.ruleName) }),
@@ -251,7 +266,7 @@ small{color:#555}
         report.append(el('p', { text: (dry ? '检查结果：可导入 ' : '已导入 ') + data.accepted + ' 行，有问题 ' + data.rejected.length + ' 行' + (dry ? '（尚未写入）' : '') }),
           list(data.rejected, (r) => el('div', { class: 'item' }, el('span', { text: '第 ' + r.line + ' 行：' + r.errors.join('；') })), ''));
         if (dry && !data.rejected.length && data.accepted) report.append(el('button', { id: 'commit-import', text: '确认导入', onclick: () => send(false) }));
-        if (!dry && res.ok) flash('导入完成：' + data.accepted + ' 条记录待审核', true);
+        if (!dry && res.ok) flash('导入完成：' + data.accepted + ' 条记录，待另一位审核人整批审批', true);
       };
       v.append(el('section', {}, el('h2', { text: '导入表格（CSV，UTF-8 或 GBK）' }),
         el('p', { text: '表头：holderType,holderId,ruleCode,quantity,occurredOn,note。先检查，全部无误后再确认导入。' }),

@@ -10,8 +10,8 @@ import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportApprovalDto, ImportQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
-import { ImportApproval, RecordsService, RecordView } from './records.service';
+import { CreateRecordDto, ImportApprovalDto, ImportQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
+import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
@@ -47,6 +47,13 @@ export class RecordsController {
       dryRun: q.dryRun === 'true',
     });
     res.status(status).json(body);
+  }
+
+  /** Imports with records in the key's region, newest first; `?pending=true`: those waiting for approval. */
+  @Get('records/imports')
+  @Access({ roles: READERS })
+  listImports(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListImportsQuery): Promise<{ items: ImportView[] }> {
+    return this.records.listImports(p, q.pending === 'true');
   }
 
   /**

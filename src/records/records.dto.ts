@@ -98,6 +98,12 @@ export class ImportQuery {
   approvalRef?: string;
 }
 
+export class ListImportsQuery {
+  /** `true`: only imports not approved yet (the reviewers' queue). */
+  @IsOptional() @IsIn(['true', 'false'])
+  pending?: 'true' | 'false';
+}
+
 export class ImportApprovalDto {
   /** The meeting whose decisions the file transcribes, e.g. "2026年3月村民代表评议会纪要"; kept with the import and in every record's history. */
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(80)

@@ -49,6 +49,21 @@ export interface RecordRow {
   created_at: Date;
 }
 
+/** An import as the reviewers' queue shows it. */
+export interface ImportView {
+  id: string;
+  /** Records the import entered. */
+  records: number;
+  /** Of those, still waiting for approval. */
+  submitted: number;
+  posted: number;
+  createdAt: string;
+  /** The key asking imported it: it may not approve it. */
+  enteredByMe: boolean;
+  approvedAt: string | null;
+  approvalRef: string | null;
+}
+
 /** What approving an import answers. */
 export interface ImportApproval {
   importId: string;
@@ -609,6 +624,37 @@ export class RecordsService {
       const { posted, pending } = await this.importProgress(p.tenantId, importId);
       return { ...answer, posted, refused: [], pendingPosting: pending };
     }
+  }
+
+  /**
+   * GET /v1/records/imports: the imports with records in the key's region,
+   * newest first (50); `pending` keeps those not approved yet, the reviewers' queue.
+   */
+  async listImports(p: KeyPrincipal, pending: boolean): Promise<{ items: ImportView[] }> {
+    const rows = await queryRows<{ id: string; entered_by: string; lines: number; accepted: number; submitted: number; posted: number; created_at: Date; approved_by: string | null; approved_at: Date | null; approval_ref: string | null }>(
+      this.dataSource,
+      `SELECT i.id, i.entered_by, i.lines, i.accepted, i.created_at, i.approved_by, i.approved_at, i.approval_ref,
+              count(*) FILTER (WHERE r.status = 'submitted')::int AS submitted, count(*) FILTER (WHERE r.status = 'posted')::int AS posted
+         FROM record_imports i JOIN records r ON r.tenant_id = i.tenant_id AND r.import_id = i.id
+        WHERE i.tenant_id = $1 AND ($2::bool IS FALSE OR i.approved_at IS NULL)
+        GROUP BY i.tenant_id, i.id
+       HAVING bool_and(starts_with(r.region_code, $3))
+        ORDER BY i.created_at DESC LIMIT 50`,
+      [requireTenant(p.tenantId), pending, p.scopeRegionCode],
+    );
+    const me = `key:${p.keyId}`;
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        records: r.accepted,
+        submitted: r.submitted,
+        posted: r.posted,
+        createdAt: r.created_at.toISOString(),
+        enteredByMe: r.entered_by === me,
+        approvedAt: r.approved_at ? r.approved_at.toISOString() : null,
+        approvalRef: r.approval_ref,
+      })),
+    };
   }
 
   async importProgress(tenantId: string, importId: string): Promise<{ posted: number; pending: number }> {

@@ -109,7 +109,7 @@ describe('the console in a browser', () => {
 
     const reviewer = await signIn(c.keys.reviewer);
     await reviewer.click('#tabs button[data-view=review]');
-    await reviewer.waitForFunction(() => (document.querySelector('#view h2')?.textContent ?? '').startsWith('待审核'));
+    await reviewer.waitForFunction(() => [...document.querySelectorAll('#view h2')].some((h) => (h.textContent ?? '').startsWith('待审核')));
     expect(await text(reviewer, '#view')).toContain('孝老爱亲');
     await shot(reviewer, '4-reviewer-queue');
     await reviewer.locator('#view section .item button').first().click();
@@ -177,6 +177,21 @@ describe('the console in a browser', () => {
     expect(await text(clerk, '#flash')).toContain('导入完成');
     await shot(clerk, '11-import-done');
     expect((await t.http().get(`/v1/records?holderId=${hh}`).set(bearer(c.keys.clerk))).body.items.length).toBe(before + 1);
+
+    // A reviewer approves the whole import (issue 18): the import is one decision of one meeting.
+    const reviewer = await signIn(c.keys.reviewer);
+    await reviewer.click('#tabs button[data-view=review]');
+    await reviewer.waitForFunction(() => (document.querySelector('#pending-imports h2')?.textContent ?? '').startsWith('待审批的导入（1）'));
+    expect(await text(reviewer, '#pending-imports')).toContain('导入 1 条，待审批 1 条');
+    await reviewer.fill('#pending-imports input', '11月村民代表评议会');
+    await shot(reviewer, '11b-import-to-approve');
+    await reviewer.locator('#pending-imports .item button').click();
+    await reviewer.waitForSelector('#flash .ok');
+    expect(await text(reviewer, '#flash')).toContain('已整批通过 1 条');
+    expect(await text(reviewer, '#pending-imports h2')).toBe('待审批的导入（0）');
+    expect(await noSideways(reviewer)).toBe(true);
+    const [record] = (await t.http().get(`/v1/records?holderId=${hh}`).set(bearer(c.keys.clerk))).body.items.filter((r: any) => r.occurredOn === '2026-10-02');
+    expect(record.status).not.toBe('submitted');
   });
 
   it('the admin publishes a board and sees charts; the station dispatches a service order', async () => {

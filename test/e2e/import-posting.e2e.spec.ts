@@ -151,6 +151,20 @@ describe('import, then approval by another reviewer, then posting (e2e)', () => 
       expect((await db.query(`SELECT count(*)::int AS n FROM records WHERE tenant_id = $1 AND holder_id = $2`, [c.tenantId, hh]))[0].n).toBe(0);
     });
 
+    it('GET /v1/records/imports?pending=true is the reviewers\' queue: in scope only, saying whose import it is, gone once approved', async () => {
+      const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '队列户');
+      const entered = await importCsv(t, c.keys.clerk, [HEADER, `household,${hh},R07,1,2026-03-05,评议`, `household,${hh},R07,1,2026-03-06,评议`].join('\n'));
+      const queue = async (key: string) => (await t.http().get('/v1/records/imports?pending=true').set(bearer(key))).body.items as any[];
+      const mine = (await queue(c.keys.clerk)).find((i) => i.id === entered.body.importId);
+      expect(mine).toMatchObject({ records: 2, submitted: 2, posted: 0, enteredByMe: true, approvedAt: null });
+      expect((await queue(c.keys.reviewer)).find((i) => i.id === entered.body.importId)).toMatchObject({ enteredByMe: false });
+      expect((await queue(c.otherVillageKeys.reviewer)).map((i) => i.id)).not.toContain(entered.body.importId);
+      expect((await approveImport(t, c.keys.reviewer, entered.body.importId)).status).toBe(200);
+      expect((await queue(c.keys.reviewer)).map((i) => i.id)).not.toContain(entered.body.importId);
+      const all = (await t.http().get('/v1/records/imports').set(bearer(c.keys.reviewer))).body.items as any[];
+      expect(all.find((i) => i.id === entered.body.importId)).toMatchObject({ submitted: 0, posted: 2, approvalRef: '评议会纪要' });
+    });
+
     it('a reviewer of another village does not see the import (404); a clerk may not approve (403)', async () => {
       const hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '他村户');
       const entered = await importCsv(t, c.keys.clerk, fileFor(hh));
