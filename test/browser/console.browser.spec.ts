@@ -109,7 +109,7 @@ describe('the console in a browser', () => {
 
     const reviewer = await signIn(c.keys.reviewer);
     await reviewer.click('#tabs button[data-view=review]');
-    await reviewer.waitForFunction(() => [...document.querySelectorAll('#view h2')].some((h) => (h.textContent ?? '').startsWith('待审核')));
+    await reviewer.waitForFunction(() => Array.from(document.querySelectorAll('#view h2')).some((h) => (h.textContent ?? '').startsWith('待审核')));
     expect(await text(reviewer, '#view')).toContain('孝老爱亲');
     await shot(reviewer, '4-reviewer-queue');
     await reviewer.locator('#view section .item button').first().click();
