@@ -61,24 +61,40 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const history = await call('reviewer', 'GET', `/v1/records/${rec.body.id}`);
   expect(`记录留痕：${history.body?.history?.map((h: any) => h.to).join(' → ')}`, history.body?.history?.length === 4, history.body);
 
-  step('志愿服务队登记服务时长，核验后发放益币', 'An organizer logs volunteer hours; verified hours credit 益币');
-  const start = new Date(Date.now() - 3 * 3600_000);
+  step('志愿者到场签到、签退；登记时长，另一人核验后发放益币', 'Volunteers check in with the activity\'s code; hours entered by one person are verified by another and credit 益币');
+  const start = new Date(Date.now() - 30 * 60_000);
   const act = await call('organizer', 'POST', '/v1/activities', {
     title: '导览：帮助独居老人打扫卫生', category: '助老', regionCode: t.villageCode, startsAt: start.toISOString(), endsAt: new Date(start.getTime() + 2 * 3600_000).toISOString(), maxHoursPerPerson: '2',
   });
   expect('活动已申报 → proposed', act.status === 201 && act.body.status === 'proposed', act.body);
   const listed = await call('reviewer', 'POST', `/v1/activities/${act.body.id}/approve`);
-  expect(`活动入库，签到码 ${listed.body?.signInCode}`, listed.status === 200 && listed.body.status === 'listed', listed.body);
+  expect(`活动入库，签到码 ${listed.body?.signInCode}（在活动现场大字公布）`, listed.status === 200 && listed.body.status === 'listed', listed.body);
   const volunteer = await call('clerk', 'POST', '/v1/people', { name: '志愿者小刘', regionCode: t.villageCode, householdId: t.householdId });
   expect('文书登记一名新志愿者', volunteer.status === 201, volunteer.body);
   const person = volunteer.body.id as string;
-  const coinsBefore = (await call('admin', 'GET', `/v1/holders/person/${person}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance ?? '0.00';
-  const att = await call('organizer', 'POST', `/v1/activities/${act.body.id}/attendance`, { entries: [{ personId: person, hours: '2', kind: 'signed' }] });
-  expect('登记 2 小时 → 待核验', att.status === 201 && att.body.items?.[0]?.status === 'submitted', att.body);
+  const code = listed.body.signInCode as string;
+  const wrongCode = await call('organizer', 'POST', `/v1/activities/${act.body.id}/check-ins`, { personId: person, code: code === '000000' ? '000001' : '000000' });
+  expect('签到码不对 → 拒绝（422 wrong-code）', wrongCode.status === 422 && wrongCode.body.code === 'wrong-code', wrongCode.body);
+  const checkIn = await call('organizer', 'POST', `/v1/activities/${act.body.id}/check-ins`, { personId: person, code });
+  expect(`志愿者在组织者手机上输入签到码签到，时间以服务器为准（${checkIn.body?.at}）`, checkIn.status === 201, checkIn.body);
+  const early = await call('organizer', 'POST', `/v1/activities/${act.body.id}/attendance`, { entries: [{ personId: person, hours: '2', kind: 'signed' }] });
+  expect('还没签退就登记 2 小时 → 拒绝（422 not-checked-in）', early.status === 422 && early.body.code === 'not-checked-in', early.body);
+
+  // Yesterday's activity: everyone checked in and out on the organizer's phone; the organizer now enters the hours.
+  const yesterday = t.checkedInActivityId;
+  const checkIns = await call('organizer', 'GET', `/v1/activities/${yesterday}/check-ins`);
+  const entered = new Set(((await call('reviewer', 'GET', `/v1/service-records?activityId=${yesterday}&limit=200`)).body.items ?? []).map((s: any) => s.personId));
+  const present = checkIns.body.items?.find((x: any) => x.checkedOutAt && !entered.has(x.personId));
+  expect(`昨天的「村口环境整治」：${checkIns.body.items?.length} 人签到、签退`, checkIns.status === 200 && Boolean(present), checkIns.body);
+  const coinsBefore = (await call('admin', 'GET', `/v1/holders/person/${present.personId}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance ?? '0.00';
+  const att = await call('organizer', 'POST', `/v1/activities/${yesterday}/attendance`, { entries: [{ personId: present.personId, hours: '3', kind: 'signed' }] });
+  expect(`按签到 ${present.hours} 小时登记 3 小时 → 待核验`, att.status === 201 && att.body.items?.[0]?.status === 'submitted', att.body);
+  const own = await call('organizer', 'POST', `/v1/service-records/${att.body.items[0].id}/verify`);
+  expect('登记人自己核验 → 拒绝（422 maker-checker）', own.status === 422 && own.body.code === 'maker-checker', own.body);
   const verified = await call('reviewer', 'POST', `/v1/service-records/${att.body.items[0].id}/verify`);
-  expect(`核验通过，发放益币 ${verified.body?.credited}`, verified.status === 200 && verified.body.credited === '2.00', verified.body);
-  const coinsAfter = (await call('admin', 'GET', `/v1/holders/person/${person}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance;
-  expect(`益币余额 ${coinsBefore} → ${coinsAfter}`, Number(coinsAfter) - Number(coinsBefore) === 2, coinsAfter);
+  expect(`审核人核验通过，发放益币 ${verified.body?.credited}`, verified.status === 200 && verified.body.credited === '3.00', verified.body);
+  const coinsAfter = (await call('admin', 'GET', `/v1/holders/person/${present.personId}/balances`)).body.balances.find((b: any) => b.asset === 'YIBI')?.balance;
+  expect(`益币余额 ${coinsBefore} → ${coinsAfter}`, Number(coinsAfter) - Number(coinsBefore) === 3, coinsAfter);
 
   step('点单 → 派单 → 接单 → 送单 → 评单', 'A service order: requested, dispatched, accepted, delivered, rated');
   const teams = await call('reviewer', 'GET', '/v1/teams');

@@ -4,7 +4,7 @@ import { IdempotentRedacting } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal } from './access.decorator';
-import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto, ListKeysQuery } from './api-keys.dto';
+import { ApiKeyEventView, ApiKeyIssued, ApiKeyView, CreateApiKeyDto, ListKeysQuery } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
@@ -27,6 +27,13 @@ export class ApiKeysController {
   @Access({ platform: true, roles: ['admin', 'auditor'] })
   list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<Page<ApiKeyView>> {
     return this.keys.list(p, q.tenantId, q);
+  }
+
+  /** The log of keys created and revoked (who, when, which role), newest first. */
+  @Get('events')
+  @Access({ platform: true, roles: ['admin', 'auditor'] })
+  events(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<Page<ApiKeyEventView>> {
+    return this.keys.events(p, q.tenantId, q);
   }
 
   /** Revoke a key; it stops working at once. */

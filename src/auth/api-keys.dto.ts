@@ -51,6 +51,15 @@ export class ApiKeyView {
   revokedAt!: string | null;
 }
 
+export class ApiKeyEventView {
+  keyId!: string;
+  event!: 'created' | 'revoked';
+  role!: string;
+  /** `platform`, or `key:<id>` of the tenant admin's key. */
+  actor!: string;
+  at!: string;
+}
+
 export class ListKeysQuery extends PageQuery {
   @IsUUID('all')
   tenantId!: string;

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, timingSafeEqual } from 'crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { requireTenant } from '../platform/database/tenant';
 import { sha256 } from '../platform/util/sha256';
 import { BadInput, NotFound } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, PageQuery, toPage } from '../platform/http/pagination';
 import { ApiKeyEntity } from './api-key.entity';
-import { ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
+import { ApiKeyEventView, ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
 import { assertTenant, KeyPrincipal, Principal, TENANT_WIDE_ROLES } from './principal';
 
 /**
@@ -18,6 +18,9 @@ import { assertTenant, KeyPrincipal, Principal, TENANT_WIDE_ROLES } from './prin
 const KEY_RE = /^jf_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
+
+/** Who acted, as the trails write it. */
+const actorOf = (p: Principal) => (p.kind === 'platform' ? 'platform' : `key:${p.keyId}`);
 
 const hexToUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 
@@ -90,7 +93,10 @@ export class ApiKeysService {
       createdAt: new Date(),
       revokedAt: null,
     });
-    await this.dataSource.getRepository(ApiKeyEntity).insert(row);
+    await this.dataSource.transaction(async (m) => {
+      await m.getRepository(ApiKeyEntity).insert(row);
+      await m.query(`INSERT INTO api_key_events (tenant_id, key_id, event, role, actor) VALUES ($1, $2, 'created', $3, $4)`, [row.tenantId, row.id, row.role, actorOf(p)]);
+    });
     return { id: row.id, role: row.role, apiKey, tenantId: row.tenantId, name: row.name, scopeRegionCode: scope, shopId: row.shopId, bankId: row.bankId };
   }
 
@@ -113,10 +119,28 @@ export class ApiKeysService {
     const row = await repo.findOneBy({ id });
     if (!row || (p.kind === 'key' && row.tenantId !== p.tenantId)) throw new NotFound(`api key ${id}`);
     if (!row.revokedAt) {
-      await repo.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+      // Revoked once, logged once: a second revocation racing this one changes no row and logs nothing.
+      await this.dataSource.query(
+        `WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id, id, role, revoked_at)
+         INSERT INTO api_key_events (tenant_id, key_id, event, role, actor, at) SELECT tenant_id, id, 'revoked', role, $2, revoked_at FROM r`,
+        [id, actorOf(p)],
+      );
     }
     this.cache.delete(id);
     return toView((await repo.findOneBy({ id }))!);
+  }
+
+  /** The tenant's log of keys created and revoked, newest first (append-only in the database). */
+  async events(p: Principal, tenantId: string, q: PageQuery): Promise<Page<ApiKeyEventView>> {
+    assertTenant(p, tenantId, `tenant ${tenantId}`);
+    const limit = pageLimit(q);
+    const after = decodeCursor(q.cursor, 1);
+    const rows: { id: string; key_id: string; event: 'created' | 'revoked'; role: string; actor: string; at: Date }[] = await this.dataSource.query(
+      `SELECT id::text AS id, key_id, event, role, actor, at FROM api_key_events
+        WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
+      [requireTenant(tenantId), after?.[0] ?? null, limit + 1],
+    );
+    return toPage(rows, limit, (r) => [r.id], (r) => ({ keyId: r.key_id, event: r.event, role: r.role, actor: r.actor, at: r.at.toISOString() }));
   }
 
   /** The principal for a presented key, or null when it is unknown or revoked. */

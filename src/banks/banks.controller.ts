@@ -43,6 +43,13 @@ export class BanksController {
     return this.banks.listConsents(p, q);
   }
 
+  /** A consent's history: granted, revoked, expired, with who and when (append-only). */
+  @Get('consents/:id/history')
+  @Access({ roles: ['admin', 'auditor', 'clerk'] })
+  consentHistory(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.banks.consentHistory(p, id);
+  }
+
   /** Revokes a consent; the bank stops seeing the household at once. */
   @Delete('consents/:id')
   @Access({ roles: ['admin', 'clerk'] })

@@ -22,6 +22,10 @@ import { CreateBankDto, CreateConsentDto, LoanDto } from './banks.dto';
 import { countNewlines } from '../platform/util/count-lines';
 import { RateLimiter } from './rate-limit';
 import { SigningKeyService } from './signing-key.service';
+import { BackgroundJobs } from '../platform/jobs/background-jobs';
+
+/** How often lapsed consents are written into their history. */
+const CONSENT_SWEEP_MS = 60 * 60 * 1000;
 
 /** A consent that lets `bank` read `household`'s credit grade today. */
 const CURRENT_CONSENT = `c.tenant_id = $1 AND c.bank_id = $2 AND c.scope = 'credit-grade' AND c.revoked_at IS NULL AND c.expires_on >= $3::date`;
@@ -65,9 +69,11 @@ export class BanksService implements OnModuleInit {
     private readonly apiKeys: ApiKeysService,
     private readonly signing: SigningKeyService,
     private readonly assets: AssetsService,
+    private readonly jobs: BackgroundJobs,
   ) {}
 
   onModuleInit(): void {
+    this.jobs.every('recording expired consents', CONSENT_SWEEP_MS, () => this.recordExpiredConsents());
     this.apiKeys.registerOwnerCheck('bankId', async (tenantId, id) => (await this.dataSource.query(`SELECT 1 FROM banks WHERE tenant_id = $1 AND id = $2`, [tenantId, id])).length > 0);
   }
 
@@ -95,8 +101,11 @@ export class BanksService implements OnModuleInit {
     if (!(await this.bankExists(p.tenantId, dto.bankId))) throw new NotFound(`bank ${dto.bankId}`);
     if (dto.expiresOn < shanghaiToday()) throw new Unprocessable('expiresOn is in the past', 'consent-expired');
     const id = randomUUID();
+    // The consent and its history's first event, in one statement.
     await this.dataSource.query(
-      `INSERT INTO consents (tenant_id, id, household_id, bank_id, scope, expires_on, document_ref, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `WITH c AS (INSERT INTO consents (tenant_id, id, household_id, bank_id, scope, expires_on, document_ref, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                  RETURNING tenant_id, id, created_by, created_at)
+       INSERT INTO consent_events (tenant_id, consent_id, event, actor, at) SELECT tenant_id, id, 'granted', created_by, created_at FROM c`,
       [p.tenantId, id, dto.householdId, dto.bankId, dto.scope, dto.expiresOn, dto.documentRef, `key:${p.keyId}`],
     );
     return { id, householdId: dto.householdId, bankId: dto.bankId, scope: dto.scope, expiresOn: dto.expiresOn, documentRef: dto.documentRef, status: 'active' };
@@ -110,9 +119,49 @@ export class BanksService implements OnModuleInit {
     );
     if (!c) throw new NotFound(`consent ${id}`);
     assertRegionInScope(p, c.village_code, `consent ${id}`);
-    if (c.revoked_at) throw new Conflict(`consent ${id} was revoked on ${c.revoked_at.toISOString()}`, 'consent-revoked');
-    await this.dataSource.query(`UPDATE consents SET revoked_at = now(), revoked_by = $3 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, `key:${p.keyId}`]);
+    const revoked = await this.dataSource.query(
+      `WITH r AS (UPDATE consents SET revoked_at = now(), revoked_by = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING tenant_id, id, revoked_at)
+       INSERT INTO consent_events (tenant_id, consent_id, event, actor, at) SELECT tenant_id, id, 'revoked', $3, revoked_at FROM r RETURNING at`,
+      [p.tenantId, id, `key:${p.keyId}`],
+    );
+    if (!revoked.length) {
+      const [again] = await this.dataSource.query(`SELECT revoked_at FROM consents WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      throw new Conflict(`consent ${id} was revoked on ${(again?.revoked_at ?? c.revoked_at).toISOString()}`, 'consent-revoked');
+    }
     return { id, status: 'revoked' };
+  }
+
+  /**
+   * Records the expiry of consents whose last day has passed (once each): the
+   * consent history says when a bank's access ended, not only that it did.
+   */
+  async recordExpiredConsents(tenantId: string | null = null, today = shanghaiToday()): Promise<number> {
+    const rows = await this.dataSource.query(
+      `INSERT INTO consent_events (tenant_id, consent_id, event, actor, at)
+       SELECT c.tenant_id, c.id, 'expired', 'system', ((c.expires_on + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+         FROM consents c
+        WHERE ($1::uuid IS NULL OR c.tenant_id = $1) AND c.expires_on < $2::date AND c.revoked_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.tenant_id = c.tenant_id AND e.consent_id = c.id AND e.event = 'expired')
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [tenantId, today],
+    );
+    return rows.length;
+  }
+
+  /** GET /v1/consents/{id}/history: granted, revoked, expired, with who and when; append-only in the database. */
+  async consentHistory(p: KeyPrincipal, id: string) {
+    const [c] = await this.dataSource.query(
+      `SELECT h.village_code FROM consents c JOIN households h ON h.tenant_id = c.tenant_id AND h.id = c.household_id WHERE c.tenant_id = $1 AND c.id = $2`,
+      [requireTenant(p.tenantId), id],
+    );
+    if (!c) throw new NotFound(`consent ${id}`);
+    assertRegionInScope(p, c.village_code, `consent ${id}`);
+    await this.recordExpiredConsents(p.tenantId);
+    const rows: { event: string; actor: string; at: Date }[] = await this.dataSource.query(
+      `SELECT event, actor, at FROM consent_events WHERE tenant_id = $1 AND consent_id = $2 ORDER BY at, id`,
+      [p.tenantId, id],
+    );
+    return { consentId: id, items: rows.map((r) => ({ event: r.event, actor: r.actor, at: r.at.toISOString() })) };
   }
 
   async listConsents(p: KeyPrincipal, q: { householdId?: string; bankId?: string }) {

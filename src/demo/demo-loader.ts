@@ -28,7 +28,7 @@ export interface DemoFacts {
   county: string;
   keys: Partial<Record<Role, string>>;
   /** A household of 泉秀村 with a PIN, consent for the demo bank and a known ID number. */
-  tour: { householdId: string; idNumber: string; pin: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string };
+  tour: { householdId: string; idNumber: string; pin: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string; checkedInActivityId: string };
 }
 
 interface DemoConfig {
@@ -232,9 +232,18 @@ export class DemoLoader {
           title: ['敬老院助老服务', '河道清洁', '文明交通劝导'][a], category: ['助老', '环保', '文明劝导'][a], regionCode: v.code,
           startsAt: `${day}T01:00:00Z`, endsAt: `${day}T05:00:00Z`, maxHoursPerPerson: '4',
         });
-        await volunteering.approve(reviewers[v.township].p, act.id);
-        const entries = members.filter((_, i) => (i + a) % 2 === 0).map((m, i) => ({ personId: m.id, hours: String(2 + ((i + a) % 3)), kind: (i % 7 === 6 ? 'backfilled' : 'signed') as 'signed' | 'backfilled' }));
+        const listed = await volunteering.approve(reviewers[v.township].p, act.id);
+        const entries = members.filter((_, i) => (i + a) % 2 === 0).map((m, i) => ({
+          personId: m.id, hours: String(2 + ((i + a) % 3)), kind: (i % 7 === 6 ? 'backfilled' : 'signed') as 'signed' | 'backfilled',
+          ...(i % 7 === 6 ? { reason: '当天未带手机，按纸质签到表补录' } : {}),
+        }));
         if (!entries.length) continue;
+        // Signed hours were checked in and out at the activity with its code (on the organizer's phone, at the time of the history).
+        const start = new Date(`${day}T01:00:00Z`).getTime();
+        for (const e of entries.filter((x) => x.kind === 'signed')) {
+          await volunteering.checkIn(organizers[v.township].p, act.id, { personId: e.personId, code: listed.signInCode! }, new Date(start - 5 * 60_000));
+          await volunteering.checkOut(organizers[v.township].p, act.id, { personId: e.personId, code: listed.signInCode! }, new Date(start + Number(e.hours) * 3_600_000 + 5 * 60_000));
+        }
         const att = await volunteering.attendance(organizers[v.township].p, act.id, { entries });
         for (const s of att.items) {
           await volunteering.verify(reviewers[v.township].p, s.id);
@@ -242,7 +251,18 @@ export class DemoLoader {
         }
       }
     }
-    step(`志愿服务活动与 ${hours.toFixed()} 小时已核验时长`);
+    // Yesterday morning's activity in the first village: everyone checked in and out, the hours not yet entered (the tour enters some).
+    const yesterday = addDays(today, -1);
+    const checkedIn = await volunteering.propose(organizers[villages[0].township].p, {
+      title: '村口环境整治', category: '环保', regionCode: villages[0].code, startsAt: `${yesterday}T01:00:00Z`, endsAt: `${yesterday}T04:00:00Z`, maxHoursPerPerson: '3',
+    });
+    const checkedInCode = (await volunteering.approve(reviewers[villages[0].township].p, checkedIn.id)).signInCode!;
+    const morning = new Date(`${yesterday}T01:00:00Z`).getTime();
+    for (const m of people.filter((x) => x.village === 0)) {
+      await volunteering.checkIn(organizers[villages[0].township].p, checkedIn.id, { personId: m.id, code: checkedInCode }, new Date(morning - 10 * 60_000));
+      await volunteering.checkOut(organizers[villages[0].township].p, checkedIn.id, { personId: m.id, code: checkedInCode }, new Date(morning + 3 * 3_600_000 + 10 * 60_000));
+    }
+    step(`志愿服务活动与 ${hours.toFixed()} 小时已核验时长；签到、签退记录齐全`);
 
     // Service orders: the menu, a team per village, orders at every stage.
     const orders = this.get(ServiceOrdersService);
@@ -348,6 +368,7 @@ export class DemoLoader {
         fundId: fund.id,
         personIds: people.filter((x) => x.village === 0).slice(0, 3).map((x) => x.id),
         boardPeriod,
+        checkedInActivityId: checkedIn.id,
       },
     };
     mkdirSync(this.dataDir, { recursive: true });

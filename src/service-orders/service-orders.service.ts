@@ -295,7 +295,7 @@ export class ServiceOrdersService {
         const verifier = { ...p, scopeRegionCode: o.region_code.slice(0, 6) };
         for (const r of records) await this.volunteering.verifyWithin(m, verifier, r.id);
       } else {
-        await this.volunteering.noteOrder(m, p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`);
+        await this.volunteering.noteOrder(m, p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`, `key:${p.keyId}`);
       }
       await this.set(m, o, 'closed', { stars, comment: comment ?? null, closed_at: new Date() }, `key:${p.keyId}`, `${stars} 星${stars >= ratingThreshold ? '，时长已核验' : '，时长待审核'}`);
     });

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
+import { AttendanceDto, CheckInDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 import { VolunteeringService } from './volunteering.service';
 
 @ApiTags('volunteering')
@@ -45,6 +45,29 @@ export class VolunteeringController {
   @Access({ roles: ['admin', 'reviewer'] })
   approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
     return this.volunteering.approve(p, id);
+  }
+
+  /** A volunteer checks in on the organizer's phone with the activity's code, during the activity (±30 min); the time is the server's. */
+  @Post('activities/:id/check-ins')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'organizer'] })
+  checkIn(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: CheckInDto) {
+    return this.volunteering.checkIn(p, id, dto);
+  }
+
+  /** The same volunteer checks out; signed hours are at most the span between the two. */
+  @Post('activities/:id/check-outs')
+  @HttpCode(201)
+  @Access({ roles: ['admin', 'organizer'] })
+  checkOut(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: CheckInDto) {
+    return this.volunteering.checkOut(p, id, dto);
+  }
+
+  /** Who checked in and out of the activity, with each span in hours. */
+  @Get('activities/:id/check-ins')
+  @Access({ roles: READER_ROLES })
+  checkIns(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.volunteering.checkIns(p, id);
   }
 
   /** Attendance and hours → service records (submitted). */

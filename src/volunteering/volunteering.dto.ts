@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { Nested, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 
@@ -32,9 +32,26 @@ export class AttendanceEntryDto {
   @IsString() @Matches(HOURS, { message: 'hours must be a decimal string such as "2.5"' })
   hours!: string;
 
-  /** signed: signed in on the day (credits 益币); backfilled (补录): recorded only. */
+  /**
+   * signed: the person checked in and out at the activity (credits 益币, at most
+   * the span between check-in and check-out); backfilled (补录): recorded only, with a reason.
+   */
   @IsIn(['signed', 'backfilled'])
   kind!: 'signed' | 'backfilled';
+
+  /** Why the hours are backfilled (for example 纸质签到表补录); required for backfilled entries. */
+  @ValidateIf((e: AttendanceEntryDto) => e.kind === 'backfilled' || e.reason !== undefined)
+  @IsString() @IsNotEmpty({ message: 'reason is required for backfilled hours' }) @MaxLength(500)
+  reason?: string;
+}
+
+export class CheckInDto {
+  @IsUUID('all')
+  personId!: string;
+
+  /** The activity's 6-digit sign-in code, as shown at the activity. */
+  @IsString() @Matches(/^\d{6}$/, { message: 'code must be the 6-digit sign-in code' })
+  code!: string;
 }
 
 export class AttendanceDto {

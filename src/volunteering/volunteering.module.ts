@@ -5,10 +5,11 @@ import { RulesModule } from '../rules/rules.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { VolunteeringController } from './volunteering.controller';
 import { VolunteeringService } from './volunteering.service';
+import { Clock } from '../platform/util/clock';
 
 @Module({
   imports: [TenancyModule, HoldersModule, RulesModule, LedgerModule],
-  providers: [VolunteeringService],
+  providers: [VolunteeringService, Clock],
   controllers: [VolunteeringController],
   exports: [VolunteeringService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { formatAmount } from '../ledger/domain/amount';
 import { AssetsService } from '../ledger/assets.service';
-import { randomInt } from 'crypto';
+import { randomInt, timingSafeEqual } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
@@ -15,16 +15,21 @@ import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/ap
 import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { AttendanceDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
+import { AttendanceDto, CheckInDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
+import { Clock } from '../platform/util/clock';
 
 /** The asset verified volunteer hours credit (益币). */
 export const COIN = 'YIBI';
+/** Check-ins and check-outs are accepted from this long before an activity starts until this long after it ends. */
+export const CHECK_IN_MARGIN_MS = 30 * 60 * 1000;
 /** Star levels (星级志愿者) by total verified hours. */
 export const STAR_HOURS = [100, 300, 600, 1000, 1500];
 /** Hours are kept to two decimals (the DTOs refuse more): a quantity, not an amount of an asset. */
 export const HOURS_SCALE = 2;
 export const formatHours = (h: Decimal.Value) => formatAmount(new Decimal(h), HOURS_SCALE);
+/** Hours between a check-in and a check-out, rounded down to the hours' scale. */
+const spanHours = (from: Date, to: Date) => new Decimal(to.getTime() - from.getTime()).div(3_600_000).toDecimalPlaces(HOURS_SCALE, Decimal.ROUND_DOWN);
 export const starsFor = (hours: Decimal) => STAR_HOURS.filter((h) => hours.gte(h)).length;
 
 interface ActivityRow {
@@ -62,6 +67,7 @@ export class VolunteeringService {
     private readonly ruleSets: RuleSetsService,
     private readonly ledger: LedgerPosting,
     private readonly assets: AssetsService,
+    private readonly clock: Clock,
   ) {}
 
   private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {
@@ -155,9 +161,83 @@ export class VolunteeringService {
   }
 
   /**
+   * A person checks in (or out) at an activity with its sign-in code, typed on
+   * the organizer's phone at the activity: accepted only from 30 minutes before
+   * it starts until 30 minutes after it ends, at the server's clock. `at` is for
+   * the demo's history only; the HTTP routes never pass it.
+   */
+  async checkIn(p: KeyPrincipal, activityId: string, dto: CheckInDto, at = this.clock.now()) {
+    return this.uow.run(async (m) => {
+      await this.checkable(m, p, activityId, dto, at);
+      const [row] = await m.query(
+        `INSERT INTO activity_check_ins (tenant_id, activity_id, person_id, checked_in_at, checked_in_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING RETURNING checked_in_at`,
+        [p.tenantId, activityId, dto.personId, at, `key:${p.keyId}`],
+      );
+      if (!row) throw new Conflict(`person ${dto.personId} has already checked in to activity ${activityId}`, 'already-checked-in');
+      return { activityId, personId: dto.personId, event: 'check-in' as const, at: row.checked_in_at.toISOString() };
+    });
+  }
+
+  async checkOut(p: KeyPrincipal, activityId: string, dto: CheckInDto, at = this.clock.now()) {
+    return this.uow.run(async (m) => {
+      await this.checkable(m, p, activityId, dto, at);
+      const [c] = await m.query(
+        `SELECT checked_in_at, checked_out_at FROM activity_check_ins WHERE tenant_id = $1 AND activity_id = $2 AND person_id = $3 FOR NO KEY UPDATE`,
+        [p.tenantId, activityId, dto.personId],
+      );
+      if (!c) throw new Unprocessable(`person ${dto.personId} has not checked in to activity ${activityId}`, 'not-checked-in');
+      if (c.checked_out_at) throw new Conflict(`person ${dto.personId} has already checked out of activity ${activityId}`, 'already-checked-out');
+      const out = at < c.checked_in_at ? c.checked_in_at : at;
+      await m.query(
+        `UPDATE activity_check_ins SET checked_out_at = $4, checked_out_by = $5 WHERE tenant_id = $1 AND activity_id = $2 AND person_id = $3`,
+        [p.tenantId, activityId, dto.personId, out, `key:${p.keyId}`],
+      );
+      return { activityId, personId: dto.personId, event: 'check-out' as const, at: out.toISOString(), hours: formatHours(spanHours(c.checked_in_at, out)) };
+    });
+  }
+
+  /** The activity is listed, the code is its code, the time is within its window, the person is in scope. */
+  private async checkable(m: EntityManager, p: KeyPrincipal, activityId: string, dto: CheckInDto, at: Date): Promise<void> {
+    const a = await this.activity(m, p, activityId);
+    if (a.status !== 'listed' || !a.sign_in_code) throw new Unprocessable('only activities listed in the library take check-ins', 'activity-not-listed');
+    const [want, got] = [Buffer.from(a.sign_in_code), Buffer.from(dto.code)];
+    if (want.length !== got.length || !timingSafeEqual(want, got)) {
+      throw new Unprocessable('签到码不对，请看活动现场公布的 6 位签到码', 'wrong-code');
+    }
+    const from = a.starts_at.getTime() - CHECK_IN_MARGIN_MS;
+    const to = a.ends_at.getTime() + CHECK_IN_MARGIN_MS;
+    if (at.getTime() < from || at.getTime() > to) {
+      throw new Unprocessable('只能在活动开始前 30 分钟到结束后 30 分钟之间签到、签退', 'outside-activity-window');
+    }
+    const person = await this.holders.find(p.tenantId, 'person', dto.personId, m);
+    if (!person) throw new NotFound(`person ${dto.personId}`);
+    assertRegionInScope(p, person.regionCode, `person ${dto.personId}`);
+  }
+
+  /** Who has checked in and out of an activity, with the span in hours. */
+  async checkIns(p: KeyPrincipal, activityId: string) {
+    await this.activity(this.dataSource.manager, p, activityId);
+    const rows: { person_id: string; checked_in_at: Date; checked_out_at: Date | null }[] = await this.dataSource.query(
+      `SELECT person_id, checked_in_at, checked_out_at FROM activity_check_ins WHERE tenant_id = $1 AND activity_id = $2 ORDER BY checked_in_at, person_id`,
+      [p.tenantId, activityId],
+    );
+    return {
+      items: rows.map((r) => ({
+        personId: r.person_id,
+        checkedInAt: r.checked_in_at.toISOString(),
+        checkedOutAt: r.checked_out_at?.toISOString() ?? null,
+        hours: r.checked_out_at ? formatHours(spanHours(r.checked_in_at, r.checked_out_at)) : null,
+      })),
+    };
+  }
+
+  /**
    * Attendance of a listed activity becomes service records, all or none:
    * hours are capped by the activity's length and maxHoursPerPerson; a person
    * already recorded for it (409) or for an overlapping activity (409) is refused.
+   * Signed hours need the person's check-in and check-out, and are at most
+   * their span (422 `not-checked-in`); backfilled hours carry a reason.
    */
   async attendance(p: KeyPrincipal, activityId: string, dto: AttendanceDto) {
     return this.uow.run(async (m) => {
@@ -165,6 +245,24 @@ export class VolunteeringService {
       if (a.status !== 'listed') throw new Unprocessable('only activities listed in the library accrue hours', 'activity-not-listed');
       const length = new Decimal(a.ends_at.getTime() - a.starts_at.getTime()).div(3_600_000);
       const limit = a.max_hours_per_person ? Decimal.min(length, a.max_hours_per_person) : length;
+      const signed = dto.entries.filter((e) => e.kind === 'signed').map((e) => e.personId);
+      const spans = new Map<string, Decimal>();
+      if (signed.length) {
+        const rows: { person_id: string; checked_in_at: Date; checked_out_at: Date }[] = await m.query(
+          `SELECT person_id, checked_in_at, checked_out_at FROM activity_check_ins
+            WHERE tenant_id = $1 AND activity_id = $2 AND person_id = ANY($3::uuid[]) AND checked_out_at IS NOT NULL`,
+          [p.tenantId, activityId, signed],
+        );
+        for (const r of rows) spans.set(r.person_id, spanHours(r.checked_in_at, r.checked_out_at));
+      }
+      for (const [i, e] of dto.entries.entries()) {
+        if (e.kind !== 'signed') continue;
+        const span = spans.get(e.personId);
+        if (!span) throw new Unprocessable(`entries[${i}]: 签到时长须有本人在活动现场的签到和签退（person ${e.personId}）`, 'not-checked-in');
+        if (new Decimal(e.hours).gt(span)) {
+          throw new Unprocessable(`entries[${i}]: ${e.hours} 小时超过了签到到签退之间的 ${formatHours(span)} 小时`, 'not-checked-in');
+        }
+      }
       return { items: await this.addServiceRecords(m, p, { activityId }, { startsAt: a.starts_at, endsAt: a.ends_at, title: a.title }, dto.entries, limit) };
     });
   }
@@ -180,7 +278,7 @@ export class VolunteeringService {
     p: KeyPrincipal,
     source: { activityId: string } | { orderId: string },
     window: { startsAt: Date; endsAt: Date; title: string },
-    entries: { personId: string; hours: string; kind: 'signed' | 'backfilled' }[],
+    entries: { personId: string; hours: string; kind: 'signed' | 'backfilled'; reason?: string }[],
     limit: Decimal,
   ) {
     const seen = new Set<string>();
@@ -209,11 +307,11 @@ export class VolunteeringService {
       }
       const id = timeOrderedUuid();
       await m.query(
-        `INSERT INTO service_records (tenant_id, id, activity_id, order_id, person_id, region_code, hours, kind, status, entered_by, starts_at, ends_at, title)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12)`,
+        `INSERT INTO service_records (tenant_id, id, activity_id, order_id, person_id, region_code, hours, kind, status, entered_by, starts_at, ends_at, title, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, $13)`,
         [
           p.tenantId, id, 'activityId' in source ? source.activityId : null, 'orderId' in source ? source.orderId : null, e.personId, person.regionCode,
-          hours.toFixed(), e.kind, `key:${p.keyId}`, window.startsAt, window.endsAt, window.title,
+          hours.toFixed(), e.kind, `key:${p.keyId}`, window.startsAt, window.endsAt, window.title, e.reason ?? null,
         ],
       );
       out.push({ id, personId: e.personId, hours: formatHours(hours), kind: e.kind, status: 'submitted' });
@@ -234,13 +332,17 @@ export class VolunteeringService {
   async verifyWithin(m: EntityManager, p: KeyPrincipal, id: string): Promise<{ id: string; status: 'verified'; credited: string; transactionId: string | null }> {
     {
       const [s] = await m.query(
-        `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.starts_at, s.title
+        `SELECT s.id, s.person_id, s.region_code, s.hours::text AS hours, s.kind, s.status, s.starts_at, s.title, s.entered_by, s.rated_by
            FROM service_records s WHERE s.tenant_id = $1 AND s.id = $2 FOR NO KEY UPDATE`,
         [requireTenant(p.tenantId), id],
       );
       if (!s) throw new NotFound(`service record ${id}`);
       assertRegionInScope(p, s.region_code, `service record ${id}`);
       if (s.status === 'verified') throw new Conflict(`service record ${id} is already verified`, 'service-record-state');
+      // Four eyes: whoever entered the attendance (or delivered the order's hours) never verifies them,
+      // nor does whoever rated the order low and sent its hours for review.
+      if (s.entered_by === `key:${p.keyId}`) throw new Unprocessable('志愿时长须由另一人核验：登记时长的人不能核验自己登记的时长', 'maker-checker');
+      if (s.rated_by === `key:${p.keyId}`) throw new Unprocessable('低分订单的时长须由评分人以外的人审核', 'maker-checker');
       let credited = new Decimal(0);
       let txId: string | null = null;
       let set: { id: string; version: number } | null = null;
@@ -298,8 +400,8 @@ export class VolunteeringService {
   }
 
   /** A reviewer's note on every service record of a service order (a rating below the threshold says why they wait). */
-  async noteOrder(m: EntityManager, tenantId: string, orderId: string, note: string): Promise<void> {
-    await m.query(`UPDATE service_records SET review_note = $3 WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId, note]);
+  async noteOrder(m: EntityManager, tenantId: string, orderId: string, note: string, ratedBy: string): Promise<void> {
+    await m.query(`UPDATE service_records SET review_note = $3, rated_by = $4 WHERE tenant_id = $1 AND order_id = $2`, [tenantId, orderId, note, ratedBy]);
   }
 
   async summary(p: KeyPrincipal, personId: string) {

@@ -1,3 +1,4 @@
+import { Clock } from '../../src/platform/util/clock';
 import { readFileSync } from 'fs';
 import * as path from 'path';
 import { DataSource } from 'typeorm';
@@ -95,7 +96,14 @@ describe('a month in a village (e2e)', () => {
     const act = await t.http().post('/v1/activities').set(organizer).send({
       title: '敬老院助老', category: '助老', regionCode: c.villages[0], startsAt: `${day(9)}T01:00:00Z`, endsAt: `${day(9)}T04:00:00Z`,
     });
-    await t.http().post(`/v1/activities/${act.body.id}/approve`).set(reviewer);
+    const code = (await t.http().post(`/v1/activities/${act.body.id}/approve`).set(reviewer)).body.signInCode;
+    // Checked in and out on the organizer's phone with the code shown at the nursing home (the server's clock says when).
+    const clock = jest.spyOn(t.app.get(Clock), 'now');
+    clock.mockReturnValue(new Date(`${day(9)}T00:50:00Z`));
+    expect((await t.http().post(`/v1/activities/${act.body.id}/check-ins`).set(organizer).send({ personId: volunteer, code })).status).toBe(201);
+    clock.mockReturnValue(new Date(`${day(9)}T04:05:00Z`));
+    expect((await t.http().post(`/v1/activities/${act.body.id}/check-outs`).set(organizer).send({ personId: volunteer, code })).status).toBe(201);
+    clock.mockRestore();
     const att = await t.http().post(`/v1/activities/${act.body.id}/attendance`).set(organizer).send({ entries: [{ personId: volunteer, hours: '3', kind: 'signed' }] });
     expect((await t.http().post(`/v1/service-records/${att.body.items[0].id}/verify`).set(reviewer)).body.credited).toBe('3.00');
 

@@ -108,6 +108,30 @@ describe('service orders: 点单 → 派单 → 接单 → 送单 → 评单 (e2
     expect((await post(clerk, `/v1/service-orders/${id}/rate`, { stars: 5 })).status).toBe(409);
   });
 
+  it('four eyes on service hours: the deliverer never verifies them by rating, and whoever rated low never reviews them', async () => {
+    // The admin may act on every side of an order; it still cannot be two people at once.
+    const id = await order();
+    await post(station, `/v1/service-orders/${id}/dispatch`, { teamId: team });
+    await post(admin, `/v1/service-orders/${id}/accept`);
+    expect((await post(admin, `/v1/service-orders/${id}/deliver`, { entries: [{ personId: members[0], hours: '1', startedAt: hoursAgo(30) }] })).status).toBe(200);
+    const selfRated = await post(admin, `/v1/service-orders/${id}/rate`, { stars: 5 });
+    expect(selfRated.status).toBe(422);
+    expect(selfRated.body.code).toBe('maker-checker');
+    expect((await t.http().get(`/v1/service-orders/${id}`).set(admin)).body.status).toBe('delivered'); // nothing half-written
+
+    const low = await order();
+    await post(station, `/v1/service-orders/${low}/dispatch`, { teamId: team });
+    await post(organizer, `/v1/service-orders/${low}/accept`);
+    await post(organizer, `/v1/service-orders/${low}/deliver`, { entries: [{ personId: members[0], hours: '1', startedAt: hoursAgo(40) }] });
+    expect((await post(admin, `/v1/service-orders/${low}/rate`, { stars: 1, comment: '没来' })).body.status).toBe('closed');
+    const waiting = (await t.http().get(`/v1/service-records?status=submitted`).set(station)).body.items.find((s: any) => s.orderId === low);
+    for (const [who, auth] of [['rater', admin], ['deliverer', organizer]] as const) {
+      const res = await post(auth, `/v1/service-records/${waiting.id}/verify`);
+      expect([who, res.status, res.body.code]).toEqual([who, 422, 'maker-checker']);
+    }
+    expect((await post(station, `/v1/service-records/${waiting.id}/verify`)).status).toBe(200);
+  });
+
   it('a team from another village can neither see nor accept the order', async () => {
     const id = await order();
     await post(station, `/v1/service-orders/${id}/dispatch`, { teamId: team });
@@ -145,12 +169,12 @@ describe('service orders: 点单 → 派单 → 接单 → 送单 → 评单 (e2
 
     const report = await t.http().get(`/v1/reports/service-orders?regionCode=${c.county}`).set(bearer(c.keys.auditor));
     expect(report.status).toBe(200);
-    expect(report.body.byStatus).toMatchObject({ closed: 2, cancelled: 1 });
-    expect(report.body.meanStars).toBe('3.50');
+    expect(report.body.byStatus).toMatchObject({ closed: 3, cancelled: 1, delivered: 1 });
+    expect(report.body.meanStars).toBe('2.67'); // 5, 2 and 1 stars
     expect(report.body.overdue).toBeGreaterThanOrEqual(2);
     expect(Number(report.body.medianHoursToAccept)).toBeGreaterThanOrEqual(0);
     const row = report.body.teams.find((x: any) => x.teamId === team);
-    expect(row).toMatchObject({ hours: '4.50', yibiCredited: '4.50' });
+    expect(row).toMatchObject({ hours: '6.50', yibiCredited: '5.50' }); // hours delivered (the self-rated order's too); 益币 for verified hours only (the low-rated order's, once reviewed)
     const verify = await t.http().get('/v1/ledger/verify').set(admin);
     expect(verify.body).toMatchObject({ balanced: true, balancesMatchEntries: true });
   });

@@ -1,0 +1,12 @@
+import { Injectable } from '@nestjs/common';
+
+/**
+ * The server's clock, as a provider: what a check-in records is the server's
+ * time, never the client's, and tests move this clock instead of the world's.
+ */
+@Injectable()
+export class Clock {
+  now(): Date {
+    return new Date();
+  }
+}
