@@ -18,17 +18,17 @@ const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\
 const TABLES = {
   ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals'],
   tenancy: ['tenants', 'regions'],
-  auth: ['api_keys'],
+  auth: ['api_keys', 'api_key_events'],
   holders: ['households', 'people'],
   redemption: ['shops', 'shop_items', 'redemptions', 'redemption_lines', 'pin_guards', 'pin_lockouts'],
   funds: ['funds', 'donations', 'settlements'],
   records: ['records', 'record_history', 'record_imports'],
   sanctions: ['sanctions'],
   rules: ['rule_sets'],
-  volunteering: ['activities', 'service_records'],
+  volunteering: ['activities', 'service_records', 'activity_check_ins'],
   'service-orders': ['service_orders', 'service_order_history', 'service_menu', 'service_settings', 'teams', 'team_members'],
   grades: ['grade_runs', 'grade_results', 'scorecards'],
-  banks: ['banks', 'consents', 'bank_access_log', 'bank_loans', 'signing_keys'],
+  banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'signing_keys'],
   boards: ['boards'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over

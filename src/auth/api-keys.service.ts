@@ -135,12 +135,12 @@ export class ApiKeysService {
     assertTenant(p, tenantId, `tenant ${tenantId}`);
     const limit = pageLimit(q);
     const after = decodeCursor(q.cursor, 1);
-    const rows: { id: string; key_id: string; event: 'created' | 'revoked'; role: string; actor: string; at: Date }[] = await this.dataSource.query(
-      `SELECT id::text AS id, key_id, event, role, actor, at FROM api_key_events
+    const rows: { seq: string; key_id: string; event: 'created' | 'revoked'; role: string; actor: string; at: Date }[] = await this.dataSource.query(
+      `SELECT id::text AS seq, key_id, event, role, actor, at FROM api_key_events
         WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
       [requireTenant(tenantId), after?.[0] ?? null, limit + 1],
     );
-    return toPage(rows, limit, (r) => [r.id], (r) => ({ keyId: r.key_id, event: r.event, role: r.role, actor: r.actor, at: r.at.toISOString() }));
+    return toPage(rows, limit, (r) => [r.seq], (r) => ({ keyId: r.key_id, event: r.event, role: r.role, actor: r.actor, at: r.at.toISOString() }));
   }
 
   /** The principal for a presented key, or null when it is unknown or revoked. */

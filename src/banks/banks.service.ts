@@ -158,7 +158,7 @@ export class BanksService implements OnModuleInit {
     assertRegionInScope(p, c.village_code, `consent ${id}`);
     await this.recordExpiredConsents(p.tenantId);
     const rows: { event: string; actor: string; at: Date }[] = await this.dataSource.query(
-      `SELECT event, actor, at FROM consent_events WHERE tenant_id = $1 AND consent_id = $2 ORDER BY at, id`,
+      `SELECT event, actor, at FROM consent_events WHERE tenant_id = $1 AND consent_id = $2 ORDER BY id`,
       [p.tenantId, id],
     );
     return { consentId: id, items: rows.map((r) => ({ event: r.event, actor: r.actor, at: r.at.toISOString() })) };
@@ -303,9 +303,9 @@ export class BanksService implements OnModuleInit {
   /** GET /v1/bank-access-log: who read what, when, from which run. */
   async accessLog(p: KeyPrincipal, q: { bankId?: string; from?: string; to?: string }) {
     const rows = await this.dataSource.query(
-      `SELECT id::text AS id, bank_id, key_id, endpoint, households, run_id, at FROM bank_access_log
-        WHERE tenant_id = $1 AND ($2::uuid IS NULL OR bank_id = $2) AND ($3::timestamptz IS NULL OR at >= $3) AND ($4::timestamptz IS NULL OR at < $4)
-        ORDER BY at DESC, id DESC LIMIT 1000`,
+      `SELECT l.id::text AS id, l.bank_id, l.key_id, l.endpoint, l.households, l.run_id, l.at FROM bank_access_log l
+        WHERE l.tenant_id = $1 AND ($2::uuid IS NULL OR l.bank_id = $2) AND ($3::timestamptz IS NULL OR l.at >= $3) AND ($4::timestamptz IS NULL OR l.at < $4)
+        ORDER BY l.at DESC, l.id DESC LIMIT 1000`,
       [requireTenant(p.tenantId), q.bankId ?? null, q.from ?? null, q.to ?? null],
     );
     return {

@@ -89,7 +89,7 @@ export class LedgerExpiry {
   private async expireChunk(m: EntityManager, tenantId: string, chunk: Candidate[], asOf: string): Promise<ExpiredLine[]> {
     const ids = chunk.map((c) => c.id);
     const locked: { id: string; balance: string; pending: string }[] = await m.query(
-      `SELECT id::text AS id, balance::text AS balance, pending::text AS pending FROM accounts WHERE tenant_id = $1 AND id = ANY($2::bigint[]) ORDER BY id FOR NO KEY UPDATE`,
+      `SELECT a.id::text AS id, a.balance::text AS balance, a.pending::text AS pending FROM accounts a WHERE a.tenant_id = $1 AND a.id = ANY($2::bigint[]) ORDER BY a.id FOR NO KEY UPDATE`,
       [tenantId, ids],
     );
     const lots = await this.lots(m, tenantId, ids);

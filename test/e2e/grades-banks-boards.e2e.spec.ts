@@ -178,6 +178,13 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect((await t.http().delete(`/v1/consents/${renewed.body.id}`).set(bearer(c.keys.clerk))).status).toBe(409);
       expect((await t.http().get(`/v1/bank/grades?idNumber=${idNumbers[hh.a]}`).set(bank)).status).toBe(404);
 
+      // Each consent's history: what happened, who did it, when (the expiry is written once, by the system).
+      const events = async (id: string) => (await t.http().get(`/v1/consents/${id}/history`).set(bearer(c.keys.clerk))).body.items.map((e: any) => [e.event, e.actor.split(':')[0]]);
+      expect(await events(consent.body.id)).toEqual([['granted', 'key'], ['expired', 'system']]);
+      expect(await events(consent.body.id)).toEqual([['granted', 'key'], ['expired', 'system']]);
+      expect(await events(renewed.body.id)).toEqual([['granted', 'key'], ['revoked', 'key']]);
+      expect((await t.http().get(`/v1/consents/${renewed.body.id}/history`).set(bearer(c.otherVillageKeys.clerk))).status).toBe(404);
+
       const log = await t.http().get(`/v1/bank-access-log?bankId=${c.bankId}`).set(bearer(c.keys.auditor));
       expect(log.status).toBe(200);
       const lookups = log.body.items.filter((l: any) => l.endpoint === 'GET /v1/bank/grades');
