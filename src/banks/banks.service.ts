@@ -24,6 +24,10 @@ import { RateLimiter } from './rate-limit';
 import { SigningKeyService } from './signing-key.service';
 import { BackgroundJobs } from '../platform/jobs/background-jobs';
 
+/** A bank key's rate: a burst of 60 requests, refilled at 2 a second, across every instance. */
+const BANK_BURST = 60;
+const BANK_PER_SECOND = 2;
+
 /** How often lapsed consents are written into their history. */
 const CONSENT_SWEEP_MS = 60 * 60 * 1000;
 
@@ -61,7 +65,7 @@ export function exportCopySql(q: { tenantId: string; bankId: string; today: stri
  */
 @Injectable()
 export class BanksService implements OnModuleInit {
-  private readonly limiter = new RateLimiter(60, 2);
+  private readonly limiter: RateLimiter;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -70,7 +74,9 @@ export class BanksService implements OnModuleInit {
     private readonly signing: SigningKeyService,
     private readonly assets: AssetsService,
     private readonly jobs: BackgroundJobs,
-  ) {}
+  ) {
+    this.limiter = new RateLimiter(dataSource, BANK_BURST, BANK_PER_SECOND);
+  }
 
   onModuleInit(): void {
     this.jobs.every('recording expired consents', CONSENT_SWEEP_MS, () => this.recordExpiredConsents());
@@ -191,8 +197,8 @@ export class BanksService implements OnModuleInit {
 
   // ---------------------------------------------------------------- the bank API
 
-  private bank(p: KeyPrincipal): string {
-    this.limiter.take(p.keyId);
+  private async bank(p: KeyPrincipal): Promise<string> {
+    await this.limiter.take(p.keyId);
     return p.bankId!;
   }
 
@@ -214,7 +220,7 @@ export class BanksService implements OnModuleInit {
 
   /** GET /v1/bank/grades?idNumber=: one consenting household's grade from the latest published run; 404 otherwise. */
   async gradeByIdNumber(p: KeyPrincipal, idNumber: string) {
-    const bankId = this.bank(p);
+    const bankId = await this.bank(p);
     const endpoint = 'GET /v1/bank/grades';
     const notFound = async (runId: string | null) => {
       await this.log(p, endpoint, 0, runId);
@@ -243,7 +249,7 @@ export class BanksService implements OnModuleInit {
    * and signature in the headers, which must precede the body.
    */
   async export(p: KeyPrincipal, regionCode: string | undefined, format: 'csv' | 'ndjson', res: Response): Promise<void> {
-    const bankId = this.bank(p);
+    const bankId = await this.bank(p);
     const region = regionCode ?? p.scopeRegionCode;
     const run = await this.latestRun(p.tenantId, region);
     if (!run) {
@@ -289,7 +295,7 @@ export class BanksService implements OnModuleInit {
 
   /** POST /v1/bank/loans: a loan granted to a consenting household. */
   async reportLoan(p: KeyPrincipal, dto: LoanDto) {
-    const bankId = this.bank(p);
+    const bankId = await this.bank(p);
     const [consent] = await this.dataSource.query(`SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = $4`, [p.tenantId, bankId, shanghaiToday(), dto.householdRef]);
     if (!consent) throw new NotFound(`household ${dto.householdRef}`);
     const id = randomUUID();

@@ -1,28 +1,38 @@
+import { DataSource } from 'typeorm';
 import { TooManyAttempts } from '../platform/http/app-error';
 
 /**
- * A token bucket per API key, in memory: `burst` requests at once, refilled at
- * `perSecond`. Bank keys go through it: a bank's systems may poll, but not
- * scrape the county. (Per process: with N instances a key gets N times the rate.)
+ * A token bucket per API key, kept in PostgreSQL so that it holds across every
+ * instance of the service: `burst` requests at once, refilled at `perSecond`.
+ * Bank keys go through it: a bank's systems may poll, but not scrape the
+ * county. One statement takes a token or refuses, with the database's clock,
+ * so two instances never both spend the last token.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
-
   constructor(
+    private readonly db: DataSource,
     private readonly burst: number,
     private readonly perSecond: number,
   ) {}
 
-  take(key: string, now = Date.now()): void {
-    const b = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond);
-    b.at = now;
-    if (b.tokens < 1) {
-      this.buckets.set(key, b);
-      throw new TooManyAttempts('bank API rate limit reached; slow down', Math.ceil((1 - b.tokens) / this.perSecond));
-    }
-    b.tokens -= 1;
-    this.buckets.set(key, b);
-    if (this.buckets.size > 10_000) this.buckets.clear();
+  /** Takes a token for `key`, or throws 429 with the seconds until one is back. `now` is for tests. */
+  async take(key: string, now?: Date): Promise<void> {
+    const [taken]: { tokens: number }[] = await this.db.query(
+      `WITH t AS (SELECT COALESCE($4::timestamptz, clock_timestamp()) AS now)
+       INSERT INTO bank_rate_buckets AS b (key_id, tokens, at) SELECT $1, $2::float8 - 1, t.now FROM t
+       ON CONFLICT (key_id) DO UPDATE
+          SET tokens = LEAST($2::float8, b.tokens + GREATEST(0, extract(epoch FROM (SELECT now FROM t) - b.at)) * $3::float8) - 1,
+              at = GREATEST(b.at, (SELECT now FROM t))
+        WHERE LEAST($2::float8, b.tokens + GREATEST(0, extract(epoch FROM (SELECT now FROM t) - b.at)) * $3::float8) >= 1
+       RETURNING b.tokens`,
+      [key, this.burst, this.perSecond, now ?? null],
+    );
+    if (taken) return;
+    const [b]: { tokens: number }[] = await this.db.query(
+      `SELECT LEAST($2::float8, tokens + GREATEST(0, extract(epoch FROM COALESCE($3::timestamptz, clock_timestamp()) - at)) * $4::float8) AS tokens
+         FROM bank_rate_buckets WHERE key_id = $1`,
+      [key, this.burst, now ?? null, this.perSecond],
+    );
+    throw new TooManyAttempts('bank API rate limit reached; slow down', Math.max(1, Math.ceil((1 - (b?.tokens ?? 0)) / this.perSecond)));
   }
 }

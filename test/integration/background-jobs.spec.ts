@@ -3,7 +3,7 @@ import { currentLane } from '../../src/platform/database/db-context';
 import { BackgroundJobs } from '../../src/platform/jobs/background-jobs';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
-const INTERVALS = ['jifen:expiring held redemptions', 'jifen:expiring holds', 'jifen:sealing the ledger'];
+const INTERVALS = ['jifen:expiring held redemptions', 'jifen:expiring holds', 'jifen:recording expired consents', 'jifen:sealing the ledger'];
 
 /** Every timer is @nestjs/schedule's, and JOBS turns them off by configuration (issue 17). */
 describe('background jobs (integration)', () => {
