@@ -28,7 +28,7 @@ const TABLES = {
   volunteering: ['activities', 'service_records', 'activity_check_ins'],
   'service-orders': ['service_orders', 'service_order_history', 'service_menu', 'service_settings', 'teams', 'team_members'],
   grades: ['grade_runs', 'grade_results', 'scorecards'],
-  banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'signing_keys', 'bank_rate_buckets'],
+  banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'export_signing_keys', 'bank_rate_buckets'],
   boards: ['boards'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over

@@ -169,8 +169,11 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const exp = await call('bank', 'GET', `/v1/bank/grades/export?regionCode=${t.villageCode}&format=csv`);
   const digest = createHash('sha256').update(exp.raw).digest('hex');
   expect(`签名导出：${exp.headers.get('x-export-households')} 户，摘要一致`, exp.status === 200 && digest === exp.headers.get('x-export-digest'), exp.status);
-  const key = await call('bank', 'GET', '/v1/bank/signing-key');
-  const publicKey = createPublicKey({ key: Buffer.from(key.body.publicKey, 'base64'), format: 'der', type: 'spki' });
+  const keys = await call('bank', 'GET', '/v1/bank/signing-keys');
+  const keyId = exp.headers.get('x-export-key-id');
+  const key = keys.body.items?.find((k: any) => k.keyId === keyId);
+  expect(`本县的签名公钥 ${keys.body.items?.length} 把，按导出头 X-Export-Key-Id 选中 ${keyId}`, keys.status === 200 && Boolean(key), keys.body);
+  const publicKey = createPublicKey({ key: Buffer.from(key.publicKey, 'base64'), format: 'der', type: 'spki' });
   const message = (d: string) => Buffer.from(`${d}\n${exp.headers.get('x-export-run-id')}\n${t.bankId}`, 'utf8');
   const signature = Buffer.from(exp.headers.get('x-export-signature') ?? '', 'base64');
   expect('Ed25519 签名用公钥验证通过', verify(null, message(digest), publicKey, signature), signature.length);

@@ -57,11 +57,26 @@ export class BanksController {
     return this.banks.revokeConsent(p, id);
   }
 
-  /** The public key that verifies X-Export-Signature, and what exactly is signed. */
+  /** The county's current public key that verifies X-Export-Signature, its keyId, and what exactly is signed. */
   @Get('bank/signing-key')
   @Access({ roles: ['admin', 'auditor', 'bank'] })
-  signingKey() {
-    return this.signing.describe();
+  signingKey(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.signing.describe(p.tenantId);
+  }
+
+  /** Every export key of the county, current and retired, newest first: pick the one X-Export-Key-Id names. */
+  @Get('bank/signing-keys')
+  @Access({ roles: ['admin', 'auditor', 'bank'] })
+  signingKeys(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.signing.list(p.tenantId);
+  }
+
+  /** Rotates the county's export key: the current one retires (and stays listed), a new one signs from now on. */
+  @Post('bank/signing-keys')
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  rotateSigningKey(@CurrentPrincipal() p: KeyPrincipal) {
+    return this.signing.rotate(p);
   }
 
   /** A consenting household's grade from the latest published run, by the head's ID number; 404 otherwise. Logged. */

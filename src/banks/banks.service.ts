@@ -286,7 +286,9 @@ export class BanksService implements OnModuleInit {
       res.setHeader('X-Export-Run-Id', run.id);
       res.setHeader('X-Export-As-Of', run.as_of);
       res.setHeader('X-Export-Households', String(households));
-      res.setHeader('X-Export-Signature', this.signing.sign(SigningKeyService.message(digest, run.id, bankId)));
+      const signed = await this.signing.sign(p.tenantId, SigningKeyService.message(digest, run.id, bankId));
+      res.setHeader('X-Export-Signature', signed.signature);
+      res.setHeader('X-Export-Key-Id', signed.keyId);
       await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), res);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

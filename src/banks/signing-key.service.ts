@@ -1,20 +1,47 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'crypto';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { KeyPrincipal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
+import { requireTenant } from '../platform/database/tenant';
+import { NotFound } from '../platform/http/app-error';
+
+interface KeyRow {
+  key_id: string;
+  public_key: string;
+  private_key_cipher: string;
+  active_from: Date;
+  retired_at: Date | null;
+}
+
+/** A key as a bank sees it: enough to pick it by id and verify with it. */
+export interface SigningKeyView {
+  keyId: string;
+  algorithm: 'Ed25519';
+  publicKey: string;
+  publicKeyPem: string;
+  activeFrom: string;
+  retiredAt: string | null;
+}
+
+/** A key's id: the first 16 hex digits of SHA-256 over its public key (SPKI, DER), which a bank can recompute. */
+export const keyIdOf = (spkiDer: Buffer) => createHash('sha256').update(spkiDer).digest('hex').slice(0, 16);
+
+const SIGNED_MESSAGE = 'UTF-8 bytes of: X-Export-Digest + "\\n" + X-Export-Run-Id + "\\n" + your bankId';
 
 /**
- * The deployment's Ed25519 key pair for signed bank exports: generated once,
- * the first time any instance starts, and kept in the database (the private
- * key encrypted with the PII key), so every instance signs with the same key
- * and the published public key stays valid across restarts.
+ * Each county's Ed25519 key pairs for signed bank exports. A tenant has one
+ * current key, made the first time it is needed; an admin rotates it (after a
+ * leak, or on a schedule), which retires the current key and makes a new one.
+ * Retired keys stay listed, so an export keeps verifying with the key its
+ * `X-Export-Key-Id` names. Private keys are kept encrypted with the PII key;
+ * decrypted ones are cached by keyId (a key's material never changes).
  */
 @Injectable()
-export class SigningKeyService implements OnModuleInit {
-  private privateKey!: KeyObject;
-  private publicKey!: KeyObject;
+export class SigningKeyService {
   private readonly cipher: PiiCipher;
+  private readonly privateKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -23,29 +50,68 @@ export class SigningKeyService implements OnModuleInit {
     this.cipher = new PiiCipher(config.piiKey);
   }
 
-  async onModuleInit(): Promise<void> {
-    let [row] = await this.dataSource.query(`SELECT public_key, private_key_cipher FROM signing_keys WHERE id = 1`);
-    if (!row) {
-      const pair = generateKeyPairSync('ed25519');
-      const pem = pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      await this.dataSource.query(`INSERT INTO signing_keys (id, public_key, private_key_cipher) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING`, [
-        pair.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-        this.cipher.encrypt(pem).toString('base64'),
-      ]);
-      [row] = await this.dataSource.query(`SELECT public_key, private_key_cipher FROM signing_keys WHERE id = 1`); // another instance may have won
-    }
-    this.privateKey = createPrivateKey(this.cipher.decrypt(Buffer.from(row.private_key_cipher, 'base64')));
-    this.publicKey = createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' });
+  private view(r: KeyRow): SigningKeyView {
+    const pub = createPublicKey({ key: Buffer.from(r.public_key, 'base64'), format: 'der', type: 'spki' });
+    return {
+      keyId: r.key_id,
+      algorithm: 'Ed25519',
+      publicKey: r.public_key,
+      publicKeyPem: pub.export({ type: 'spki', format: 'pem' }).toString(),
+      activeFrom: r.active_from.toISOString(),
+      retiredAt: r.retired_at?.toISOString() ?? null,
+    };
   }
 
-  /** What a bank needs to verify an export: the key, and what exactly is signed. */
-  describe() {
-    return {
-      algorithm: 'Ed25519',
-      publicKey: this.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
-      publicKeyPem: this.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      signedMessage: 'UTF-8 bytes of: X-Export-Digest + "\\n" + X-Export-Run-Id + "\\n" + your bankId',
-    };
+  private async currentRow(m: EntityManager, tenantId: string): Promise<KeyRow | undefined> {
+    const [row] = await m.query(
+      `SELECT key_id, public_key, private_key_cipher, active_from, retired_at FROM export_signing_keys WHERE tenant_id = $1 AND retired_at IS NULL`,
+      [requireTenant(tenantId)],
+    );
+    return row;
+  }
+
+  /** A new key pair for the tenant, current from now (the caller has retired the previous one, if any). */
+  private async create(m: EntityManager, tenantId: string, actor: string): Promise<KeyRow | undefined> {
+    const pair = generateKeyPairSync('ed25519');
+    const der = pair.publicKey.export({ type: 'spki', format: 'der' });
+    const [row] = await m.query(
+      `INSERT INTO export_signing_keys (tenant_id, key_id, public_key, private_key_cipher, created_by, active_from)
+       VALUES ($1, $2, $3, $4, $5, clock_timestamp())
+       ON CONFLICT DO NOTHING RETURNING key_id, public_key, private_key_cipher, active_from, retired_at`,
+      [tenantId, keyIdOf(der), der.toString('base64'), this.cipher.encrypt(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()).toString('base64'), actor],
+    );
+    return row;
+  }
+
+  /** The tenant's current key, made on first use (two instances racing make one: the other's insert does nothing). */
+  private async current(tenantId: string): Promise<KeyRow> {
+    const m = this.dataSource.manager;
+    return (await this.currentRow(m, tenantId)) ?? (await this.create(m, tenantId, 'system')) ?? (await this.currentRow(m, tenantId))!;
+  }
+
+  /** GET /v1/bank/signing-key: the current key, with its keyId and what exactly is signed. */
+  async describe(tenantId: string) {
+    return { ...this.view(await this.current(tenantId)), signedMessage: SIGNED_MESSAGE };
+  }
+
+  /** GET /v1/bank/signing-keys: every key the tenant has signed with, newest first. */
+  async list(tenantId: string): Promise<{ items: SigningKeyView[] }> {
+    await this.current(tenantId);
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT key_id, public_key, private_key_cipher, active_from, retired_at FROM export_signing_keys WHERE tenant_id = $1 ORDER BY active_from DESC, key_id`,
+      [requireTenant(tenantId)],
+    );
+    return { items: rows.map((r) => this.view(r)) };
+  }
+
+  /** POST /v1/bank/signing-keys: retires the current key and makes a new one, in one transaction. */
+  async rotate(p: KeyPrincipal): Promise<SigningKeyView> {
+    return this.dataSource.transaction(async (m) => {
+      // One rotation at a time per tenant: the advisory lock also covers a tenant with no key yet.
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.signing-key.${requireTenant(p.tenantId)}`]);
+      await m.query(`UPDATE export_signing_keys SET retired_at = clock_timestamp() WHERE tenant_id = $1 AND retired_at IS NULL`, [p.tenantId]);
+      return this.view((await this.create(m, p.tenantId, `key:${p.keyId}`))!);
+    });
   }
 
   /** The message an export's signature covers. */
@@ -53,11 +119,21 @@ export class SigningKeyService implements OnModuleInit {
     return Buffer.from(`${digestHex}\n${runId}\n${bankId}`, 'utf8');
   }
 
-  sign(message: Buffer): string {
-    return sign(null, message, this.privateKey).toString('base64');
+  /** Signs with the tenant's current key: the signature and the keyId that verifies it. */
+  async sign(tenantId: string, message: Buffer): Promise<{ keyId: string; signature: string }> {
+    const row = await this.current(tenantId);
+    let key = this.privateKeys.get(`${tenantId}/${row.key_id}`);
+    if (!key) {
+      key = createPrivateKey(this.cipher.decrypt(Buffer.from(row.private_key_cipher, 'base64')));
+      this.privateKeys.set(`${tenantId}/${row.key_id}`, key);
+    }
+    return { keyId: row.key_id, signature: sign(null, message, key).toString('base64') };
   }
 
-  verify(message: Buffer, signature: string): boolean {
-    return verify(null, message, this.publicKey, Buffer.from(signature, 'base64'));
+  /** Verifies with the key `keyId` names, current or retired; an unknown keyId is 404. */
+  async verify(tenantId: string, keyId: string, message: Buffer, signature: string): Promise<boolean> {
+    const [row] = await this.dataSource.query(`SELECT public_key FROM export_signing_keys WHERE tenant_id = $1 AND key_id = $2`, [requireTenant(tenantId), keyId]);
+    if (!row) throw new NotFound(`signing key ${keyId}`);
+    return verify(null, message, createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' }), Buffer.from(signature, 'base64'));
   }
 }

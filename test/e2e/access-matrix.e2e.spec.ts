@@ -134,6 +134,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'delete', path: '/v1/consents/{id}', url: () => '/v1/consents/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'clerk'] },
   { method: 'get', path: '/v1/consents/{id}/history', url: () => '/v1/consents/00000000-0000-4000-8000-000000000000/history', platform: false, roles: ['admin', 'auditor', 'clerk'] },
   { method: 'get', path: '/v1/bank/signing-key', url: () => '/v1/bank/signing-key', platform: false, roles: ['admin', 'auditor', 'bank'] },
+  { method: 'get', path: '/v1/bank/signing-keys', url: () => '/v1/bank/signing-keys', platform: false, roles: ['admin', 'auditor', 'bank'] },
+  { method: 'post', path: '/v1/bank/signing-keys', url: () => '/v1/bank/signing-keys', platform: false, roles: ['admin'] },
   { method: 'get', path: '/v1/bank/grades', url: () => '/v1/bank/grades?idNumber=x', platform: false, roles: ['bank'] },
   { method: 'get', path: '/v1/bank/grades/export', url: () => '/v1/bank/grades/export?format=x', platform: false, roles: ['bank'] },
   { method: 'post', path: '/v1/bank/loans', url: () => '/v1/bank/loans', body: () => ({}), platform: false, roles: ['bank'] },

@@ -230,6 +230,55 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect(log.body.items.find((l: any) => l.endpoint === 'GET /v1/bank/grades/export')).toMatchObject({ households: 2, runId });
     });
 
+    it('each county has its own export key, which rotates; an export made before a rotation still verifies with its listed key', async () => {
+      const grab = (r: any, cb: (e: Error | null, b: Buffer) => void) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (d: Buffer) => chunks.push(d));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      };
+      const exportNow = () => t.http().get(`/v1/bank/grades/export?regionCode=${c.villages[0]}&format=csv`).set(bank).buffer(true).parse(grab);
+      const verifies = (res: any, keys: any[]) => {
+        const key = keys.find((k) => k.keyId === res.headers['x-export-key-id']);
+        if (!key) return false;
+        const digest = createHash('sha256').update(res.body as Buffer).digest('hex');
+        const message = Buffer.from(`${digest}\n${res.headers['x-export-run-id']}\n${c.bankId}`, 'utf8');
+        return verify(null, message, createPublicKey(key.publicKeyPem), Buffer.from(res.headers['x-export-signature'], 'base64'));
+      };
+      const before = await exportNow();
+      const current = (await t.http().get('/v1/bank/signing-key').set(bank)).body;
+      expect(before.headers['x-export-key-id']).toBe(current.keyId);
+      // The keyId is the first 16 hex digits of SHA-256 over the public key: a bank can recompute it.
+      expect(createHash('sha256').update(Buffer.from(current.publicKey, 'base64')).digest('hex').slice(0, 16)).toBe(current.keyId);
+
+      expect((await t.http().post('/v1/bank/signing-keys').set(bank)).status).toBe(403);
+      const rotated = await t.http().post('/v1/bank/signing-keys').set(admin);
+      expect(rotated.status).toBe(201);
+      expect(rotated.body).toMatchObject({ keyId: expect.stringMatching(/^[0-9a-f]{16}$/), retiredAt: null });
+      expect(rotated.body.keyId).not.toBe(current.keyId);
+      const after = await exportNow();
+      expect(after.headers['x-export-key-id']).toBe(rotated.body.keyId);
+
+      const list = (await t.http().get('/v1/bank/signing-keys').set(bank)).body.items;
+      expect(list.map((k: any) => k.keyId)).toEqual([rotated.body.keyId, current.keyId]);
+      expect(list[1].retiredAt).not.toBeNull();
+      expect(verifies(before, list)).toBe(true); // old export, old (retired) key
+      expect(verifies(after, list)).toBe(true);
+      expect(verifies({ body: before.body, headers: { ...before.headers, 'x-export-key-id': rotated.body.keyId } }, list)).toBe(false); // the new key does not verify the old export
+      expect((await t.http().get('/v1/bank/signing-key').set(bank)).body.keyId).toBe(rotated.body.keyId);
+
+      // Another county's key is its own; its list shows none of this county's keys.
+      const other = await makeCounty(t);
+      const otherKeys = (await t.http().get('/v1/bank/signing-keys').set(bearer(other.keys.bank))).body.items;
+      expect(otherKeys).toHaveLength(1);
+      expect(list.map((k: any) => k.keyId)).not.toContain(otherKeys[0].keyId);
+      // Private keys are stored encrypted, and key material never changes.
+      const db = t.app.get(DataSource);
+      const [stored] = await db.query(`SELECT private_key_cipher FROM export_signing_keys WHERE tenant_id = $1 AND key_id = $2`, [c.tenantId, rotated.body.keyId]);
+      expect(Buffer.from(stored.private_key_cipher, 'base64').toString('latin1')).not.toContain('PRIVATE KEY');
+      await expect(db.query(`UPDATE export_signing_keys SET public_key = 'x' WHERE tenant_id = $1`, [c.tenantId])).rejects.toThrow(/only retires/);
+      await expect(db.query(`DELETE FROM export_signing_keys WHERE tenant_id = $1`, [c.tenantId])).rejects.toThrow(/never deleted/);
+    });
+
     it('a bank that stops reading the export halfway fails that response only: no crash, no file left behind', async () => {
       const keys = await t.app.get(DataSource).query(`SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'bank' LIMIT 1`, [c.tenantId]);
       const p = { kind: 'key' as const, keyId: keys[0].id, tenantId: c.tenantId, role: 'bank' as const, scopeRegionCode: c.county, shopId: null, bankId: c.bankId };
