@@ -16,7 +16,7 @@ const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\
 // owner's service or selects from the owner's read model (views such as
 // ledger_holder_balances, shop_asset_rates).
 const TABLES = {
-  ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals'],
+  ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals', 'ledger_anchors'],
   tenancy: ['tenants', 'regions'],
   auth: ['api_keys', 'api_key_events'],
   holders: ['households', 'people'],
@@ -89,7 +89,7 @@ const ARROWS = {
   sanctions: ['auth', 'holders', 'ledger', 'rules'],
   records: ['auth', 'holders', 'ledger', 'rules', 'sanctions'],
   volunteering: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
-  grades: ['auth', 'rules', 'tenancy'],
+  grades: ['auth', 'ledger', 'rules', 'tenancy'],
   redemption: ['auth', 'holders', 'ledger', 'rules', 'sanctions', 'tenancy'],
   funds: ['auth', 'holders', 'ledger', 'redemption', 'rules', 'tenancy'],
   'service-orders': ['auth', 'holders', 'ledger', 'tenancy', 'volunteering'],

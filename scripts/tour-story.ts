@@ -149,6 +149,13 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   } else print(`   · 本月红黑榜已于 ${existing.publishedAt} 公示`);
   const publicBoard = await call(null, 'GET', `/public/boards/${t.villageCode}/${period}`);
   expect(`公开页面（无需登录），姓名已脱敏：${publicBoard.body?.red?.slice(0, 3).map((r: any) => r.name).join('、')}`, publicBoard.status === 200 && !JSON.stringify(publicBoard.body).includes(t.householdId), publicBoard.body);
+  const anchors = await call(null, 'GET', `/public/ledger/anchors?tenant=${facts.county}`);
+  const printed = publicBoard.body?.ledgerAnchor;
+  expect(
+    `榜单上印着账本封存指纹 ${printed?.shortHash}（第 ${printed?.sealNo} 次封存），也列在公开的封存清单里（共 ${anchors.body?.items?.length} 条）；凭它可用 npm run ledger:verify -- --anchor 核对`,
+    Boolean(printed) && anchors.status === 200 && anchors.body.items.some((a: any) => a.sealHash === printed.sealHash),
+    { printed, anchors: anchors.body },
+  );
   const again = await call('reviewer', 'POST', '/v1/boards', { villageCode: t.villageCode, period });
   expect('已公示的榜单不可再改 → 409', again.status === 409 && !!board, again.body);
 

@@ -6,7 +6,7 @@ import type { KeyPrincipal } from '../auth/principal';
 import { GradesService } from '../grades/grades.service';
 import { NotFound } from '../platform/http/app-error';
 import { IdParam } from '../platform/http/validation';
-import { printablePage } from '../platform/util/public-page';
+import { printablePage, anchorSmallPrint } from '../platform/util/public-page';
 import { BoardsQuery, CreateBoardDto } from './boards.dto';
 import { BoardsService } from './boards.service';
 
@@ -70,6 +70,7 @@ export class BoardsController {
           },
         ],
         '如有异议，请在公示期内向村两委反映。',
+        anchorSmallPrint(b.ledgerAnchor),
       ),
     );
   }
@@ -88,6 +89,7 @@ export class BoardsController {
         `评级基准日：${g.asOf}　公示日期：${g.publishedAt.slice(0, 10)}`,
         [{ caption: g.scorecard, columns: ['户主', '信用等级'], rows: g.households.map((h) => [h.name, h.grade ?? '未评级']), empty: '暂无评级' }],
         '如有异议，请向村两委或镇文明实践所反映。',
+        anchorSmallPrint(g.ledgerAnchor),
       ),
     );
   }

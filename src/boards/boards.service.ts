@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
@@ -82,6 +83,7 @@ export class BoardsService {
     private readonly uow: UnitOfWork,
     private readonly tenancy: TenancyService,
     private readonly assets: AssetsService,
+    private readonly audit: LedgerAudit,
   ) {}
 
   async compute(p: KeyPrincipal, villageCode: string, period: string, size = DEFAULT_RED_SIZE) {
@@ -167,12 +169,14 @@ export class BoardsService {
   }
 
   async publish(p: KeyPrincipal, id: string) {
+    await this.audit.sealTenant(requireTenant(p.tenantId)); // the anchor printed on the board covers everything posted before it
     return this.uow.run(async (m) => {
       const [b]: BoardRow[] = await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(p.tenantId), id]);
       if (!b || !b.village_code.startsWith(p.scopeRegionCode)) throw new NotFound(`board ${id}`);
       if (b.status === 'published') throw new Conflict(`board ${id} is already published`, 'board-published');
       await m.query(`UPDATE boards SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      return view((await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]))[0]);
+      const ledgerAnchor = await this.audit.anchor(m, p.tenantId, { type: 'board', id, regionCode: b.village_code });
+      return { ...view((await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]))[0]), ledgerAnchor };
     });
   }
 
@@ -192,6 +196,7 @@ export class BoardsService {
       period,
       periodLabel: parsePeriod(period)!.label,
       publishedAt: b.published_at!.toISOString(),
+      ledgerAnchor: await this.audit.anchorOf(tenant.id, 'board', b.id),
       red: b.red.map((r) => ({ rank: r.rank, name: maskName(r.name), net: r.net })),
       black: b.black.map((l) => ({
         name: maskName(l.name),

@@ -11,6 +11,7 @@ import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/ap
 import { maskName } from '../platform/util/public-page';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
+import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, gradingSql, ScorecardDocument, scorecardProblems } from './domain/scorecard';
 import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
 import { queryRows } from '../platform/database/query-rows';
@@ -150,6 +151,7 @@ export class GradesService {
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
     private readonly tenancy: TenancyService,
+    private readonly audit: LedgerAudit,
   ) {}
 
   // ---------------------------------------------------------------- scorecards
@@ -281,11 +283,13 @@ export class GradesService {
 
   /** 公示: the run becomes immutable and is what banks and the public see. */
   async publish(p: KeyPrincipal, id: string) {
+    await this.audit.sealTenant(p.tenantId); // the anchor printed with the list covers everything posted before it
     return this.uow.run(async (m) => {
       const r = await this.run(p, id, m, true);
       if (r.status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');
       await m.query(`UPDATE grade_runs SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      return runView(await this.run(p, id, m));
+      const ledgerAnchor = await this.audit.anchor(m, p.tenantId, { type: 'grades', id, regionCode: r.region_code });
+      return { ...runView(await this.run(p, id, m)), ledgerAnchor };
     });
   }
 
@@ -316,7 +320,8 @@ export class GradesService {
     const households = rows
       .map((r) => ({ name: maskName(r.head_name), grade: r.grade }))
       .sort((a, b) => (rank.get(a.grade ?? '') ?? 99) - (rank.get(b.grade ?? '') ?? 99) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { villageCode, villageName: region.name, asOf: run.as_of, publishedAt: run.published_at.toISOString(), scorecard: card.document.name, households };
+    const ledgerAnchor = await this.audit.anchorOf(tenant.id, 'grades', run.id);
+    return { villageCode, villageName: region.name, asOf: run.as_of, publishedAt: run.published_at.toISOString(), scorecard: card.document.name, households, ledgerAnchor };
   }
 
   /** GET /v1/grade-runs/{id}/households/{householdId}: the grade line by line. */

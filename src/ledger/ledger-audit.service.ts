@@ -17,6 +17,41 @@ export interface VerifyReport {
 
 const SEAL_SIZE = 5000;
 
+/** A seal of the hash chain, recorded with a publication and printed on it. */
+export interface LedgerAnchor {
+  sealHash: string;
+  /** The first 16 hex digits, as printed on the wall. */
+  shortHash: string;
+  sealNo: string;
+  lastTransactionId: string;
+  sealedAt: string;
+  anchoredAt: string;
+  publication: { type: 'board' | 'grades'; id: string; regionCode: string };
+}
+
+interface AnchorRow {
+  seal_no: string;
+  seal_hash: Buffer;
+  last_transaction_id: string;
+  sealed_at: Date;
+  publication_type: 'board' | 'grades';
+  publication_id: string;
+  region_code: string;
+  anchored_at: Date;
+}
+
+const ANCHOR_COLUMNS = `seal_no::text AS seal_no, seal_hash, last_transaction_id, sealed_at, publication_type, publication_id, region_code, anchored_at`;
+
+const anchorView = (r: AnchorRow): LedgerAnchor => ({
+  sealHash: r.seal_hash.toString('hex'),
+  shortHash: r.seal_hash.toString('hex').slice(0, 16),
+  sealNo: r.seal_no,
+  lastTransactionId: r.last_transaction_id,
+  sealedAt: r.sealed_at.toISOString(),
+  anchoredAt: r.anchored_at.toISOString(),
+  publication: { type: r.publication_type, id: r.publication_id, regionCode: r.region_code },
+});
+
 /**
  * Tamper evidence. Each transaction's hash is computed when it is written, and
  * the row records the id of the database transaction that wrote it. Sealing
@@ -78,6 +113,76 @@ export class LedgerAudit {
       total += n;
       if (n < SEAL_SIZE) return total;
     }
+  }
+
+  /**
+   * Records the tenant's latest seal as the anchor of a publication, in the
+   * caller's transaction (the publication and its anchor commit together).
+   * The caller seals first (`sealTenant`), so the anchor covers everything
+   * posted before the publication. Null when the ledger has no seal yet.
+   */
+  async anchor(m: EntityManager, tenantId: string, publication: { type: 'board' | 'grades'; id: string; regionCode: string }): Promise<LedgerAnchor | null> {
+    const [seal] = await queryRows<{ seal_no: string; hash: Buffer; xid_from: string; xid_to: string; sealed_at: Date }>(
+      m,
+      `SELECT s.seal_no::text AS seal_no, s.hash, s.xid_from::text AS xid_from, s.xid_to::text AS xid_to, s.sealed_at
+         FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`,
+      [requireTenant(tenantId)],
+    );
+    if (!seal) return null;
+    const [last] = await queryRows<{ id: string }>(
+      m,
+      `SELECT x.id FROM ledger_transactions x WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 AND x.writer_xid < $3::xid8
+        ORDER BY x.writer_xid DESC, x.seq DESC LIMIT 1`,
+      [tenantId, seal.xid_from, seal.xid_to],
+    );
+    const [row] = await queryRows<AnchorRow>(
+      m,
+      `INSERT INTO ledger_anchors (tenant_id, seal_no, seal_hash, last_transaction_id, sealed_at, publication_type, publication_id, region_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       RETURNING seal_no::text AS seal_no, seal_hash, last_transaction_id, sealed_at, publication_type, publication_id, region_code, anchored_at`,
+      [tenantId, seal.seal_no, seal.hash, last.id, seal.sealed_at, publication.type, publication.id, publication.regionCode],
+    );
+    return anchorView(row);
+  }
+
+  /** The anchor printed with a publication, if it has one. */
+  async anchorOf(tenantId: string, type: 'board' | 'grades', id: string): Promise<LedgerAnchor | null> {
+    const [row] = await queryRows<AnchorRow>(
+      this.dataSource,
+      `SELECT ${ANCHOR_COLUMNS} FROM ledger_anchors WHERE tenant_id = $1 AND publication_type = $2 AND publication_id = $3`,
+      [requireTenant(tenantId), type, id],
+    );
+    return row ? anchorView(row) : null;
+  }
+
+  /** GET /public/ledger/anchors: every anchor of the tenant, newest first. */
+  async anchors(tenantId: string, limit = 200): Promise<LedgerAnchor[]> {
+    const rows = await queryRows<AnchorRow>(
+      this.dataSource,
+      `SELECT ${ANCHOR_COLUMNS} FROM ledger_anchors a WHERE a.tenant_id = $1 ORDER BY a.id DESC LIMIT $2`,
+      [requireTenant(tenantId), limit],
+    );
+    return rows.map(anchorView);
+  }
+
+  /**
+   * Whether today's chain still passes through the seal with this hash (the
+   * full hash, or at least its first 16 hex digits as printed): the seal must
+   * be in the chain, and the chain must verify. A rewrite of any transaction
+   * sealed at or before it either breaks the chain or, re-sealed, changes the
+   * seal's hash so that no seal matches the anchor any more.
+   */
+  async verifyAnchor(hashHex: string): Promise<{ found: { tenantId: string; sealNo: string; hash: string }[]; report: VerifyReport | null }> {
+    const prefix = hashHex.trim().toLowerCase();
+    if (!/^[0-9a-f]{16,64}$/.test(prefix)) throw new Error('the anchor is the seal hash in hex: at least its first 16 digits');
+    const found = await queryRows<{ tenant_id: string; seal_no: string; hash: string }>(
+      this.dataSource,
+      `SELECT s.tenant_id, s.seal_no::text AS seal_no, encode(s.hash, 'hex') AS hash FROM ledger_seals s WHERE starts_with(encode(s.hash, 'hex'), $1)`,
+      [prefix],
+    );
+    const matches = found.map((f) => ({ tenantId: f.tenant_id, sealNo: f.seal_no, hash: f.hash }));
+    if (matches.length !== 1) return { found: matches, report: null };
+    return { found: matches, report: await this.verify(matches[0].tenantId) };
   }
 
   /** The transactions a seal over [from, to) covers, in chain order. */

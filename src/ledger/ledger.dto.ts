@@ -123,3 +123,9 @@ export class PointsReportQuery {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(24)
   months?: number;
 }
+
+export class AnchorsQuery {
+  /** The county's 6-digit code, or the tenant's id. */
+  @IsString() @Matches(/^(\d{6}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, { message: 'tenant must be a county code (6 digits) or a tenant id' })
+  tenant!: string;
+}

@@ -10,6 +10,7 @@ import { LedgerJobs } from './ledger-jobs';
 import { LedgerPosting } from './ledger-posting.service';
 import { LedgerQueries } from './ledger-queries.service';
 import { LedgerAudit } from './ledger-audit.service';
+import { LedgerPublicController } from './ledger-public.controller';
 import { LedgerController } from './ledger.controller';
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerHooks } from './ledger.hooks';
@@ -28,7 +29,7 @@ import { LedgerStore } from './persistence/ledger.store';
     LedgerStore, AccountDirectory, LedgerWriter, LedgerHooks, LedgerAudit,
     AssetsService, LedgerPosting, LedgerQueries, LedgerHolds, LedgerAdjustments, LedgerExpiry, LedgerJobs,
   ],
-  controllers: [LedgerController],
+  controllers: [LedgerController, LedgerPublicController],
   exports: [AssetsService, LedgerPosting, LedgerQueries, LedgerHolds, LedgerAdjustments, LedgerAudit, LedgerExpiry],
 })
 export class LedgerModule {}

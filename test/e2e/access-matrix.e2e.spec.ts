@@ -147,6 +147,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/boards/{id}', url: () => '/v1/boards/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
   { method: 'post', path: '/v1/boards/{id}/publish', url: () => '/v1/boards/00000000-0000-4000-8000-000000000000/publish', platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/public/boards/{villageCode}/{period}', url: (c) => `/public/boards/${c.villages[0]}/2026-01`, platform: true, roles: [...ROLES], public: true },
+  { method: 'get', path: '/public/ledger/anchors', url: (c) => `/public/ledger/anchors?tenant=${c.county}`, platform: true, roles: [...ROLES], public: true },
   { method: 'get', path: '/public/grades/{villageCode}', url: (c) => `/public/grades/${c.villages[0]}`, platform: true, roles: [...ROLES], public: true },
   // service orders
   { method: 'post', path: '/v1/teams', url: () => '/v1/teams', body: () => ({}), platform: false, roles: ['admin'] },

@@ -7,9 +7,9 @@ import { makeCounty, makeHousehold, newIdempotencyKey } from '../helpers/fixture
 
 const ROOT = path.join(__dirname, '..', '..');
 
-function verifyCli(url: string): Promise<{ code: number | null; out: string }> {
+function verifyCli(url: string, args: string[] = []): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/ledger-verify.ts'], {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/cli/ledger-verify.ts', ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH!, TS_NODE_PROJECT: 'test/tsconfig.json', DATABASE_URL: url, ADMIN_TOKEN: 'x'.repeat(20), PII_KEY: 'y'.repeat(40) },
     });
@@ -62,4 +62,63 @@ describe('ledger:verify CLI (e2e)', () => {
     expect(bad.out).toContain('哈希链完整 (chainIntact):            不通过');
     expect(bad.out).toContain('does not match its hash');
   }, 60_000);
+
+  it('a published board prints the ledger\'s seal; --anchor checks that the chain still passes through it, and fails once sealed history is rewritten', async () => {
+    const c = await makeCounty(t, databaseUrl(adminUrl, db));
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    const transfer = async (amount: string) => {
+      const res = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
+        .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: hh }, amount, memo: 'anchor' });
+      expect(res.status).toBe(201);
+      return res.body.id as string;
+    };
+    const before = await transfer('7');
+    const board = await t.http().post('/v1/boards').set(bearer(c.keys.reviewer)).send({ villageCode: c.villages[0], period: '2026-11' });
+    expect(board.status).toBe(201);
+    const published = await t.http().post(`/v1/boards/${board.body.id}/publish`).set(bearer(c.keys.reviewer));
+    expect(published.status).toBe(200);
+    const anchor = published.body.ledgerAnchor;
+    expect(anchor).toMatchObject({ shortHash: expect.stringMatching(/^[0-9a-f]{16}$/), lastTransactionId: before, publication: { type: 'board', id: board.body.id } });
+    expect(anchor.sealHash.startsWith(anchor.shortHash)).toBe(true);
+
+    // Printed on the board, listed publicly, without a key.
+    const page = await t.http().get(`/public/boards/${c.villages[0]}/2026-11`).set('Accept', 'text/html');
+    expect(page.text).toContain(`账本封存指纹 ${anchor.shortHash}`);
+    const listed = await t.http().get(`/public/ledger/anchors?tenant=${c.county}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.items[0]).toEqual(anchor);
+    expect((await t.http().get(`/public/ledger/anchors?tenant=${c.tenantId}`)).body.items[0]).toEqual(anchor);
+    expect((await t.http().get('/public/ledger/anchors?tenant=999999')).status).toBe(404);
+    expect((await t.http().get('/public/ledger/anchors?tenant=x')).status).toBe(400);
+
+    await transfer('8'); // postings after the publication do not disturb the anchor
+    const ok = await verifyCli(databaseUrl(adminUrl, db), ['--anchor', anchor.shortHash]);
+    expect(ok.out).toContain('通过：今天的哈希链仍经过这个封存');
+    expect(ok.code).toBe(0);
+    expect((await verifyCli(databaseUrl(adminUrl, db), ['--anchor', 'zz'])).code).toBe(2);
+
+    const c2 = new Client({ connectionString: databaseUrl(adminUrl, db) });
+    await c2.connect();
+    try {
+      // A rewrite of a transaction sealed before the publication breaks the chain.
+      const asOwnerBypassingTriggers = async (sql: string, params: unknown[]) => {
+        await c2.query('BEGIN');
+        await c2.query('SET LOCAL session_replication_role = replica');
+        await c2.query(sql, params);
+        await c2.query('COMMIT');
+      };
+      await asOwnerBypassingTriggers(`UPDATE ledger_transactions SET memo = 'rewritten' WHERE id = $1`, [before]);
+      const tampered = await verifyCli(databaseUrl(adminUrl, db), ['--anchor', anchor.shortHash]);
+      expect(tampered.code).toBe(1);
+      expect(tampered.out).toContain(`transaction ${before} does not match its hash`);
+      // Re-sealed to hide it, the chain no longer passes through the printed seal.
+      await asOwnerBypassingTriggers(`UPDATE ledger_transactions SET memo = 'anchor' WHERE id = $1`, [before]);
+      await asOwnerBypassingTriggers(`UPDATE ledger_seals SET hash = sha256(hash) WHERE tenant_id = $1`, [c.tenantId]);
+      const resealed = await verifyCli(databaseUrl(adminUrl, db), ['--anchor', anchor.shortHash]);
+      expect(resealed.code).toBe(1);
+      expect(resealed.out).toContain('今天的账本里没有这个封存指纹');
+    } finally {
+      await c2.end();
+    }
+  }, 90_000);
 });

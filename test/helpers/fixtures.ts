@@ -29,8 +29,9 @@ export async function issueKey(t: TestApp, tenantId: string, role: Role, extra: 
  * A county with two townships and three villages (two under the first
  * township), and keys for every role.
  */
-export async function makeCounty(t: TestApp): Promise<County> {
-  const county = await nextCountyCode();
+/** `dbUrl`: the database the app serves, when it is not this worker's own. */
+export async function makeCounty(t: TestApp, dbUrl?: string): Promise<County> {
+  const county = await nextCountyCode(dbUrl);
   const res = await t.http().post('/v1/tenants').set(asAdmin).send({ regionCode: county, name: `测试县${county}` });
   if (res.status !== 201) throw new Error(`creating tenant: ${res.status} ${JSON.stringify(res.body)}`);
   const tenantId: string = res.body.id;

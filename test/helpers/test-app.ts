@@ -38,8 +38,8 @@ export const asAdmin = bearer(TEST_ADMIN_TOKEN);
  * County codes are unique across tenants; each worker owns its database, so
  * the next free code is the highest used one plus one.
  */
-export async function nextCountyCode(): Promise<string> {
-  const c = new Client({ connectionString: workerDbUrl() });
+export async function nextCountyCode(url = workerDbUrl()): Promise<string> {
+  const c = new Client({ connectionString: url });
   await c.connect();
   try {
     const r = await c.query<{ next: string }>(

@@ -24,8 +24,8 @@ export interface PageTable {
   empty: string;
 }
 
-/** A printable A4-friendly page: a title, a line under it, and tables. */
-export function printablePage(title: string, subtitle: string, tables: PageTable[], footer: string): string {
+/** A printable A4-friendly page: a title, a line under it, tables, a footer, and optional small print under it. */
+export function printablePage(title: string, subtitle: string, tables: PageTable[], footer: string, smallPrint?: string): string {
   const table = (t: PageTable) =>
     `<h2>${escapeHtml(t.caption)}</h2>` +
     (t.rows.length
@@ -46,10 +46,18 @@ th,td{border:1px solid #999;padding:.35rem .5rem;text-align:left}
 th{background:#f3f3f3}
 p.empty{color:#777}
 footer{margin-top:2rem;color:#555;font-size:.9rem;text-align:right}
+p.fine{margin-top:.5rem;color:#666;font-size:.7rem;text-align:right;word-break:break-all}
 @media print{body{margin:0}}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1><p class="sub">${escapeHtml(subtitle)}</p>
 ${tables.map(table).join('\n')}
 <footer>${escapeHtml(footer)}</footer>
+${smallPrint ? `<p class="fine">${escapeHtml(smallPrint)}</p>` : ''}
 </body></html>`;
+}
+
+/** The small print of a publication's ledger anchor: enough to check later that history was not rewritten. */
+export function anchorSmallPrint(a: { shortHash: string; sealNo: string; sealedAt: string } | null | undefined): string | undefined {
+  if (!a) return undefined;
+  return `账本封存指纹 ${a.shortHash}（第 ${a.sealNo} 次封存，${a.sealedAt.slice(0, 10)}）。凭此指纹可核对公示后账目未被改动。`;
 }
