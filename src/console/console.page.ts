@@ -33,6 +33,10 @@ button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f0a500;o
 .hidden{display:none}
 .hidden-visually{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .item input,.item select{width:auto;flex:1 1 8rem}
+.code{font-size:4.5rem;font-weight:700;letter-spacing:.4rem;text-align:center;margin:.5rem 0;font-variant-numeric:tabular-nums}
+input.code-input{font-size:2.2rem;letter-spacing:.4rem;text-align:center}
+.big-buttons{display:flex;gap:.6rem}
+.big-buttons button{flex:1;font-size:1.3rem;padding:.9rem}
 small{color:#555}
 </style>
 </head>
@@ -73,6 +77,8 @@ small{color:#555}
     'role-not-allowed': '您的角色无权执行此操作。', 'not-found': '找不到该对象，或它不在您的管辖范围内。', 'maker-checker': '录入人不能审核自己录入的记录。',
     'cap-reached': '该项本期已达上限。', 'evidence-required': '该项需要上传证明材料。', 'insufficient-points': '积分不足。', 'pin-incorrect': 'PIN 不正确。',
     'too-many-attempts': 'PIN 错误次数过多，请稍后再试。', 'out-of-stock': '库存不足。', 'sanctioned': '该户因惩戒暂停兑换。', csrf: '页面已过期，请刷新后重试。',
+    'wrong-code': '签到码不对，请看活动现场公布的 6 位签到码。', 'outside-activity-window': '现在不在活动时间内（开始前 30 分钟到结束后 30 分钟可以签到、签退）。',
+    'not-checked-in': '没有签到、签退记录，或登记的时长超过了签到到签退之间的时长。', 'already-checked-in': '已经签到过了。', 'already-checked-out': '已经签退过了。',
   };
   let me = null;
   const csrf = () => (document.cookie.split('; ').find((c) => c.startsWith('jifen_csrf=')) || '').slice('jifen_csrf='.length);
@@ -94,6 +100,9 @@ small{color:#555}
   }
   const flash = (text, ok) => { const f = $('flash'); f.textContent = ''; f.append(el('div', { class: 'msg ' + (ok ? 'ok' : 'err'), text })); };
   const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+  /** Beijing time of an instant: 'YYYY-MM-DD HH:MM'. */
+  const beijing = (iso) => new Date(Date.parse(iso) + 8 * 3600e3).toISOString().slice(0, 16).replace('T', ' ');
+  const local = (iso) => beijing(iso).slice(11);
   const field = (id, label, input) => [el('label', { for: id, text: label }), input];
   /** A bar chart in SVG, with the same figures as a table for screen readers. groups: [label, [values…]]. */
   const chart = (title, groups, series) => {
@@ -133,6 +142,26 @@ small{color:#555}
     $('flash').textContent = '';
     try { await VIEWS[view].render(v); } catch (e) { flash(e.message, false); }
     document.querySelectorAll('#tabs button').forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.view === view)));
+  }
+
+  /** An activity's own page: the sign-in code big enough to read across a room, who checked in and out, and their hours entered in one tap. */
+  async function activityPage(v, a) {
+    v.textContent = '';
+    const r = await api('GET', '/v1/activities/' + a.id + '/check-ins');
+    const names = {};
+    for (const c of r.items) { try { names[c.personId] = (await api('GET', '/v1/people/' + c.personId)).name; } catch { names[c.personId] = '志愿者'; } }
+    const enter = async (c) => {
+      const hours = a.maxHoursPerPerson && Number(a.maxHoursPerPerson) < Number(c.hours) ? a.maxHoursPerPerson : c.hours;
+      try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: c.personId, hours, kind: 'signed' }] }); flash('已登记 ' + names[c.personId] + ' ' + hours + ' 小时，等待另一人核验', true); }
+      catch (e) { flash(e.message, false); }
+    };
+    v.append(el('section', { id: 'activity-page' }, el('h2', { text: a.title }),
+      el('p', { class: 'hint', text: beijing(a.startsAt) + '–' + local(a.endsAt) + '，开始前 30 分钟到结束后 30 分钟可签到、签退' }),
+      el('p', { text: '签到码' }), el('p', { class: 'code', id: 'sign-in-code', 'aria-label': '签到码 ' + a.signInCode, text: a.signInCode }),
+      el('h2', { text: '签到情况（' + r.items.length + ' 人）' }),
+      list(r.items, (c) => el('div', { class: 'item' }, el('span', { text: names[c.personId] + '　' + local(c.checkedInAt) + ' 签到' + (c.checkedOutAt ? '，' + local(c.checkedOutAt) + ' 签退，' + c.hours + ' 小时' : '，未签退') }),
+        c.checkedOutAt && me.role === 'organizer' ? el('button', { text: '登记时长', onclick: () => enter(c) }) : null), '还没有人签到'),
+      el('button', { class: 'secondary', text: '返回活动库', onclick: () => show('activities') })));
   }
 
   const VIEWS = {
@@ -239,18 +268,56 @@ small{color:#555}
         const person = el('input', { 'aria-label': '志愿者编号', placeholder: '志愿者编号' });
         const hours = el('input', { 'aria-label': '时长（小时）', placeholder: '小时', inputmode: 'decimal', style: 'width:5rem' });
         const kind = el('select', { 'aria-label': '类型' }, el('option', { value: 'signed', text: '签到' }), el('option', { value: 'backfilled', text: '补录' }));
-        return el('div', {}, person, hours, kind, el('button', { text: '登记时长', onclick: async () => {
-          try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: person.value.trim(), hours: hours.value.trim(), kind: kind.value }] }); flash('已登记，等待核验', true); }
+        const reason = el('input', { 'aria-label': '补录原因', placeholder: '补录原因（补录时必填）' });
+        return el('div', {}, person, hours, kind, reason, el('button', { text: '登记时长', onclick: async () => {
+          if (kind.value === 'backfilled' && !reason.value.trim()) return flash('补录时长需要写明原因，例如“按纸质签到表补录”。', false);
+          try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: person.value.trim(), hours: hours.value.trim(), kind: kind.value, ...(kind.value === 'backfilled' ? { reason: reason.value.trim() } : {}) }] }); flash('已登记，等待另一人核验', true); }
           catch (e) { flash(e.message, false); }
         } }));
       };
       v.append(el('section', {}, el('h2', { text: '活动库' }), list(page.items, (a) => el('div', { class: 'item' },
         el('span', { text: a.startsAt.slice(0, 10) + ' ' + a.title }), el('span', { text: a.status === 'listed' ? '已入库，签到码 ' + a.signInCode : '待审批' }),
+        a.status === 'listed' ? el('button', { class: 'secondary', text: '活动页', onclick: () => activityPage(v, a) }) : null,
         a.status === 'listed' && me.role === 'organizer' ? attend(a) : null,
         a.status !== 'listed' && me.role !== 'organizer' ? el('button', { text: '批准入库', onclick: async () => { try { await api('POST', '/v1/activities/' + a.id + '/approve'); await show('activities'); flash('已入库', true); } catch (e) { flash(e.message, false); } } }) : null), '暂无活动')),
       el('section', {}, el('h2', { text: '待核验时长（' + queue.items.length + '）' }), list(queue.items, (s) => el('div', { class: 'item' },
         el('span', { text: s.activityTitle + '　' + s.hours + ' 小时' + (s.reviewNote ? '　' + s.reviewNote : '') }),
         el('button', { text: '核验', onclick: async () => { try { const r = await api('POST', '/v1/service-records/' + s.id + '/verify'); await show('activities'); flash('已核验，发放益币 ' + r.credited, true); } catch (e) { flash(e.message, false); } } })), '没有待核验的时长')));
+    } },
+    checkin: { label: '现场签到', roles: ['organizer', 'admin'], async render(v) {
+      const now = Date.now();
+      const page = await api('GET', '/v1/activities?status=listed&limit=50');
+      const open = page.items.filter((a) => Date.parse(a.startsAt) - 30 * 60e3 <= now && now <= Date.parse(a.endsAt) + 30 * 60e3);
+      if (!open.length) return v.append(el('section', {}, el('h2', { text: '现场签到' }), el('p', { text: '现在没有正在进行的活动（活动开始前 30 分钟起可以签到）。' })));
+      const activity = el('select', { id: 'ci-activity' }, ...open.map((a) => el('option', { value: a.id, text: a.title + '（' + local(a.startsAt) + '–' + local(a.endsAt) + '）' })));
+      const name = el('input', { id: 'ci-name', autocomplete: 'off', placeholder: '输入姓名查找' });
+      const found = el('div', { id: 'ci-people' });
+      let person = null;
+      const chosen = el('p', { id: 'ci-chosen', class: 'hint', text: '还没有选择志愿者' });
+      const code = el('input', { id: 'ci-code', class: 'code-input', inputmode: 'numeric', autocomplete: 'off', maxlength: '6', pattern: '[0-9]{6}', placeholder: '••••••' });
+      const search = async () => {
+        try {
+          const r = await api('GET', '/v1/people?q=' + encodeURIComponent(name.value.trim()));
+          found.textContent = '';
+          found.append(list(r.items, (x) => el('div', { class: 'item' }, el('span', { text: x.name }),
+            el('button', { type: 'button', class: 'secondary', text: '是我', onclick: () => { person = x; chosen.textContent = '志愿者：' + x.name; found.textContent = ''; code.focus(); } })), '没有找到，请先请文书登记'));
+        } catch (e) { flash(e.message, false); }
+      };
+      const send = async (what) => {
+        if (!person) return flash('请先查找并选择志愿者。', false);
+        if (!/^[0-9]{6}$/.test(code.value.trim())) return flash('请输入现场公布的 6 位签到码。', false);
+        try {
+          const r = await api('POST', '/v1/activities/' + activity.value + '/' + (what === 'in' ? 'check-ins' : 'check-outs'), { personId: person.id, code: code.value.trim() });
+          flash(person.name + (what === 'in' ? ' 已签到，' + local(r.at) : ' 已签退，' + local(r.at) + '，本次 ' + r.hours + ' 小时'), true);
+          person = null; chosen.textContent = '还没有选择志愿者'; code.value = ''; name.value = '';
+        } catch (e) { flash(e.message, false); }
+      };
+      v.append(el('section', { id: 'checkin' }, el('h2', { text: '现场签到' }),
+        el('p', { class: 'hint', text: '志愿者在组织者的手机上签到：找到自己的名字，输入活动现场公布的签到码。时间以服务器为准。' }),
+        ...field('ci-activity', '活动', activity),
+        ...field('ci-name', '姓名', name), el('button', { type: 'button', class: 'secondary', text: '查找', onclick: search }), found, chosen,
+        ...field('ci-code', '签到码', code),
+        el('div', { class: 'big-buttons' }, el('button', { type: 'button', id: 'ci-in', text: '签到', onclick: () => send('in') }), el('button', { type: 'button', id: 'ci-out', class: 'secondary', text: '签退', onclick: () => send('out') }))));
     } },
     import: { label: '批量导入', roles: ['clerk', 'admin'], async render(v) {
       const file = el('input', { id: 'csv', type: 'file', accept: '.csv,text/csv' });

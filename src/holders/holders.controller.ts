@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, HouseholdView, PersonView } from './holders.dto';
+import { CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, PersonSearchQuery, HouseholdView, PersonView } from './holders.dto';
 import { HoldersService } from './holders.service';
 
 @ApiTags('holders')
@@ -38,6 +38,13 @@ export class HoldersController {
   @Access({ roles: ['admin', 'clerk', 'organizer'] })
   createPerson(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreatePersonDto): Promise<PersonView> {
     return this.holders.createPerson(p, dto);
+  }
+
+  /** Find people (volunteers) by name (or id) within the key's scope: the organizer picks who checks in. */
+  @Get('people')
+  @Access({ roles: READER_ROLES })
+  searchPeople(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PersonSearchQuery) {
+    return this.holders.searchPeople(p, q.q, q.regionCode);
   }
 
   @Get('people/:id')

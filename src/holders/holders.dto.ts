@@ -61,6 +61,15 @@ export class HouseholdView {
   sanctions!: unknown[];
 }
 
+export class PersonSearchQuery {
+  /** Part of the name (or the id). */
+  @IsString() @MinLength(1) @MaxLength(50)
+  q!: string;
+
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+}
+
 export class HouseholdSearchQuery {
   @IsString() @MinLength(1) @MaxLength(50)
   q!: string;

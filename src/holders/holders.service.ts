@@ -193,6 +193,18 @@ export class HoldersService implements HolderLookup {
     return { items: rows.map((r: any) => ({ id: r.id, villageCode: r.village_code, headName: full ? r.head_name : maskName(r.head_name) })), nextCursor: null };
   }
 
+  async searchPeople(p: Principal & { kind: 'key' }, q: string, regionCode?: string) {
+    const prefix = regionCode && regionCode.startsWith(p.scopeRegionCode) ? regionCode : p.scopeRegionCode;
+    const rows: { id: string; region_code: string; name: string }[] = await this.dataSource.query(
+      `SELECT id, region_code, name FROM people
+        WHERE tenant_id = $1 AND starts_with(region_code, $2) AND (strpos(name, $3) > 0 OR id::text = lower($3))
+        ORDER BY name, id LIMIT 20`,
+      [requireTenant(p.tenantId), prefix, q],
+    );
+    const full = ['admin', 'clerk', 'reviewer', 'organizer'].includes(p.role);
+    return { items: rows.map((r) => ({ id: r.id, regionCode: r.region_code, name: full ? r.name : maskName(r.name) })), nextCursor: null };
+  }
+
   async getHousehold(p: Principal & { kind: 'key' }, id: string): Promise<HouseholdView> {
     const rows = await this.dataSource.query(
       `SELECT id, village_code, head_name, head_id_masked, phone_masked FROM households WHERE tenant_id = $1 AND id = $2`,

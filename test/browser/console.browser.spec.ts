@@ -233,4 +233,42 @@ describe('the console in a browser', () => {
     await shot(reviewer, '15-station-dispatched');
     expect((await t.http().get(`/v1/service-orders/${order.body.id}`).set(station)).body.status).toBe('dispatched');
   });
+
+  it('a volunteer checks in on the organizer\'s phone with the code; the activity\'s page shows the code big', async () => {
+    const startsAt = new Date(Date.now() - 10 * 60_000).toISOString();
+    const endsAt = new Date(Date.now() + 2 * 3600_000).toISOString();
+    const act = await t.http().post('/v1/activities').set(bearer(c.keys.organizer)).send({ title: '村口环境整治', category: '环保', regionCode: c.villages[0], startsAt, endsAt });
+    const code: string = (await t.http().post(`/v1/activities/${act.body.id}/approve`).set(bearer(c.keys.reviewer))).body.signInCode;
+    await t.http().post('/v1/people').set(bearer(c.keys.clerk)).send({ name: '张志愿', regionCode: c.villages[0] });
+
+    const organizer = await signIn(c.keys.organizer);
+    await organizer.click('#tabs button[data-view=checkin]');
+    await organizer.waitForSelector('#ci-activity');
+    expect(await text(organizer, '#ci-activity')).toContain('村口环境整治');
+    await organizer.fill('#ci-name', '张志愿');
+    await organizer.click('#checkin button:has-text("查找")');
+    await organizer.waitForSelector('#ci-people .item button');
+    await organizer.click('#ci-people .item button');
+    expect(await text(organizer, '#ci-chosen')).toContain('张志愿');
+    await organizer.fill('#ci-code', code === '000000' ? '111111' : '000000');
+    await organizer.click('#ci-in');
+    await organizer.waitForSelector('#flash .err');
+    expect(await text(organizer, '#flash')).toContain('签到码不对');
+    await organizer.fill('#ci-code', code);
+    await organizer.click('#ci-in');
+    await organizer.waitForSelector('#flash .ok');
+    expect(await text(organizer, '#flash')).toMatch(/张志愿 已签到，\d\d:\d\d/);
+    expect(await noSideways(organizer)).toBe(true);
+    await shot(organizer, '16-volunteer-checked-in');
+
+    await organizer.click('#tabs button[data-view=activities]');
+    await organizer.locator('#view .item', { hasText: '村口环境整治' }).locator('button', { hasText: '活动页' }).click();
+    await organizer.waitForSelector('#sign-in-code');
+    expect(await text(organizer, '#sign-in-code')).toBe(code);
+    const px = await organizer.$eval('#sign-in-code', (e) => parseFloat(getComputedStyle(e).fontSize));
+    expect(px).toBeGreaterThanOrEqual(60); // readable across a room
+    expect(await text(organizer, '#activity-page')).toContain('张志愿');
+    expect(await noSideways(organizer)).toBe(true);
+    await shot(organizer, '17-activity-sign-in-code');
+  });
 });

@@ -44,6 +44,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/households', url: () => '/v1/households?q=x', platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/households/{id}', url: () => `/v1/households/${fx.household}`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/people', url: () => '/v1/people', body: (c) => ({ regionCode: c.villages[0], name: '钱七' }), platform: false, roles: ['admin', 'clerk', 'organizer'] },
+  { method: 'get', path: '/v1/people', url: () => '/v1/people?q=%E6%9D%8E', platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/people/{id}', url: () => `/v1/people/${fx.person}`, platform: false, roles: [...READERS] },
   // ledger
   { method: 'get', path: '/v1/assets', url: () => '/v1/assets', platform: false, roles: [...ROLES] },

@@ -135,6 +135,15 @@ describe('volunteer hours and 益币 (e2e)', () => {
     expect(second.body.items[0].id).not.toBe(first.body.items[0].id);
   });
 
+  it('people are found by name within scope, for the check-in screen; names are masked for auditors', async () => {
+    const p = await makePerson(t, c.keys.clerk, c.villages[0], '欧阳志愿');
+    const found = await t.http().get(`/v1/people?q=${encodeURIComponent('阳志')}`).set(organizer);
+    expect(found.body.items).toEqual([{ id: p, regionCode: c.villages[0], name: '欧阳志愿' }]);
+    expect((await t.http().get(`/v1/people?q=${encodeURIComponent('阳志')}`).set(bearer(c.otherVillageKeys.organizer))).body.items).toEqual([]);
+    expect((await t.http().get(`/v1/people?q=${encodeURIComponent('阳志')}`).set(bearer(c.keys.auditor))).body.items[0].name).toBe('欧阳*愿');
+    expect((await t.http().get('/v1/people?q=').set(organizer)).status).toBe(400);
+  });
+
   describe('proven attendance', () => {
     it('a check-in takes the activity\'s code, during the activity ±30 minutes, at the server\'s clock', async () => {
       const a = await list(await activity('2026-06-01T01:00:00Z', '2026-06-01T03:00:00Z'));
