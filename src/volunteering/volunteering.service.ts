@@ -154,6 +154,8 @@ export class VolunteeringService {
     return this.uow.run(async (m) => {
       const a = await this.activity(m, p, id, true);
       if (a.status === 'listed') throw new Conflict(`activity ${id} is already listed`, 'activity-state');
+      const [{ proposed_by }] = await m.query(`SELECT proposed_by FROM activities WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
+      if (proposed_by === `key:${p.keyId}`) throw new Unprocessable('活动须由申报人以外的人批准入库', 'maker-checker');
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await m.query(`UPDATE activities SET status = 'listed', sign_in_code = $3, approved_by = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, code, `key:${p.keyId}`]);
       return activityView(await this.activity(m, p, id));

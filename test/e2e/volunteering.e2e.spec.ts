@@ -100,6 +100,13 @@ describe('volunteer hours and 益币 (e2e)', () => {
     expect((await t.http().post(`/v1/service-records/${rb.id}/verify`).set(reviewer)).body.credited).toBe('2.00');
   });
 
+  it('whoever proposed an activity does not list it', async () => {
+    const res = await t.http().post('/v1/activities').set(bearer(c.keys.admin)).send({ title: '自己申报', category: '助老', regionCode: c.villages[0], startsAt: '2026-05-06T01:00:00Z', endsAt: '2026-05-06T02:00:00Z' });
+    const own = await t.http().post(`/v1/activities/${res.body.id}/approve`).set(bearer(c.keys.admin));
+    expect([own.status, own.body.code]).toEqual([422, 'maker-checker']);
+    expect((await t.http().post(`/v1/activities/${res.body.id}/approve`).set(reviewer)).status).toBe(200);
+  });
+
   it('an organizer sees only its own region', async () => {
     const a = await activity('2026-05-04T01:00:00Z', '2026-05-04T02:00:00Z');
     const far = bearer(c.otherVillageKeys.organizer);
