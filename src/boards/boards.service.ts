@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -169,11 +169,17 @@ export class BoardsService {
   }
 
   async publish(p: KeyPrincipal, id: string) {
-    await this.audit.sealTenant(requireTenant(p.tenantId)); // the anchor printed on the board covers everything posted before it
-    return this.uow.run(async (m) => {
-      const [b]: BoardRow[] = await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE`, [requireTenant(p.tenantId), id]);
+    const publishable = async (m: EntityManager, lock: boolean) => {
+      const [b]: BoardRow[] = await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`, [requireTenant(p.tenantId), id]);
       if (!b || !b.village_code.startsWith(p.scopeRegionCode)) throw new NotFound(`board ${id}`);
       if (b.status === 'published') throw new Conflict(`board ${id} is already published`, 'board-published');
+      return b;
+    };
+    // Refused before anything is written; then sealed, so that the anchor printed on the board covers everything posted before it.
+    await publishable(this.dataSource.manager, false);
+    await this.audit.sealTenant(p.tenantId);
+    return this.uow.run(async (m) => {
+      const b = await publishable(m, true);
       await m.query(`UPDATE boards SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
       const ledgerAnchor = await this.audit.anchor(m, p.tenantId, { type: 'board', id, regionCode: b.village_code });
       return { ...view((await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]))[0]), ledgerAnchor };

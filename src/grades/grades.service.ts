@@ -283,7 +283,9 @@ export class GradesService {
 
   /** 公示: the run becomes immutable and is what banks and the public see. */
   async publish(p: KeyPrincipal, id: string) {
-    await this.audit.sealTenant(p.tenantId); // the anchor printed with the list covers everything posted before it
+    // Refused before anything is written; then sealed, so that the anchor covers everything posted before the list.
+    if ((await this.run(p, id)).status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');
+    await this.audit.sealTenant(p.tenantId);
     return this.uow.run(async (m) => {
       const r = await this.run(p, id, m, true);
       if (r.status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');
