@@ -55,7 +55,7 @@ export class LedgerController {
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async transfer(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: TransferDto, @Headers('idempotency-key') key: string | undefined, @Res() res: Response) {
-    const k = idempotencyKey(key, true)!;
+    const k = idempotencyKey(key, true);
     sendAnswer(res, await this.adjustments.transfer(p, dto, k, dto));
   }
 

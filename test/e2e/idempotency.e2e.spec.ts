@@ -70,4 +70,18 @@ describe('Idempotency-Key on every POST (e2e)', () => {
     const res = await t.http().post('/v1/households').set(bearer(c.keys.clerk)).set('Idempotency-Key', 'with space').send({ villageCode: c.villages[0], headName: 'x' });
     expect(res.status).toBe(400);
   });
+
+  it('an empty key is no key: the request succeeds once per call (it answered 500 after writing, found by FUZZ_RUNS=2000)', async () => {
+    const body = { villageCode: c.villages[0], headName: '空键户' };
+    const before = await households();
+    for (let i = 0; i < 2; i++) {
+      const res = await t.http().post('/v1/households').set(bearer(c.keys.clerk)).set('Idempotency-Key', '').send(body);
+      expect(res.status).toBe(201);
+    }
+    expect(await households()).toBe(before + 2);
+    // Where the key is required (value moves), empty is as absent: 400.
+    const transfer = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', '')
+      .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: (await t.http().post('/v1/households').set(bearer(c.keys.clerk)).send(body)).body.id }, amount: '1', memo: 'x' });
+    expect(transfer.status).toBe(400);
+  });
 });

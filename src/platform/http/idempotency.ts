@@ -8,7 +8,7 @@ import { IdempotencyStore, idempotencyKey, replay, requestHash, slotKey } from '
 export { idempotencyKey, requestHash };
 
 /** The Idempotency-Key a value-moving route requires (400 when it is absent or malformed). */
-export const requiredIdempotencyKey = (raw: string | undefined): string => idempotencyKey(raw, true)!;
+export const requiredIdempotencyKey = (raw: string | undefined): string => idempotencyKey(raw, true);
 
 /** Sends a command's answer (first run or replay) with its own status. */
 export function sendAnswer(res: Response, a: { status: number; body: unknown }): void {
@@ -50,7 +50,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (req.method !== 'POST' || raw === undefined || req.principal?.kind !== 'key') return next.handle();
     const rule = this.reflector.get<IdempotencyRule | undefined>(IDEMPOTENCY_META, ctx.getHandler());
     if (rule?.own) return next.handle();
-    const slot = { tenantId: req.principal.tenantId!, scope: `POST ${req.path}`, key: idempotencyKey(Array.isArray(raw) ? raw[0] : raw, false)! };
+    const key = idempotencyKey(Array.isArray(raw) ? raw[0] : raw, false);
+    if (key === undefined) return next.handle(); // an empty header is no key (it once reached the store as NULL: a 500 after the effect)
+    const slot = { tenantId: req.principal.tenantId!, scope: `POST ${req.path}`, key };
     const hash = requestHash(slot.scope, req.body);
     const status = this.reflector.get<number | undefined>(HTTP_CODE_METADATA, ctx.getHandler()) ?? 201;
     return from(

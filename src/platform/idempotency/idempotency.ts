@@ -31,7 +31,13 @@ export interface IdempotencySlot {
   key: string;
 }
 
-/** Validates an Idempotency-Key header; `required` on POSTs that move value. */
+/**
+ * Validates an Idempotency-Key header; `required` on POSTs that move value.
+ * An empty header is an absent one: optional, it gives undefined, and the
+ * caller must treat the request as carrying no key.
+ */
+export function idempotencyKey(raw: string | undefined, required: true): string;
+export function idempotencyKey(raw: string | undefined, required: false): string | undefined;
 export function idempotencyKey(raw: string | undefined, required: boolean): string | undefined {
   if (raw === undefined || raw === '') {
     if (required) throw new BadInput('Idempotency-Key header is required', [{ field: 'Idempotency-Key', messages: ['this request moves value and needs an Idempotency-Key header'] }]);
