@@ -26,6 +26,13 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) return;
+    // The client is gone (it hung up, or Node refused its request at the socket): nobody
+    // reads an answer, and the error is the lost connection's, not a fault of the service.
+    if (res.destroyed || res.socket?.destroyed || !res.writable) {
+      const requestId = (res.req as { id?: string } | undefined)?.id;
+      this.logger.log(`${requestId ? `request ${requestId}: ` : ''}the client closed the connection before the answer (${exception instanceof Error ? exception.message : String(exception)})`);
+      return;
+    }
     const app = mapError(exception);
     if (app) {
       sendProblem(res, problem(app.status, app.code, app.message, app.errors), app.headers);
