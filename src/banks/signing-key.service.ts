@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign, verify } from 'crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { KeyPrincipal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
 import { requireTenant } from '../platform/database/tenant';
-import { NotFound } from '../platform/http/app-error';
 
 interface KeyRow {
   key_id: string;
@@ -26,7 +25,7 @@ export interface SigningKeyView {
 }
 
 /** A key's id: the first 16 hex digits of SHA-256 over its public key (SPKI, DER), which a bank can recompute. */
-export const keyIdOf = (spkiDer: Buffer) => createHash('sha256').update(spkiDer).digest('hex').slice(0, 16);
+const keyIdOf = (spkiDer: Buffer) => createHash('sha256').update(spkiDer).digest('hex').slice(0, 16);
 
 const SIGNED_MESSAGE = 'UTF-8 bytes of: X-Export-Digest + "\\n" + X-Export-Run-Id + "\\n" + your bankId';
 
@@ -71,22 +70,31 @@ export class SigningKeyService {
   }
 
   /** A new key pair for the tenant, current from now (the caller has retired the previous one, if any). */
-  private async create(m: EntityManager, tenantId: string, actor: string): Promise<KeyRow | undefined> {
+  private async create(m: EntityManager, tenantId: string, actor: string): Promise<KeyRow> {
     const pair = generateKeyPairSync('ed25519');
     const der = pair.publicKey.export({ type: 'spki', format: 'der' });
     const [row] = await m.query(
       `INSERT INTO export_signing_keys (tenant_id, key_id, public_key, private_key_cipher, created_by, active_from)
        VALUES ($1, $2, $3, $4, $5, clock_timestamp())
-       ON CONFLICT DO NOTHING RETURNING key_id, public_key, private_key_cipher, active_from, retired_at`,
+       RETURNING key_id, public_key, private_key_cipher, active_from, retired_at`,
       [tenantId, keyIdOf(der), der.toString('base64'), this.cipher.encrypt(pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()).toString('base64'), actor],
     );
     return row;
   }
 
-  /** The tenant's current key, made on first use (two instances racing make one: the other's insert does nothing). */
+  /** One change of a tenant's keys at a time (a first key, a rotation), across instances. */
+  private lockKeys(m: EntityManager, tenantId: string) {
+    return m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.signing-key.${requireTenant(tenantId)}`]);
+  }
+
+  /** The tenant's current key, made on first use, under the same lock as a rotation. */
   private async current(tenantId: string): Promise<KeyRow> {
-    const m = this.dataSource.manager;
-    return (await this.currentRow(m, tenantId)) ?? (await this.create(m, tenantId, 'system')) ?? (await this.currentRow(m, tenantId))!;
+    const row = await this.currentRow(this.dataSource.manager, tenantId);
+    if (row) return row;
+    return this.dataSource.transaction(async (m) => {
+      await this.lockKeys(m, tenantId);
+      return (await this.currentRow(m, tenantId)) ?? (await this.create(m, tenantId, 'system'));
+    });
   }
 
   /** GET /v1/bank/signing-key: the current key, with its keyId and what exactly is signed. */
@@ -107,10 +115,9 @@ export class SigningKeyService {
   /** POST /v1/bank/signing-keys: retires the current key and makes a new one, in one transaction. */
   async rotate(p: KeyPrincipal): Promise<SigningKeyView> {
     return this.dataSource.transaction(async (m) => {
-      // One rotation at a time per tenant: the advisory lock also covers a tenant with no key yet.
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`jifen.signing-key.${requireTenant(p.tenantId)}`]);
+      await this.lockKeys(m, p.tenantId);
       await m.query(`UPDATE export_signing_keys SET retired_at = clock_timestamp() WHERE tenant_id = $1 AND retired_at IS NULL`, [p.tenantId]);
-      return this.view((await this.create(m, p.tenantId, `key:${p.keyId}`))!);
+      return this.view(await this.create(m, p.tenantId, `key:${p.keyId}`));
     });
   }
 
@@ -128,12 +135,5 @@ export class SigningKeyService {
       this.privateKeys.set(`${tenantId}/${row.key_id}`, key);
     }
     return { keyId: row.key_id, signature: sign(null, message, key).toString('base64') };
-  }
-
-  /** Verifies with the key `keyId` names, current or retired; an unknown keyId is 404. */
-  async verify(tenantId: string, keyId: string, message: Buffer, signature: string): Promise<boolean> {
-    const [row] = await this.dataSource.query(`SELECT public_key FROM export_signing_keys WHERE tenant_id = $1 AND key_id = $2`, [requireTenant(tenantId), keyId]);
-    if (!row) throw new NotFound(`signing key ${keyId}`);
-    return verify(null, message, createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' }), Buffer.from(signature, 'base64'));
   }
 }
