@@ -113,6 +113,20 @@ describe('bad input is the caller\'s, never a 5xx (e2e)', () => {
     });
   });
 
+  describe('text that is not text', () => {
+    it('half a surrogate pair in a name: 400 not-text, and no bank written (it was written, then refused, in FUZZ_RUNS=2000)', async () => {
+      const db = t.app.get(DataSource);
+      const count = async () => (await db.query(`SELECT count(*)::int AS n FROM banks WHERE tenant_id = $1`, [c.tenantId]))[0].n;
+      const before = await count();
+      const res = await raw('POST', '/v1/banks', { ...bearer(c.keys.admin), 'Content-Type': 'application/json', 'Idempotency-Key': 'lone-surrogate' }, '{"name":"\\ud800 银行"}');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('not-text');
+      expect(await count()).toBe(before);
+      const pair = await raw('POST', '/v1/banks', { ...bearer(c.keys.admin), 'Content-Type': 'application/json' }, '{"name":"\\ud83c\\udfe6 银行"}');
+      expect([pair.status, pair.body.name]).toEqual([201, '🏦 银行']);
+    });
+  });
+
   describe('content types', () => {
     for (const type of ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       it(`a ${type.split(';')[0]} body to a JSON endpoint: 415`, async () => {

@@ -29,4 +29,17 @@ describe('checkJsonBody', () => {
     expect(check('{"note":"__proto__ constructor prototype \\u4e2d"}')).not.toThrow();
     expect(check('{"a":')).not.toThrow();
   });
+
+  it('refuses half a surrogate pair anywhere, as a key or a value at any depth, and lets every well-formed text through', () => {
+    const lone = fc.integer({ min: 0xd800, max: 0xdfff }).map((u) => String.fromCharCode(u));
+    // Any JSON value with a lone surrogate put into one of its strings (JSON.stringify writes it as \uXXXX).
+    const withLone = fc.tuple(fc.jsonValue({ maxDepth: 4 }), fc.string(), lone, fc.boolean()).map(([v, s, u, asKey]) => (asKey ? { [`${s}${u}`]: v } : { a: [v, { b: `${s}${u}` }] }));
+    fc.assert(fc.property(withLone, (v) => {
+      expect(check(JSON.stringify(v))).toThrow(/surrogate/);
+    }), { numRuns: 500 });
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: 'grapheme' }), (v) => {
+      expect(check(JSON.stringify(v))).not.toThrow();
+    }), { numRuns: 1000 });
+    expect(check('{"name":"\\ud83d\\ude00 \\u4e2d"}')).not.toThrow(); // a pair, escaped
+  });
 });
