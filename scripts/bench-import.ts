@@ -20,7 +20,7 @@ import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
 import { buildConfig } from '../src/platform/config/app-config';
 import { LedgerAudit } from '../src/ledger/ledger-audit.service';
-import { RecordsImportService } from '../src/records/records-import';
+import { RecordsImportService } from '../src/records/records-import.service';
 import { RecordsService } from '../src/records/records.service';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';

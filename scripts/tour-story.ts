@@ -61,6 +61,18 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const history = await call('reviewer', 'GET', `/v1/records/${rec.body.id}`);
   expect(`记录留痕：${history.body?.history?.map((h: any) => h.to).join(' → ')}`, history.body?.history?.length === 4, history.body);
 
+  step('文书批量导入村民代表会议的决定，另一位审核人整批通过', 'A clerk imports a meeting\'s decisions from a file; another reviewer approves the whole import');
+  const meetingCsv = `holderType,holderId,ruleCode,quantity,occurredOn,note\nhousehold,${t.householdId},R07,1,${today},参加村民代表会议（导览）\n`;
+  const uploaded = await fetch(`${base}/v1/records/import?partial=true`, { method: 'POST', headers: { Authorization: `Bearer ${facts.keys.clerk}`, 'Content-Type': 'text/csv; charset=utf-8' }, body: meetingCsv });
+  const imported = (await uploaded.json()) as any;
+  expect(`导入 ${imported.accepted} 条 → 待审核（导入批次 ${String(imported.importId).slice(0, 8)}…）`, uploaded.status === 201 && imported.accepted === 1, imported);
+  const queue = await call('reviewer', 'GET', '/v1/records/imports?pending=true');
+  expect(`审核人的待审批导入里有这一批（共 ${queue.body.items?.length} 批）`, queue.status === 200 && queue.body.items.some((i: any) => i.id === imported.importId), queue.body);
+  const wholesale = await call('reviewer', 'POST', `/v1/records/imports/${imported.importId}/approve`, { approvalRef: '村民代表会议纪要（导览）' });
+  expect(`另一位审核人整批通过：${wholesale.body?.approved} 条，入账 ${wholesale.body?.posted} 条`, wholesale.status === 200 && wholesale.body.approved === 1, wholesale.body);
+  const twice = await call('reviewer', 'POST', `/v1/records/imports/${imported.importId}/approve`, {});
+  expect('同一批不能再审批 → 409', twice.status === 409, twice.body);
+
   step('志愿者到场签到、签退；登记时长，另一人核验后发放益币', 'Volunteers check in with the activity\'s code; hours entered by one person are verified by another and credit 益币');
   const start = new Date(Date.now() - 30 * 60_000);
   const act = await call('organizer', 'POST', '/v1/activities', {

@@ -16,6 +16,8 @@ import { RedemptionsService } from '../redemption/redemptions.service';
 import { SettlementsService } from '../funds/settlements.service';
 import { ShopsService } from '../redemption/shops.service';
 import { RecordsService } from '../records/records.service';
+import { RecordsImportService } from '../records/records-import.service';
+import { Readable } from 'stream';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { addDays, shanghaiToday } from '../platform/util/business-date';
 import { TenancyService } from '../tenancy/tenancy.service';
@@ -220,6 +222,14 @@ export class DemoLoader {
     // The last few days' records: half approved and in notice now, half still in the review queue.
     for (const [i, r] of late.entries()) if (i % 2 === 0) await records.approve(reviewers[r.township].p, r.id);
     step(`${entered} 条红黄榜记录（公示后入账 ${posted} 条，另有公示中与待审核的记录）`);
+
+    // Yesterday's village meeting, transcribed by the first village's clerk into a file and approved as a whole by the reviewer (two people).
+    const meeting = villages[0];
+    const attendees = households.filter((h) => h.village === 0).slice(0, 12);
+    const csv = ['holderType,holderId,ruleCode,quantity,occurredOn,note', ...attendees.map((h) => `household,${h.id},R07,1,${addDays(today, -1)},参加村民代表会议`)].join('\n');
+    const imported = await this.get(RecordsImportService).importCsv(clerks[meeting.township].p, Readable.from([Buffer.from(csv)]), 'utf-8', { partial: true });
+    const meetingApproval = await records.approveImport(reviewers[meeting.township].p, imported.body.importId!, `${meeting.name}村民代表会议纪要`);
+    step(`${meeting.name}导入村民代表会议记录 ${imported.body.accepted} 条，由审核人整批通过（入账 ${meetingApproval.posted} 条）`);
 
     // Volunteer activities and verified hours (益币).
     const volunteering = this.get(VolunteeringService);

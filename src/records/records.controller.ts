@@ -8,7 +8,7 @@ import { markBulk } from '../platform/http/foreground';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
-import { RecordsImportService } from './records-import';
+import { RecordsImportService } from './records-import.service';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { CreateRecordDto, ImportApprovalDto, ImportQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
 import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';

@@ -5,7 +5,7 @@ import { RulesModule } from '../rules/rules.module';
 import { SanctionsModule } from '../sanctions/sanctions.module';
 import { RecordsController } from './records.controller';
 import { OpeningPoints } from './enrolment';
-import { RecordsImportService } from './records-import';
+import { RecordsImportService } from './records-import.service';
 import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import type { KeyPrincipal } from '../../src/auth/principal';
-import { RecordsImportService } from '../../src/records/records-import';
+import { RecordsImportService } from '../../src/records/records-import.service';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { approveImport, County, importCsv, makeCounty, makeHousehold } from '../helpers/fixtures';
 

@@ -55,7 +55,7 @@ describe('the demo county and the guided tour (e2e)', () => {
     const facts = new DemoLoader(t.app, dir, () => undefined).readFacts()!;
     const transcript: string[] = [];
     await runTour(base, facts, (l) => transcript.push(l));
-    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(9);
+    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(10);
     expect(transcript[transcript.length - 1]).toContain('Tour complete');
     await runTour(base, facts, () => undefined); // it can be run again on the same county
   });
