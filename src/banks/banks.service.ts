@@ -130,10 +130,8 @@ export class BanksService implements OnModuleInit {
        INSERT INTO consent_events (tenant_id, consent_id, event, actor, at) SELECT tenant_id, id, 'revoked', $3, revoked_at FROM r RETURNING at`,
       [p.tenantId, id, `key:${p.keyId}`],
     );
-    if (!revoked.length) {
-      const [again] = await this.dataSource.query(`SELECT revoked_at FROM consents WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      throw new Conflict(`consent ${id} was revoked on ${(again?.revoked_at ?? c.revoked_at).toISOString()}`, 'consent-revoked');
-    }
+    // Revoked before (or by a twin request just now): the UPDATE matched no row.
+    if (!revoked.length) throw new Conflict(`consent ${id} was revoked${c.revoked_at ? ` on ${c.revoked_at.toISOString()}` : ''}`, 'consent-revoked');
     return { id, status: 'revoked' };
   }
 
@@ -141,15 +139,15 @@ export class BanksService implements OnModuleInit {
    * Records the expiry of consents whose last day has passed (once each): the
    * consent history says when a bank's access ended, not only that it did.
    */
-  async recordExpiredConsents(tenantId: string | null = null, today = shanghaiToday()): Promise<number> {
+  async recordExpiredConsents(tenantId: string | null = null, today = shanghaiToday(), consentId: string | null = null): Promise<number> {
     const rows = await this.dataSource.query(
       `INSERT INTO consent_events (tenant_id, consent_id, event, actor, at)
        SELECT c.tenant_id, c.id, 'expired', 'system', ((c.expires_on + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
          FROM consents c
-        WHERE ($1::uuid IS NULL OR c.tenant_id = $1) AND c.expires_on < $2::date AND c.revoked_at IS NULL
+        WHERE ($1::uuid IS NULL OR c.tenant_id = $1) AND ($3::uuid IS NULL OR c.id = $3) AND c.expires_on < $2::date AND c.revoked_at IS NULL
           AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.tenant_id = c.tenant_id AND e.consent_id = c.id AND e.event = 'expired')
        ON CONFLICT DO NOTHING RETURNING 1`,
-      [tenantId, today],
+      [tenantId, today, consentId],
     );
     return rows.length;
   }
@@ -162,7 +160,7 @@ export class BanksService implements OnModuleInit {
     );
     if (!c) throw new NotFound(`consent ${id}`);
     assertRegionInScope(p, c.village_code, `consent ${id}`);
-    await this.recordExpiredConsents(p.tenantId);
+    await this.recordExpiredConsents(p.tenantId, shanghaiToday(), id); // this consent only: the hourly job does the rest
     const rows: { event: string; actor: string; at: Date }[] = await this.dataSource.query(
       `SELECT event, actor, at FROM consent_events WHERE tenant_id = $1 AND consent_id = $2 ORDER BY id`,
       [p.tenantId, id],

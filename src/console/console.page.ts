@@ -148,18 +148,16 @@ small{color:#555}
   async function activityPage(v, a) {
     v.textContent = '';
     const r = await api('GET', '/v1/activities/' + a.id + '/check-ins');
-    const names = {};
-    for (const c of r.items) { try { names[c.personId] = (await api('GET', '/v1/people/' + c.personId)).name; } catch { names[c.personId] = '志愿者'; } }
     const enter = async (c) => {
       const hours = a.maxHoursPerPerson && Number(a.maxHoursPerPerson) < Number(c.hours) ? a.maxHoursPerPerson : c.hours;
-      try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: c.personId, hours, kind: 'signed' }] }); flash('已登记 ' + names[c.personId] + ' ' + hours + ' 小时，等待另一人核验', true); }
+      try { await api('POST', '/v1/activities/' + a.id + '/attendance', { entries: [{ personId: c.personId, hours, kind: 'signed' }] }); flash('已登记 ' + c.name + ' ' + hours + ' 小时，等待另一人核验', true); }
       catch (e) { flash(e.message, false); }
     };
     v.append(el('section', { id: 'activity-page' }, el('h2', { text: a.title }),
       el('p', { class: 'hint', text: beijing(a.startsAt) + '–' + local(a.endsAt) + '，开始前 30 分钟到结束后 30 分钟可签到、签退' }),
       el('p', { text: '签到码' }), el('p', { class: 'code', id: 'sign-in-code', 'aria-label': '签到码 ' + a.signInCode, text: a.signInCode }),
       el('h2', { text: '签到情况（' + r.items.length + ' 人）' }),
-      list(r.items, (c) => el('div', { class: 'item' }, el('span', { text: names[c.personId] + '　' + local(c.checkedInAt) + ' 签到' + (c.checkedOutAt ? '，' + local(c.checkedOutAt) + ' 签退，' + c.hours + ' 小时' : '，未签退') }),
+      list(r.items, (c) => el('div', { class: 'item' }, el('span', { text: c.name + '　' + local(c.checkedInAt) + ' 签到' + (c.checkedOutAt ? '，' + local(c.checkedOutAt) + ' 签退，' + c.hours + ' 小时' : '，未签退') }),
         c.checkedOutAt && me.role === 'organizer' ? el('button', { text: '登记时长', onclick: () => enter(c) }) : null), '还没有人签到'),
       el('button', { class: 'secondary', text: '返回活动库', onclick: () => show('activities') })));
   }

@@ -115,10 +115,10 @@ export class HoldersService implements HolderLookup {
   async findMany(tenantId: string, type: 'household' | 'person', ids: string[], m: EntityManager): Promise<Map<string, HolderInfo>> {
     const sql =
       type === 'household'
-        ? `SELECT id, village_code AS region_code FROM households WHERE tenant_id = $1 AND id = ANY($2::uuid[])`
-        : `SELECT id, region_code FROM people WHERE tenant_id = $1 AND id = ANY($2::uuid[])`;
-    const rows: { id: string; region_code: string }[] = ids.length ? await m.query(sql, [requireTenant(tenantId), [...new Set(ids)]]) : [];
-    return new Map(rows.map((r) => [r.id, { type, id: r.id, regionCode: r.region_code }]));
+        ? `SELECT id, village_code AS region_code, head_name AS name FROM households WHERE tenant_id = $1 AND id = ANY($2::uuid[])`
+        : `SELECT id, region_code, name FROM people WHERE tenant_id = $1 AND id = ANY($2::uuid[])`;
+    const rows: { id: string; region_code: string; name: string }[] = ids.length ? await m.query(sql, [requireTenant(tenantId), [...new Set(ids)]]) : [];
+    return new Map(rows.map((r) => [r.id, { type, id: r.id, regionCode: r.region_code, name: r.name }]));
   }
 
   /** Whether `pin` is this holder's PIN (a slow hash compare); `not-set` when it has none. */

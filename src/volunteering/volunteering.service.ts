@@ -17,6 +17,7 @@ import { RuleSetsService } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AttendanceDto, CheckInDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
+import { maskName } from '../platform/util/public-page';
 import { Clock } from '../platform/util/clock';
 
 /** The asset verified volunteer hours credit (益币). */
@@ -42,6 +43,7 @@ interface ActivityRow {
   max_hours_per_person: string | null;
   status: 'proposed' | 'listed';
   sign_in_code: string | null;
+  proposed_by: string;
 }
 
 const activityView = (a: ActivityRow) => ({
@@ -72,7 +74,7 @@ export class VolunteeringService {
 
   private async activity(m: EntityManager, p: KeyPrincipal, id: string, lock = false): Promise<ActivityRow> {
     const [a] = await m.query(
-      `SELECT id, title, category, region_code, starts_at, ends_at, max_hours_per_person::text AS max_hours_per_person, status, sign_in_code
+      `SELECT id, title, category, region_code, starts_at, ends_at, max_hours_per_person::text AS max_hours_per_person, status, sign_in_code, proposed_by
          FROM activities WHERE tenant_id = $1 AND id = $2 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [requireTenant(p.tenantId), id],
     );
@@ -154,8 +156,7 @@ export class VolunteeringService {
     return this.uow.run(async (m) => {
       const a = await this.activity(m, p, id, true);
       if (a.status === 'listed') throw new Conflict(`activity ${id} is already listed`, 'activity-state');
-      const [{ proposed_by }] = await m.query(`SELECT proposed_by FROM activities WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      if (proposed_by === `key:${p.keyId}`) throw new Unprocessable('活动须由申报人以外的人批准入库', 'maker-checker');
+      if (a.proposed_by === `key:${p.keyId}`) throw new Unprocessable('活动须由申报人以外的人批准入库', 'maker-checker');
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       await m.query(`UPDATE activities SET status = 'listed', sign_in_code = $3, approved_by = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, code, `key:${p.keyId}`]);
       return activityView(await this.activity(m, p, id));
@@ -224,9 +225,12 @@ export class VolunteeringService {
       `SELECT person_id, checked_in_at, checked_out_at FROM activity_check_ins WHERE tenant_id = $1 AND activity_id = $2 ORDER BY checked_in_at, person_id`,
       [p.tenantId, activityId],
     );
+    const people = await this.holders.findMany(p.tenantId, 'person', rows.map((r) => r.person_id), this.dataSource.manager);
+    const fullNames = p.role !== 'auditor';
     return {
       items: rows.map((r) => ({
         personId: r.person_id,
+        name: fullNames ? (people.get(r.person_id)?.name ?? '') : maskName(people.get(r.person_id)?.name ?? ''),
         checkedInAt: r.checked_in_at.toISOString(),
         checkedOutAt: r.checked_out_at?.toISOString() ?? null,
         hours: r.checked_out_at ? formatHours(spanHours(r.checked_in_at, r.checked_out_at)) : null,

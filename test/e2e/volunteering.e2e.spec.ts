@@ -178,7 +178,7 @@ describe('volunteer hours and 益币 (e2e)', () => {
       const out = await t.http().post(`/v1/activities/${a.id}/check-outs`).set(organizer).send({ personId: p, code: a.signInCode });
       expect(out.body).toMatchObject({ event: 'check-out', at: '2026-06-01T02:16:00.000Z', hours: '1.75' });
       const who = await t.http().get(`/v1/activities/${a.id}/check-ins`).set(bearer(c.keys.clerk));
-      expect(who.body.items).toEqual([{ personId: p, checkedInAt: '2026-06-01T00:31:00.000Z', checkedOutAt: '2026-06-01T02:16:00.000Z', hours: '1.75' }]);
+      expect(who.body.items).toEqual([{ personId: p, name: '小陈', checkedInAt: '2026-06-01T00:31:00.000Z', checkedOutAt: '2026-06-01T02:16:00.000Z', hours: '1.75' }]);
       // Another village's organizer neither checks in to it nor sees it.
       clockAt('2026-06-01T02:20:00Z');
       expect((await t.http().post(`/v1/activities/${a.id}/check-ins`).set(bearer(c.otherVillageKeys.organizer)).send({ personId: p, code: a.signInCode })).status).toBe(404);
