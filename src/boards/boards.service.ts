@@ -177,7 +177,7 @@ export class BoardsService {
     };
     // Refused before anything is written; then sealed, so that the anchor printed on the board covers everything posted before it.
     await publishable(this.dataSource.manager, false);
-    await this.audit.sealTenant(p.tenantId);
+    await this.audit.sealForPublication(p.tenantId);
     return this.uow.run(async (m) => {
       const b = await publishable(m, true);
       await m.query(`UPDATE boards SET status = 'published', published_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);

@@ -285,7 +285,7 @@ export class GradesService {
   async publish(p: KeyPrincipal, id: string) {
     // Refused before anything is written; then sealed, so that the anchor covers everything posted before the list.
     if ((await this.run(p, id)).status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');
-    await this.audit.sealTenant(p.tenantId);
+    await this.audit.sealForPublication(p.tenantId);
     return this.uow.run(async (m) => {
       const r = await this.run(p, id, m, true);
       if (r.status === 'published') throw new Conflict(`grade run ${id} is already published`, 'run-published');

@@ -116,6 +116,35 @@ export class LedgerAudit {
   }
 
   /**
+   * Seals everything the tenant had committed when the call began, for a
+   * publication's anchor. The sealer's horizon is the oldest transaction still
+   * open anywhere in the cluster (xids are cluster-wide), so one unrelated
+   * open transaction can hold it below the tenant's newest posting: sealing
+   * is retried until the horizon passes that posting, for at most `waitMs`.
+   * Past that the anchor covers the last seal there is (docs/integrity.md).
+   */
+  async sealForPublication(tenantId: string, waitMs = 10_000): Promise<void> {
+    const [newest] = await queryRows<{ xid: string }>(
+      this.dataSource,
+      `SELECT x.writer_xid::text AS xid FROM ledger_transactions x
+        WHERE x.tenant_id = $1 AND x.writer_xid IS NOT NULL ORDER BY x.writer_xid DESC LIMIT 1`,
+      [requireTenant(tenantId)],
+    );
+    const deadline = Date.now() + waitMs;
+    for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
+      await this.sealTenant(tenantId);
+      if (!newest) return;
+      const [sealed] = await queryRows<{ covered: boolean }>(
+        this.dataSource,
+        `SELECT s.xid_to > $2::xid8 AS covered FROM ledger_seals s WHERE s.tenant_id = $1 ORDER BY s.seal_no DESC LIMIT 1`,
+        [tenantId, newest.xid],
+      );
+      if (sealed?.covered || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  /**
    * Records the tenant's latest seal as the anchor of a publication, in the
    * caller's transaction (the publication and its anchor commit together).
    * The caller seals first (`sealTenant`), so the anchor covers everything

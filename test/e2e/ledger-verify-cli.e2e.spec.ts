@@ -121,4 +121,28 @@ describe('ledger:verify CLI (e2e)', () => {
       await c2.end();
     }
   }, 90_000);
+
+  it('an unrelated transaction left open elsewhere in the cluster (xids are shared) does not leave the last posting out of a publication\'s anchor', async () => {
+    const c = await makeCounty(t, databaseUrl(adminUrl, db));
+    const hh = await makeHousehold(t, c.keys.clerk, c.villages[0]);
+    // Another database's transaction takes an xid first and stays open: the sealer's horizon stops below every later posting.
+    const other = new Client({ connectionString: adminUrl });
+    await other.connect();
+    await other.query('BEGIN');
+    await other.query('SELECT pg_current_xact_id()');
+    try {
+      const posted = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
+        .send({ asset: 'CONDUCT', from: 'issuer', to: { type: 'household', id: hh }, amount: '3', memo: 'held horizon' });
+      expect(posted.status).toBe(201);
+      const board = await t.http().post('/v1/boards').set(bearer(c.keys.reviewer)).send({ villageCode: c.villages[0], period: '2026-10' });
+      const release = setTimeout(() => void other.query('COMMIT'), 400);
+      const published = await t.http().post(`/v1/boards/${board.body.id}/publish`).set(bearer(c.keys.reviewer));
+      clearTimeout(release);
+      expect(published.status).toBe(200);
+      expect(published.body.ledgerAnchor).toMatchObject({ lastTransactionId: posted.body.id });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+  }, 60_000);
 });
