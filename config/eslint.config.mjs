@@ -19,7 +19,7 @@ const TABLES = {
   ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals', 'ledger_anchors'],
   tenancy: ['tenants', 'regions'],
   auth: ['api_keys', 'api_key_events'],
-  holders: ['households', 'people'],
+  holders: ['households', 'people', 'household_counters'],
   redemption: ['shops', 'shop_items', 'redemptions', 'redemption_lines', 'pin_guards', 'pin_lockouts'],
   funds: ['funds', 'donations', 'settlements'],
   records: ['records', 'record_history', 'record_imports'],

@@ -1,15 +1,24 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, PersonSearchQuery, HouseholdView, PersonView } from './holders.dto';
 import { HoldersService } from './holders.service';
+import { doorCardsPage, householdPageUrl } from './door-card.page';
+import { AppConfig } from '../platform/config/app-config';
+import { TenancyService } from '../tenancy/tenancy.service';
+import { VillageCodeParam } from './holders.dto';
 
 @ApiTags('holders')
 @Controller('v1')
 export class HoldersController {
-  constructor(private readonly holders: HoldersService) {}
+  constructor(
+    private readonly holders: HoldersService,
+    private readonly tenancy: TenancyService,
+    private readonly config: AppConfig,
+  ) {}
 
   /** Enrol a household in a village of the caller's scope. */
   @Post('households')
@@ -19,11 +28,11 @@ export class HoldersController {
     return this.holders.createHousehold(p, dto);
   }
 
-  /** Find households by the head's name (or id) within the key's scope. */
+  /** Find households by 户号 (`no`) or by the head's name (`q`, which also takes a 户号 or its sequence) within the caller's scope. */
   @Get('households')
   @Access({ roles: READER_ROLES })
   searchHouseholds(@CurrentPrincipal() p: KeyPrincipal, @Query() q: HouseholdSearchQuery) {
-    return this.holders.searchHouseholds(p, q.q, q.villageCode);
+    return this.holders.searchHouseholds(p, q);
   }
 
   @Get('households/:id')
@@ -51,5 +60,34 @@ export class HoldersController {
   @Access({ roles: READER_ROLES })
   getPerson(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<PersonView> {
     return this.holders.getPerson(p, id);
+  }
+
+  /** The household's door card (A6, printable HTML): village, 户号, the head's masked name, and a QR code of its page. */
+  @Get('households/:id/card')
+  @Access({ roles: ['admin', 'clerk'] })
+  @Header('Cache-Control', 'no-store')
+  async card(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Res() res: Response) {
+    const cards = await this.holders.cards(p, { householdId: id });
+    const village = await this.tenancy.findRegion(p.tenantId, cards[0].villageCode);
+    res.type('html').send(await doorCardsPage(cards, village?.name ?? cards[0].villageCode, this.config.publicBaseUrl, `户卡 ${cards[0].no}`));
+  }
+
+  /** A village's door cards on A4 sheets (four a page), in 户号 order, for printing. */
+  @Get('villages/:code/cards')
+  @Access({ roles: ['admin', 'clerk'] })
+  @Header('Cache-Control', 'no-store')
+  async villageCards(@CurrentPrincipal() p: KeyPrincipal, @Param() params: VillageCodeParam, @Res() res: Response) {
+    const cards = await this.holders.cards(p, { villageCode: params.code });
+    const village = await this.tenancy.findRegion(p.tenantId, params.code);
+    res.type('html').send(await doorCardsPage(cards, village?.name ?? params.code, this.config.publicBaseUrl, `${village?.name ?? params.code} 户卡`));
+  }
+
+  /** A new card token: the old card's QR code stops working (404). Answers the new card's link. */
+  @Post('households/:id/card/rotate')
+  @HttpCode(200)
+  @Access({ roles: ['admin', 'clerk'] })
+  async rotateCard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    const c = await this.holders.rotateCard(p, id);
+    return { householdId: c.householdId, no: c.no, url: householdPageUrl(this.config.publicBaseUrl, c.token) };
   }
 }

@@ -53,6 +53,8 @@ export class PersonView {
 
 export class HouseholdView {
   id!: string;
+  /** 户号: `<villageCode>-<sequence>`, given at creation, never reused. */
+  no!: string;
   villageCode!: string;
   headName!: string;
   headIdNumber!: string | null;
@@ -71,9 +73,19 @@ export class PersonSearchQuery {
 }
 
 export class HouseholdSearchQuery {
-  @IsString() @MinLength(1) @MaxLength(50)
-  q!: string;
+  /** Part of the head's name, a whole 户号, or its sequence ("23"). */
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(50)
+  q?: string;
+
+  /** A whole 户号, such as 500154101001-0023. */
+  @IsOptional() @IsString() @Matches(/^\d{12}-\d{4,8}$/, { message: 'no must be a household number such as 500154101001-0023' })
+  no?: string;
 
   @IsOptional() @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
   villageCode?: string;
+}
+
+export class VillageCodeParam {
+  @IsString() @Matches(/^\d{12}$/, { message: 'code must be a 12-digit village code' })
+  code!: string;
 }

@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { HouseholdNoInterceptor } from './household-no.interceptor';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { HoldersController } from './holders.controller';
 import { HoldersService } from './holders.service';
+import { HouseholdPageController } from './household-page.controller';
 
 @Module({
   imports: [TenancyModule],
-  providers: [HoldersService],
-  controllers: [HoldersController],
+  providers: [HoldersService, { provide: APP_INTERCEPTOR, useClass: HouseholdNoInterceptor }],
+  controllers: [HoldersController, HouseholdPageController],
   exports: [HoldersService],
 })
 export class HoldersModule {}

@@ -1,17 +1,32 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, Principal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher, verifyPin } from '../platform/crypto/pii';
 import { queryRows } from '../platform/database/query-rows';
+import { updateReturning } from '../platform/database/returning';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { maskName } from '../platform/util/public-page';
+import { sha256 } from '../platform/util/sha256';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
+
+/** 户号: the village's code, a dash, and the sequence in four digits or more. */
+export const HOUSEHOLD_NO_RE = /^\d{12}-\d{4,8}$/;
+export const formatHouseholdNo = (villageCode: string, seq: number) => `${villageCode}-${String(seq).padStart(4, '0')}`;
+
+/** What a household's door card shows (the head's name masked) and the token its QR code carries. */
+export interface DoorCard {
+  householdId: string;
+  no: string;
+  villageCode: string;
+  headName: string;
+  token: string;
+}
 
 export type HolderType = 'household' | 'person' | 'shop' | 'fund';
 
@@ -156,15 +171,18 @@ export class HoldersService implements HolderLookup {
     const idn = this.sealIdNumber(dto.headIdNumber, 'headIdNumber');
     const id = randomUUID();
     const pinHash = dto.pin ? await hashPin(dto.pin) : null;
+    let no = '';
     try {
       await this.uow.run(async (m) => {
+        no = await this.nextNumber(m, p.tenantId, dto.villageCode);
+        const card = this.newCardToken();
         await m.query(
-          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash, no, card_token_hash, card_token_cipher)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
           [
             p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
             dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
-            pinHash,
+            pinHash, no, card.hash, card.cipher,
           ],
         );
         for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, `key:${p.keyId}`);
@@ -173,7 +191,109 @@ export class HoldersService implements HolderLookup {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');
       throw e;
     }
-    return { id, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, members: [], sanctions: [] };
+    return { id, no, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, members: [], sanctions: [] };
+  }
+
+  /**
+   * The village's next household number, `<villageCode>-<sequence>`. The
+   * counter row is taken in the enrolment's transaction and only grows, so a
+   * number is never given twice (a rolled-back enrolment leaves a gap).
+   */
+  private async nextNumber(m: EntityManager, tenantId: string, villageCode: string): Promise<string> {
+    const [row] = await queryRows<{ last_seq: number }>(
+      m,
+      `INSERT INTO household_counters (tenant_id, village_code, last_seq) VALUES ($1, $2, 1)
+       ON CONFLICT (tenant_id, village_code) DO UPDATE SET last_seq = household_counters.last_seq + 1 RETURNING last_seq`,
+      [tenantId, villageCode],
+    );
+    return formatHouseholdNo(villageCode, row.last_seq);
+  }
+
+  private newCardToken(): { token: string; hash: Buffer; cipher: Buffer } {
+    const token = randomBytes(24).toString('base64url');
+    return { token, hash: sha256(token), cipher: this.pii.encrypt(token) };
+  }
+
+  /** The household a 户号 names in this tenant, or null. */
+  async idOfNumber(tenantId: string, no: string, m?: EntityManager): Promise<string | null> {
+    const [row] = await queryRows<{ id: string }>(m ?? this.dataSource, `SELECT id FROM households WHERE tenant_id = $1 AND no = $2`, [requireTenant(tenantId), no]);
+    return row?.id ?? null;
+  }
+
+  /** Many 户号 at once (the import): number → { id, village, head's name }. */
+  async findByNumbers(tenantId: string, nos: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string }>> {
+    const rows: { no: string; id: string; village_code: string; head_name: string }[] = nos.length
+      ? await m.query(`SELECT no, id, village_code, head_name FROM households WHERE tenant_id = $1 AND no = ANY($2::text[])`, [requireTenant(tenantId), [...new Set(nos)]])
+      : [];
+    return new Map(rows.map((r) => [r.no, { id: r.id, regionCode: r.village_code, name: r.head_name }]));
+  }
+
+  /** Many heads' ID numbers at once (the import): keyed hash → household. */
+  async findByIdNumbers(tenantId: string, raws: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string; no: string }>> {
+    const byLookup = new Map<string, string>();
+    for (const raw of raws) {
+      const n = normaliseIdNumber(raw);
+      if (n) byLookup.set(this.pii.lookup(n).toString('hex'), raw);
+    }
+    const rows: { lookup: Buffer; id: string; village_code: string; head_name: string; no: string }[] = byLookup.size
+      ? await m.query(
+          `SELECT head_id_lookup AS lookup, id, village_code, head_name, no FROM households WHERE tenant_id = $1 AND head_id_lookup = ANY($2::bytea[])`,
+          [requireTenant(tenantId), [...byLookup.keys()].map((h) => Buffer.from(h, 'hex'))],
+        )
+      : [];
+    return new Map(rows.map((r) => [byLookup.get(r.lookup.toString('hex'))!, { id: r.id, regionCode: r.village_code, name: r.head_name, no: r.no }]));
+  }
+
+  /** What a door card shows, for one household or a village's sheet; a card token is given to households that have none. */
+  async cards(p: Principal & { kind: 'key' }, filter: { householdId: string } | { villageCode: string }): Promise<DoorCard[]> {
+    const rows = await queryRows<{ id: string; no: string; village_code: string; head_name: string; card_token_cipher: Buffer | null }>(
+      this.dataSource,
+      'householdId' in filter
+        ? `SELECT id, no, village_code, head_name, card_token_cipher FROM households WHERE tenant_id = $1 AND id = $2`
+        : `SELECT id, no, village_code, head_name, card_token_cipher FROM households WHERE tenant_id = $1 AND village_code = $2 ORDER BY no LIMIT 2000`,
+      [requireTenant(p.tenantId), 'householdId' in filter ? filter.householdId : filter.villageCode],
+    );
+    if ('householdId' in filter) {
+      if (!rows[0]) throw new NotFound(`household ${filter.householdId}`);
+      assertRegionInScope(p, rows[0].village_code, `household ${filter.householdId}`);
+    } else {
+      await this.tenancy.requireRegion(p, p.tenantId, filter.villageCode);
+    }
+    const out: DoorCard[] = [];
+    for (const r of rows) {
+      const token = r.card_token_cipher ? this.pii.decrypt(r.card_token_cipher) : await this.setCardToken(p.tenantId, r.id, true);
+      out.push({ householdId: r.id, no: r.no, villageCode: r.village_code, headName: maskName(r.head_name), token });
+    }
+    return out;
+  }
+
+  /** POST /v1/households/{id}/card/rotate: a new token; the old QR code finds nothing. */
+  async rotateCard(p: Principal & { kind: 'key' }, id: string): Promise<DoorCard> {
+    const [card] = await this.cards(p, { householdId: id });
+    return { ...card, token: await this.setCardToken(p.tenantId, id, false) };
+  }
+
+  private async setCardToken(tenantId: string, id: string, onlyIfNone: boolean): Promise<string> {
+    const card = this.newCardToken();
+    const [row] = await updateReturning<{ card_token_cipher: Buffer }>(
+      this.dataSource,
+      `UPDATE households SET card_token_hash = CASE WHEN $4::boolean AND card_token_hash IS NOT NULL THEN card_token_hash ELSE $3 END,
+              card_token_cipher = CASE WHEN $4::boolean AND card_token_cipher IS NOT NULL THEN card_token_cipher ELSE $5 END
+        WHERE tenant_id = $1 AND id = $2 RETURNING card_token_cipher`,
+      [requireTenant(tenantId), id, card.hash, onlyIfNone, card.cipher],
+    );
+    return this.pii.decrypt(row.card_token_cipher);
+  }
+
+  /** The household a door card's token names (any tenant), or null for an unknown or rotated token. */
+  async byCardToken(token: string): Promise<{ tenantId: string; id: string; no: string; villageCode: string; headName: string } | null> {
+    if (!/^[A-Za-z0-9_-]{32}$/.test(token)) return null;
+    const [row] = await queryRows<{ tenant_id: string; id: string; no: string; village_code: string; head_name: string }>(
+      this.dataSource,
+      `SELECT tenant_id, id, no, village_code, head_name FROM households WHERE card_token_hash = $1`,
+      [sha256(token)],
+    );
+    return row ? { tenantId: row.tenant_id, id: row.id, no: row.no, villageCode: row.village_code, headName: maskName(row.head_name) } : null;
   }
 
   /**
@@ -181,16 +301,22 @@ export class HoldersService implements HolderLookup {
    * is `q`), for a clerk finding a household at the desk. Names are shown in
    * full to the village's own clerks, reviewers and admins, masked to others.
    */
-  async searchHouseholds(p: Principal & { kind: 'key' }, q: string, villageCode?: string) {
-    const prefix = villageCode && villageCode.startsWith(p.scopeRegionCode) ? villageCode : p.scopeRegionCode;
+  async searchHouseholds(p: Principal & { kind: 'key' }, q: { q?: string; no?: string; villageCode?: string }) {
+    if (!q.q && !q.no) throw new BadInput('give q (the head\'s name or a 户号) or no', [{ field: 'q', messages: ['q or no is required'] }]);
+    const prefix = q.villageCode && q.villageCode.startsWith(p.scopeRegionCode) ? q.villageCode : p.scopeRegionCode;
+    // A number typed at the desk may be the whole 户号 or its last digits ("23" finds 500154101001-0023 in the clerk's village).
     const rows = await this.dataSource.query(
-      `SELECT id, village_code, head_name FROM households
-        WHERE tenant_id = $1 AND starts_with(village_code, $2) AND (strpos(head_name, $3) > 0 OR id::text = lower($3))
-        ORDER BY head_name, id LIMIT 20`,
-      [requireTenant(p.tenantId), prefix, q],
+      q.no
+        ? `SELECT id, no, village_code, head_name FROM households WHERE tenant_id = $1 AND starts_with(village_code, $2) AND no = $3`
+        : `SELECT id, no, village_code, head_name FROM households
+            WHERE tenant_id = $1 AND starts_with(village_code, $2)
+              AND (strpos(head_name, $3) > 0 OR id::text = lower($3) OR no = $3
+                   OR ($3 ~ '^[0-9]{1,8}$' AND ltrim(split_part(no, '-', 2), '0') = ltrim($3, '0')))
+            ORDER BY (no = $3) DESC, head_name, no LIMIT 20`,
+      [requireTenant(p.tenantId), prefix, q.no ?? q.q],
     );
     const full = ['admin', 'clerk', 'reviewer'].includes(p.role);
-    return { items: rows.map((r: any) => ({ id: r.id, villageCode: r.village_code, headName: full ? r.head_name : maskName(r.head_name) })), nextCursor: null };
+    return { items: rows.map((r: any) => ({ id: r.id, no: r.no, villageCode: r.village_code, headName: full ? r.head_name : maskName(r.head_name) })), nextCursor: null };
   }
 
   async searchPeople(p: Principal & { kind: 'key' }, q: string, regionCode?: string) {
@@ -207,7 +333,7 @@ export class HoldersService implements HolderLookup {
 
   async getHousehold(p: Principal & { kind: 'key' }, id: string): Promise<HouseholdView> {
     const rows = await this.dataSource.query(
-      `SELECT id, village_code, head_name, head_id_masked, phone_masked FROM households WHERE tenant_id = $1 AND id = $2`,
+      `SELECT id, no, village_code, head_name, head_id_masked, phone_masked FROM households WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(p.tenantId), id],
     );
     if (!rows[0]) throw new NotFound(`household ${id}`);
@@ -218,6 +344,7 @@ export class HoldersService implements HolderLookup {
     );
     return {
       id,
+      no: rows[0].no,
       villageCode: rows[0].village_code,
       headName: rows[0].head_name,
       headIdNumber: rows[0].head_id_masked,

@@ -15,8 +15,13 @@ export class RecordHolderDto {
   @IsIn(['household', 'person'])
   type!: 'household' | 'person';
 
+  /** The holder's id; a household may be named by its 户号 in \`no\` instead. */
   @IsUUID('all')
   id!: string;
+
+  /** 户号, instead of \`id\` (households only): replaced by the household's id before anything else reads the body. */
+  @IsOptional() @IsString() @Matches(/^\d{12}-\d{4,8}$/, { message: 'no must be a household number such as 500154101001-0023' })
+  no?: string;
 }
 
 export class CreateRecordDto {

@@ -92,6 +92,12 @@ export class EnvVars {
 
   @IsOptional() @IsString() @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 1mb or 512kb' })
   BODY_LIMIT?: string;
+
+  @IsOptional() @IsString() @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_BASE_URL must look like https://jifen.example.cn' })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional() @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: 'json' | 'pretty';
 }
 
 /** The typed configuration every module receives (injected as AppConfig). */
@@ -127,6 +133,10 @@ export class AppConfig {
   /** On SIGTERM, how long requests in flight may take to finish. */
   shutdownGraceMs!: number;
   bodyLimit!: string;
+  /** Where villagers' phones reach this service: the door cards' QR codes point here (no trailing slash). */
+  publicBaseUrl!: string;
+  /** Log lines as JSON, or human-readable; unset: human-readable on a terminal, JSON otherwise. */
+  logFormat!: 'json' | 'pretty' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -152,7 +162,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvVars {
     'PORT', 'DATABASE_URL', 'ADMIN_TOKEN', 'PII_KEY', 'MIGRATIONS_RUN', 'DEMO', 'LOG_LEVEL',
     'DATA_DIR', 'EMBEDDED_PG_PORT', 'DB_POOL_SIZE', 'BODY_LIMIT', 'DB_BATCH_POOL_SIZE', 'DB_JOB_POOL_SIZE',
     'DB_ACQUIRE_TIMEOUT_MS', 'DB_STATEMENT_TIMEOUT_MS', 'DB_LOCK_TIMEOUT_MS', 'DB_IDLE_TX_TIMEOUT_MS', 'DB_NESTED_ACQUIRE', 'JOBS',
-    'SHUTDOWN_GRACE_MS',
+    'SHUTDOWN_GRACE_MS', 'PUBLIC_BASE_URL', 'LOG_FORMAT',
   ]) {
     if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   }
@@ -190,5 +200,7 @@ export function buildConfig(vars: EnvVars, resolved: { databaseUrl: string; admi
   c.jobs = vars.JOBS ?? true;
   c.shutdownGraceMs = vars.SHUTDOWN_GRACE_MS ?? 10_000;
   c.bodyLimit = vars.BODY_LIMIT ?? '1mb';
+  c.publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${c.port}`).replace(/\/+$/, '');
+  c.logFormat = vars.LOG_FORMAT;
   return c;
 }
