@@ -18,7 +18,7 @@ const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\
 const TABLES = {
   ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals', 'ledger_anchors'],
   tenancy: ['tenants', 'regions'],
-  auth: ['api_keys', 'api_key_events'],
+  auth: ['api_keys', 'api_key_events', 'users', 'user_sessions', 'sign_in_failures'],
   holders: ['households', 'people', 'household_counters'],
   redemption: ['shops', 'shop_items', 'redemptions', 'redemption_lines', 'pin_guards', 'pin_lockouts'],
   funds: ['funds', 'donations', 'settlements'],

@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     say(`reference GROUP BY scan: ${scanSeconds.toFixed(2)} s`);
 
     // 2. The grade run.
-    const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: t, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null };
+    const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: t, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
     const grades = app.get(GradesService);
     const card = await grades.createScorecard(p, JSON.parse(readFileSync(path.join(__dirname, '..', 'config', 'scorecards', 'xinzhongyi-xiaoshan-credit.json'), 'utf8')));
     const asOf = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
     const households = Array.from({ length: HOUSEHOLDS }, () => randomUUID());
     await ds.query(`INSERT INTO households (tenant_id, id, village_code, head_name) SELECT $1, unnest($2::uuid[]), '500154101001', '户主'`, [tenant.id, households]);
-    const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null };
+    const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
     const clerk: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'clerk' };
     const reviewer: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'reviewer' };
     const set = await app.get(RuleSetsService).create(p, {

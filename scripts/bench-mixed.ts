@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     const ds = app.get(DataSource);
     const tenant = await app.get(TenancyService).createTenant({ regionCode: '500154', name: '基准测试县' });
     await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
-    const admin: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null };
+    const admin: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
     // One household through the service (its PIN hashed), the others sharing that hash.
     const first = await app.get(HoldersService).createHousehold(admin, { villageCode: '500154101001', headName: '户主', pin: '123456' } as never);
     const households = [first.id, ...Array.from({ length: HOUSEHOLDS - 1 }, () => randomUUID())];

@@ -11,6 +11,8 @@ export interface AccessRule {
   roles: readonly Role[];
   /** No credentials needed (health, public boards). */
   public?: boolean;
+  /** Open to a user who must still change the initial password (who am I, change it, sign out). */
+  beforePasswordChange?: boolean;
 }
 
 /**

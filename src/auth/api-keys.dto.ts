@@ -1,7 +1,7 @@
 import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
-import { ROLES, Role } from './principal';
+import { ROLES, Role, type ActorView } from './principal';
 
 export class CreateApiKeyDto {
   @IsUUID('all')
@@ -56,7 +56,7 @@ export class ApiKeyEventView {
   event!: 'created' | 'revoked';
   role!: string;
   /** `platform`, or `key:<id>` of the tenant admin's key. */
-  actor!: string;
+  actor!: ActorView;
   at!: string;
 }
 

@@ -8,7 +8,7 @@ import { BadInput, NotFound } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, PageQuery, toPage } from '../platform/http/pagination';
 import { ApiKeyEntity } from './api-key.entity';
 import { ApiKeyEventView, ApiKeyIssued, ApiKeyView, CreateApiKeyDto } from './api-keys.dto';
-import { assertTenant, KeyPrincipal, Principal, TENANT_WIDE_ROLES } from './principal';
+import { actorRef, actorView, assertTenant, KeyPrincipal, Principal, Role, TENANT_WIDE_ROLES } from './principal';
 
 /**
  * API keys look like `jf_<32 hex id>_<43 char secret>`. The id finds the row;
@@ -20,7 +20,6 @@ const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
 
 /** Who acted, as the trails write it. */
-const actorOf = (p: Principal) => (p.kind === 'platform' ? 'platform' : `key:${p.keyId}`);
 
 const hexToUuid = (h: string) => `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 
@@ -54,17 +53,23 @@ export class ApiKeysService {
     this.ownerChecks.set(field, exists);
   }
 
-  async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
-    assertTenant(p, dto.tenantId, `tenant ${dto.tenantId}`);
-    const tenant = await this.tenancy.getTenant(dto.tenantId);
-    if (!tenant) throw new NotFound(`tenant ${dto.tenantId}`);
+  /**
+   * Checks what a key or a user is about to be granted: the tenant is the
+   * caller's, a tenant-wide role covers the whole county, a shopkeeper names a
+   * shop of the tenant (and only a shopkeeper), a bank key a bank, and the
+   * scope is a region of the tenant inside the caller's own scope.
+   */
+  async grant(p: Principal, tenantId: string, dto: { role: Role; scopeRegionCode?: string; shopId?: string; bankId?: string }) {
+    assertTenant(p, tenantId, `tenant ${tenantId}`);
+    const tenant = await this.tenancy.getTenant(tenantId);
+    if (!tenant) throw new NotFound(`tenant ${tenantId}`);
     const problems: { field: string; messages: string[] }[] = [];
     const tenantWide = TENANT_WIDE_ROLES.includes(dto.role);
     if (tenantWide && dto.scopeRegionCode && dto.scopeRegionCode !== tenant.regionCode) {
-      problems.push({ field: 'scopeRegionCode', messages: [`a ${dto.role} key covers the whole tenant; omit scopeRegionCode`] });
+      problems.push({ field: 'scopeRegionCode', messages: [`a ${dto.role} covers the whole tenant; omit scopeRegionCode`] });
     }
     if ((dto.role === 'shopkeeper') !== Boolean(dto.shopId)) {
-      problems.push({ field: 'shopId', messages: ['shopId is required for shopkeeper keys and only for them'] });
+      problems.push({ field: 'shopId', messages: ['shopId is required for shopkeepers and only for them'] });
     }
     if ((dto.role === 'bank') !== Boolean(dto.bankId)) {
       problems.push({ field: 'bankId', messages: ['bankId is required for bank keys and only for them'] });
@@ -78,6 +83,11 @@ export class ApiKeysService {
     const scope = tenantWide ? tenant.regionCode : (dto.scopeRegionCode ?? tenant.regionCode);
     // The scope must be a region of this tenant, and within the issuer's own scope.
     await this.tenancy.requireRegion(p, tenant.id, scope);
+    return { tenant, scope };
+  }
+
+  async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
+    const { tenant, scope } = await this.grant(p, dto.tenantId, dto);
 
     const idHex = randomBytes(16).toString('hex');
     const apiKey = `jf_${idHex}_${randomBytes(32).toString('base64url')}`;
@@ -95,7 +105,7 @@ export class ApiKeysService {
     });
     await this.dataSource.transaction(async (m) => {
       await m.getRepository(ApiKeyEntity).insert(row);
-      await m.query(`INSERT INTO api_key_events (tenant_id, key_id, event, role, actor) VALUES ($1, $2, 'created', $3, $4)`, [row.tenantId, row.id, row.role, actorOf(p)]);
+      await m.query(`INSERT INTO api_key_events (tenant_id, key_id, event, role, actor) VALUES ($1, $2, 'created', $3, $4)`, [row.tenantId, row.id, row.role, actorRef(p)]);
     });
     return { id: row.id, role: row.role, apiKey, tenantId: row.tenantId, name: row.name, scopeRegionCode: scope, shopId: row.shopId, bankId: row.bankId };
   }
@@ -123,7 +133,7 @@ export class ApiKeysService {
       await this.dataSource.query(
         `WITH r AS (UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING tenant_id, id, role, revoked_at)
          INSERT INTO api_key_events (tenant_id, key_id, event, role, actor, at) SELECT tenant_id, id, 'revoked', role, $2, revoked_at FROM r`,
-        [id, actorOf(p)],
+        [id, actorRef(p)],
       );
     }
     this.cache.delete(id);
@@ -135,12 +145,18 @@ export class ApiKeysService {
     assertTenant(p, tenantId, `tenant ${tenantId}`);
     const limit = pageLimit(q);
     const after = decodeCursor(q.cursor, 1);
-    const rows: { seq: string; key_id: string; event: 'created' | 'revoked'; role: string; actor: string; at: Date }[] = await this.dataSource.query(
-      `SELECT id::text AS seq, key_id, event, role, actor, at FROM api_key_events
-        WHERE tenant_id = $1 AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3`,
+    const rows: { seq: string; key_id: string; event: 'created' | 'revoked'; role: string; actor: string; actor_name: string | null; at: Date }[] = await this.dataSource.query(
+      `SELECT e.id::text AS seq, e.key_id, e.event, e.role, e.actor, coalesce(u.name, k.name) AS actor_name, e.at FROM api_key_events e
+         LEFT JOIN users u ON e.actor = 'user:' || u.id::text
+         LEFT JOIN api_keys k ON e.actor = 'key:' || k.id::text
+        WHERE e.tenant_id = $1 AND ($2::bigint IS NULL OR e.id < $2::bigint) ORDER BY e.id DESC LIMIT $3`,
       [requireTenant(tenantId), after?.[0] ?? null, limit + 1],
     );
-    return toPage(rows, limit, (r) => [r.seq], (r) => ({ keyId: r.key_id, event: r.event, role: r.role, actor: r.actor, at: r.at.toISOString() }));
+    return toPage(rows, limit, (r) => [r.seq], (r) => ({
+      keyId: r.key_id, event: r.event, role: r.role,
+      actor: actorView(r.actor, r.actor_name ? new Map([[r.actor, r.actor_name]]) : undefined),
+      at: r.at.toISOString(),
+    }));
   }
 
   /** The principal for a presented key, or null when it is unknown or revoked. */
@@ -164,6 +180,7 @@ export class ApiKeysService {
       scopeRegionCode: row.scopeRegionCode,
       shopId: row.shopId,
       bankId: row.bankId,
+      actor: { type: 'key', id: row.id, name: row.name },
     };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(id, { hash: row.secretHash, principal, until: Date.now() + CACHE_TTL_MS });

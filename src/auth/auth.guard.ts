@@ -8,10 +8,12 @@ import { sha256 } from '../platform/util/sha256';
 import { Forbidden, Unauthorized } from '../platform/http/app-error';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
 import { ApiKeysService } from './api-keys.service';
+import { UsersService } from './users.service';
 import type { Principal } from './principal';
 
 /**
- * Global guard: authenticates the bearer (ADMIN_TOKEN or an API key) and
+ * Global guard: authenticates the bearer (ADMIN_TOKEN, an API key or a
+ * user's session token) and
  * checks the route's declared roles. Region scope is checked by the services,
  * where the region of the thing touched is known.
  */
@@ -22,6 +24,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeysService,
+    private readonly users: UsersService,
     private readonly sessions: ConsoleSessions,
     config: AppConfig,
   ) {
@@ -37,14 +40,17 @@ export class AuthGuard implements CanActivate {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     let token = m?.[1] ?? null;
     if (!token && !header) {
-      // The console: a session cookie stands for the key it was opened with, CSRF-checked.
-      token = this.sessions.apiKey(req);
+      // The console: a session cookie stands for the session token (or key) it was opened with, CSRF-checked.
+      token = this.sessions.token(req);
       if (token && !this.sessions.csrfOk(req)) throw new Forbidden('the console request lacks its CSRF token', 'csrf');
     }
     if (!token) throw new Unauthorized();
-    const principal: Principal | null = timingSafeEqual(sha256(token), this.adminDigest) ? { kind: 'platform' } : await this.keys.verify(token);
-    if (!principal) throw new Unauthorized('the API key is unknown or revoked');
+    const principal = await this.authenticate(token);
+    if (!principal) throw new Unauthorized(token.startsWith('js_') ? '登录已过期，请重新登录 (the session has ended)' : 'the API key is unknown or revoked');
     req.principal = principal;
+    if (principal.kind === 'key' && principal.mustChangePassword && !rule.beforePasswordChange) {
+      throw new Forbidden('请先修改初始密码 (change the initial password first: PUT /v1/me/password)', 'password-change-required');
+    }
     if (principal.kind === 'platform') {
       if (rule.platform) return true;
       throw new Forbidden('the platform admin token manages tenants; use a tenant key for this', 'platform-not-allowed');
@@ -53,5 +59,11 @@ export class AuthGuard implements CanActivate {
       throw new Forbidden(`role ${principal.role} may not call this endpoint`, 'role-not-allowed');
     }
     return true;
+  }
+
+  /** ADMIN_TOKEN, an API key (`jf_…`) or a user's session token (`js_…`). */
+  async authenticate(token: string): Promise<Principal | null> {
+    if (timingSafeEqual(sha256(token), this.adminDigest)) return { kind: 'platform' };
+    return token.startsWith('js_') ? this.users.verifySession(token) : this.keys.verify(token);
   }
 }

@@ -7,11 +7,13 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { AuthGuard } from './auth.guard';
 import { ConsoleSessions } from './console-session.service';
+import { UsersController } from './users.controller';
+import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity]), TenancyModule],
-  providers: [ApiKeysService, ConsoleSessions, { provide: APP_GUARD, useClass: AuthGuard }],
-  controllers: [ApiKeysController],
-  exports: [ApiKeysService, ConsoleSessions],
+  providers: [ApiKeysService, UsersService, ConsoleSessions, { provide: APP_GUARD, useClass: AuthGuard }],
+  controllers: [ApiKeysController, UsersController],
+  exports: [ApiKeysService, UsersService, ConsoleSessions],
 })
 export class AuthModule {}

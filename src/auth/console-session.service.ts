@@ -7,7 +7,7 @@ import { PiiCipher } from '../platform/crypto/pii';
 export const SESSION_COOKIE = 'jifen_session';
 export const CSRF_COOKIE = 'jifen_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
-export const SESSION_HOURS = 8;
+export const SESSION_HOURS = 12;
 
 /** Cookies of a request, parsed (no dependency needed for `a=b; c=d`). */
 export function cookies(req: Request): Record<string, string> {
@@ -20,9 +20,11 @@ export function cookies(req: Request): Record<string, string> {
 }
 
 /**
- * The console's session: the API key the user signed in with, encrypted with
- * the PII key (AES-GCM) into an HttpOnly, SameSite=Strict cookie that expires
- * after 8 hours, so the browser's script never holds the key. Requests that
+ * The console's session: the user's session token (or, for an admin, the API
+ * key signed in with), encrypted with the PII key (AES-GCM) into an HttpOnly,
+ * SameSite=Strict cookie that expires after 12 hours at most, so the browser's
+ * script never holds it. A user's session also lapses on the server after 12
+ * hours without use, and ends on sign-out or a password reset. Requests that
  * change state must also echo the CSRF cookie in the X-CSRF-Token header
  * (double submit): a page on another site can neither read that cookie nor set
  * the header.
@@ -35,9 +37,9 @@ export class ConsoleSessions {
     this.cipher = new PiiCipher(config.piiKey);
   }
 
-  open(res: Response, apiKey: string, secure: boolean): void {
+  open(res: Response, token: string, secure: boolean): void {
     const expires = Date.now() + SESSION_HOURS * 3600_000;
-    const sealed = this.cipher.encrypt(JSON.stringify({ k: apiKey, e: expires })).toString('base64url');
+    const sealed = this.cipher.encrypt(JSON.stringify({ k: token, e: expires })).toString('base64url');
     const common = { sameSite: 'strict' as const, secure, path: '/', maxAge: SESSION_HOURS * 3600_000 };
     res.cookie(SESSION_COOKIE, sealed, { ...common, httpOnly: true });
     res.cookie(CSRF_COOKIE, randomBytes(24).toString('base64url'), { ...common, httpOnly: false });
@@ -48,8 +50,8 @@ export class ConsoleSessions {
     res.clearCookie(CSRF_COOKIE, { path: '/' });
   }
 
-  /** The API key of a valid session cookie, or null. */
-  apiKey(req: Request): string | null {
+  /** The token (session token or API key) of a valid session cookie, or null. */
+  token(req: Request): string | null {
     const sealed = cookies(req)[SESSION_COOKIE];
     if (!sealed) return null;
     try {

@@ -1,7 +1,7 @@
 import { Forbidden, NotFound } from '../platform/http/app-error';
 import { assertRegionInScope, KeyPrincipal, regionInScope } from './principal';
 
-const key = (scope: string): KeyPrincipal => ({ kind: 'key', keyId: 'k', tenantId: 't', role: 'clerk', scopeRegionCode: scope, shopId: null, bankId: null });
+const key = (scope: string): KeyPrincipal => ({ kind: 'key', keyId: 'k', tenantId: 't', role: 'clerk', scopeRegionCode: scope, shopId: null, bankId: null, actor: { type: 'key' as const, id: 'k', name: 'test' } });
 
 describe('region scope', () => {
   it.each([

@@ -13,8 +13,22 @@ export interface PlatformPrincipal {
   kind: 'platform';
 }
 
+/** Who acted, as every history, record, transaction and log names it. */
+export interface Actor {
+  type: 'key' | 'user';
+  id: string;
+  name: string;
+}
+
+/**
+ * A tenant principal: an API key (a machine) or a signed-in user (a person).
+ * Both act with one role and one region scope, checked the same way; `actor`
+ * says which it is. (`kind` stays 'key' for both: every rule about a key's
+ * role and scope is a rule about a user's.)
+ */
 export interface KeyPrincipal {
   kind: 'key';
+  /** The key's id, or the user's id for a user. */
   keyId: string;
   tenantId: string;
   role: Role;
@@ -22,9 +36,32 @@ export interface KeyPrincipal {
   scopeRegionCode: string;
   shopId: string | null;
   bankId: string | null;
+  actor: Actor;
+  /** A user that has not yet changed its initial password may do nothing else. */
+  mustChangePassword?: boolean;
 }
 
 export type Principal = PlatformPrincipal | KeyPrincipal;
+
+/** Who acted, as histories, records, transactions and logs show it. */
+export interface ActorView {
+  type: string;
+  id: string;
+  name: string;
+}
+
+const SYSTEM_NAMES: Record<string, string> = { platform: '平台管理员', system: '系统', 'job:notice': '系统（公示期满自动入账）', 'job:expiry': '系统（积分到期）', 'job:overdue': '系统（订单超时）' };
+
+/** A trail's actor reference (`user:<id>`, `key:<id>`, `job:<name>`, `platform`) as `{ type, id, name }`, named from `names` where known. */
+export function actorView(ref: string, names?: Map<string, string>): ActorView {
+  const i = ref.indexOf(':');
+  const type = i < 0 ? ref : ref.slice(0, i);
+  const id = i < 0 ? ref : ref.slice(i + 1);
+  return { type, id, name: names?.get(ref) ?? SYSTEM_NAMES[ref] ?? (type === 'job' ? '系统' : ref) };
+}
+
+/** The actor as the trails store it: `key:<id>`, `user:<id>`, or `platform`. */
+export const actorRef = (p: Principal): string => (p.kind === 'platform' ? 'platform' : `${p.actor.type}:${p.actor.id}`);
 
 /**
  * Region codes are national statistical codes, nested by prefix, so "in the

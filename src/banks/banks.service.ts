@@ -1,3 +1,4 @@
+import { UsersService } from '../auth/users.service';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AssetsService, CNY } from '../ledger/assets.service';
 import { createHash, randomUUID } from 'crypto';
@@ -12,7 +13,7 @@ import type { PoolClient } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { actorRef, actorView, assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { sqlLiteral } from '../platform/util/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
@@ -74,6 +75,7 @@ export class BanksService implements OnModuleInit {
     private readonly signing: SigningKeyService,
     private readonly assets: AssetsService,
     private readonly jobs: BackgroundJobs,
+    private readonly users: UsersService,
   ) {
     this.limiter = new RateLimiter(dataSource, BANK_BURST, BANK_PER_SECOND);
   }
@@ -112,7 +114,7 @@ export class BanksService implements OnModuleInit {
       `WITH c AS (INSERT INTO consents (tenant_id, id, household_id, bank_id, scope, expires_on, document_ref, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                   RETURNING tenant_id, id, created_by, created_at)
        INSERT INTO consent_events (tenant_id, consent_id, event, actor, at) SELECT tenant_id, id, 'granted', created_by, created_at FROM c`,
-      [p.tenantId, id, dto.householdId, dto.bankId, dto.scope, dto.expiresOn, dto.documentRef, `key:${p.keyId}`],
+      [p.tenantId, id, dto.householdId, dto.bankId, dto.scope, dto.expiresOn, dto.documentRef, actorRef(p)],
     );
     return { id, householdId: dto.householdId, bankId: dto.bankId, scope: dto.scope, expiresOn: dto.expiresOn, documentRef: dto.documentRef, status: 'active' };
   }
@@ -128,7 +130,7 @@ export class BanksService implements OnModuleInit {
     const revoked = await this.dataSource.query(
       `WITH r AS (UPDATE consents SET revoked_at = now(), revoked_by = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING tenant_id, id, revoked_at)
        INSERT INTO consent_events (tenant_id, consent_id, event, actor, at) SELECT tenant_id, id, 'revoked', $3, revoked_at FROM r RETURNING at`,
-      [p.tenantId, id, `key:${p.keyId}`],
+      [p.tenantId, id, actorRef(p)],
     );
     // Revoked before (or by a twin request just now): the UPDATE matched no row.
     if (!revoked.length) throw new Conflict(`consent ${id} was revoked${c.revoked_at ? ` on ${c.revoked_at.toISOString()}` : ''}`, 'consent-revoked');
@@ -165,7 +167,8 @@ export class BanksService implements OnModuleInit {
       `SELECT event, actor, at FROM consent_events WHERE tenant_id = $1 AND consent_id = $2 ORDER BY id`,
       [p.tenantId, id],
     );
-    return { consentId: id, items: rows.map((r) => ({ event: r.event, actor: r.actor, at: r.at.toISOString() })) };
+    const names = await this.users.actorNames(rows.map((r) => r.actor));
+    return { consentId: id, items: rows.map((r) => ({ event: r.event, actor: actorView(r.actor, names), at: r.at.toISOString() })) };
   }
 
   async listConsents(p: KeyPrincipal, q: { householdId?: string; bankId?: string }) {
@@ -301,7 +304,7 @@ export class BanksService implements OnModuleInit {
     const id = randomUUID();
     await this.dataSource.query(
       `INSERT INTO bank_loans (tenant_id, id, bank_id, household_id, amount, rate, granted_on, reported_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [p.tenantId, id, bankId, dto.householdRef, dto.amount, dto.rate, dto.grantedOn, `key:${p.keyId}`],
+      [p.tenantId, id, bankId, dto.householdRef, dto.amount, dto.rate, dto.grantedOn, actorRef(p)],
     );
     return { id, householdRef: dto.householdRef, amount: dto.amount, rate: dto.rate, grantedOn: dto.grantedOn };
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { KeyPrincipal } from '../auth/principal';
+import { actorRef, KeyPrincipal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
 import { requireTenant } from '../platform/database/tenant';
@@ -117,7 +117,7 @@ export class SigningKeyService {
     return this.dataSource.transaction(async (m) => {
       await this.lockKeys(m, p.tenantId);
       await m.query(`UPDATE export_signing_keys SET retired_at = clock_timestamp() WHERE tenant_id = $1 AND retired_at IS NULL`, [p.tenantId]);
-      return this.view(await this.create(m, p.tenantId, `key:${p.keyId}`));
+      return this.view(await this.create(m, p.tenantId, actorRef(p)));
     });
   }
 

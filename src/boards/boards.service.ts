@@ -3,7 +3,7 @@ import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
+import { actorRef, KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { BadInput, Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
@@ -140,10 +140,10 @@ export class BoardsService {
       for (const s of sanctioned) line(s.household_id, s.head_name).sanctions.push({ code: s.code, benefitCodes: s.benefit_codes });
       const blackList = [...black.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.householdId < b.householdId ? -1 : 1));
       const id = existing?.id ?? randomUUID();
-      if (existing) await m.query(`UPDATE boards SET red = $3, black = $4, created_at = now(), created_by = $5 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, JSON.stringify(red), JSON.stringify(blackList), `key:${p.keyId}`]);
+      if (existing) await m.query(`UPDATE boards SET red = $3, black = $4, created_at = now(), created_by = $5 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, JSON.stringify(red), JSON.stringify(blackList), actorRef(p)]);
       else {
         await m.query(`INSERT INTO boards (tenant_id, id, village_code, period, status, red, black, created_by) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7)`, [
-          p.tenantId, id, villageCode, period, JSON.stringify(red), JSON.stringify(blackList), `key:${p.keyId}`,
+          p.tenantId, id, villageCode, period, JSON.stringify(red), JSON.stringify(blackList), actorRef(p),
         ]);
       }
       return view((await m.query(`SELECT * FROM boards WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]))[0]);

@@ -3,7 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/access.decorator';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { Unauthorized } from '../platform/http/app-error';
+import { Forbidden, Unauthorized } from '../platform/http/app-error';
+import { UsersService } from '../auth/users.service';
 import { ConsoleSessions } from '../auth/console-session.service';
 import { SignInDto } from './console.dto';
 import { CONSOLE_HTML } from './console.page';
@@ -11,14 +12,16 @@ import { CONSOLE_HTML } from './console.page';
 /**
  * The console (/console) for clerks, reviewers, organizers, shopkeepers and
  * admins: one page, in Chinese, that calls the same HTTP API with the same
- * roles and scopes. Signing in turns an API key into a session cookie; there is
- * no other back door.
+ * roles and scopes. People sign in with phone and password (POST /v1/sessions);
+ * a county admin may also sign in with its key. Either becomes an HttpOnly session
+ * cookie; there is no other back door.
  */
 @ApiExcludeController()
 @Controller('console')
 export class ConsoleController {
   constructor(
     private readonly keys: ApiKeysService,
+    private readonly users: UsersService,
     private readonly sessions: ConsoleSessions,
   ) {}
 
@@ -31,31 +34,37 @@ export class ConsoleController {
     return CONSOLE_HTML;
   }
 
-  /** Sign in with an API key: answers who that is; the key goes into an HttpOnly cookie. */
+  /**
+   * Sign in with an API key: for a county's admin key only (people sign in
+   * with phone and password, POST /v1/sessions; keys of other roles belong to
+   * machines). The key goes into an HttpOnly cookie.
+   */
   @Post('session')
   @Public()
   @HttpCode(200)
   async signIn(@Body() dto: SignInDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const p = await this.keys.verify(dto.apiKey);
     if (!p || p.kind !== 'key') throw new Unauthorized('这个密钥无效或已被吊销');
+    if (p.role !== 'admin') throw new Forbidden('请用手机号和密码登录（密钥只给管理员和机器使用）', 'use-phone-sign-in');
     this.sessions.open(res, dto.apiKey, req.secure);
-    return { role: p.role, scopeRegionCode: p.scopeRegionCode, shopId: p.shopId, bankId: p.bankId, tenantId: p.tenantId };
+    return this.users.me(p);
   }
 
-  /** Who the current session is (the page asks on load). */
+  /** Who the current session is (the page asks on load): name, role, scope and its name, and whether the password must change first. */
   @Get('session')
   @Public()
   async who(@Req() req: Request) {
-    const key = this.sessions.apiKey(req);
-    const p = key ? await this.keys.verify(key) : null;
-    if (!p || p.kind !== 'key') throw new Unauthorized('请先登录');
-    return { role: p.role, scopeRegionCode: p.scopeRegionCode, shopId: p.shopId, bankId: p.bankId, tenantId: p.tenantId };
+    const token = this.sessions.token(req);
+    const p = token ? (token.startsWith('js_') ? await this.users.verifySession(token) : await this.keys.verify(token)) : null;
+    if (!p) throw new Unauthorized('请先登录');
+    return this.users.me(p);
   }
 
   @Post('session/logout')
   @Public()
   @HttpCode(204)
-  signOut(@Res({ passthrough: true }) res: Response): void {
+  async signOut(@Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<void> {
+    await this.users.endSession(this.sessions.token(req));
     this.sessions.close(res);
   }
 }

@@ -138,7 +138,7 @@ export class DemoLoader {
     const apiKeys = this.get(ApiKeysService);
     const issue = async (role: Role, name: string, extra: { scopeRegionCode?: string; shopId?: string; bankId?: string } = {}) => {
       const k = await apiKeys.issue(platform, { tenantId: tenant.id, name, role, ...extra } as never);
-      const principal: KeyPrincipal = { kind: 'key', keyId: k.id, tenantId: tenant.id, role, scopeRegionCode: k.scopeRegionCode, shopId: k.shopId, bankId: k.bankId };
+      const principal: KeyPrincipal = { kind: 'key', keyId: k.id, tenantId: tenant.id, role, scopeRegionCode: k.scopeRegionCode, shopId: k.shopId, bankId: k.bankId, actor: { type: 'key', id: k.id, name: k.name } };
       return { key: k.apiKey, p: principal };
     };
     const admin = await issue('admin', '演示：县文明实践中心管理员');

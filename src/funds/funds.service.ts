@@ -4,7 +4,7 @@ import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { Gauge } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, KeyPrincipal, regionRelated } from '../auth/principal';
+import { actorRef, assertRegionInScope, KeyPrincipal, regionRelated } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import type { EntryDraft } from '../ledger/domain/model';
 import { LedgerPosting } from '../ledger/ledger-posting.service';
@@ -86,7 +86,7 @@ export class FundsService implements OnModuleInit {
       `INSERT INTO funds (tenant_id, id, name, region_code, conversion_rate, coverage_alert_below, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        RETURNING id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below`,
-      [p.tenantId, id, dto.name, dto.regionCode, dto.conversionRate ?? null, dto.coverageAlertBelow ?? '1', `key:${p.keyId}`],
+      [p.tenantId, id, dto.name, dto.regionCode, dto.conversionRate ?? null, dto.coverageAlertBelow ?? '1', actorRef(p)],
     );
     return view(row);
   }
@@ -199,11 +199,11 @@ export class FundsService implements OnModuleInit {
         memo: `${dto.donor} 捐赠 ${f.name}`,
         metadata: { fundId, donationId: id, donor: dto.donor },
         source: { type: 'donation', id },
-        actor: `key:${p.keyId}`,
+        actor: actorRef(p),
       });
       await m.query(
         `INSERT INTO donations (tenant_id, id, fund_id, donor, amount, household_id, points, transaction_id, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [p.tenantId, id, fundId, dto.donor, amounts.format(amount, CNY), household?.id ?? null, points ? amounts.format(points, POINTS_FOR_DONATIONS) : null, tx.id, `key:${p.keyId}`],
+        [p.tenantId, id, fundId, dto.donor, amounts.format(amount, CNY), household?.id ?? null, points ? amounts.format(points, POINTS_FOR_DONATIONS) : null, tx.id, actorRef(p)],
       );
       return { id, fundId, donor: dto.donor, amount: amounts.format(amount, CNY), householdId: household?.id ?? null, points: points ? amounts.format(points, POINTS_FOR_DONATIONS) : null, transactionId: tx.id };
     });

@@ -3,7 +3,7 @@ import { AmountFormat, AssetsService, CNY } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import type { KeyPrincipal } from '../auth/principal';
+import { actorRef, type KeyPrincipal } from '../auth/principal';
 import type { EntryDraft } from '../ledger/domain/model';
 import { LedgerError } from '../ledger/domain/errors';
 import { LedgerPosting } from '../ledger/ledger-posting.service';
@@ -91,7 +91,7 @@ export class SettlementsService {
             memo: `${shop.name} 结算至 ${through}`,
             metadata: { shopId, settlementId: id, through },
             source: { type: 'settlement', id },
-            actor: `key:${p.keyId}`,
+            actor: actorRef(p),
           })
         ).id;
       } catch (e) {
@@ -102,7 +102,7 @@ export class SettlementsService {
       await m.query(
         `INSERT INTO settlements (tenant_id, id, shop_id, fund_id, through, redemptions, points, amount_cny, transaction_id, status, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'issued', $10)`,
-        [p.tenantId, id, shopId, shop.fund_id, through, lines.length, points.toFixed(Math.max(0, ...[...pointsByAsset.keys()].map((a) => amounts.scaleOf(a)))), amounts.format(cny, CNY), txId, `key:${p.keyId}`],
+        [p.tenantId, id, shopId, shop.fund_id, through, lines.length, points.toFixed(Math.max(0, ...[...pointsByAsset.keys()].map((a) => amounts.scaleOf(a)))), amounts.format(cny, CNY), txId, actorRef(p)],
       );
       await this.redemptions.markSettled(m, p.tenantId, id, lines.map((l) => l.id));
       return this.statement(m, p.tenantId, id);
@@ -129,7 +129,7 @@ export class SettlementsService {
             memo: `${shop.name} 结算款已付：${reference}`,
             metadata: { settlementId: id, reference },
             source: { type: 'settlement-payout', id },
-            actor: `key:${p.keyId}`,
+            actor: actorRef(p),
           })
         ).id;
       }

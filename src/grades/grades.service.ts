@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
+import { actorRef, KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { sqlLiteral } from '../platform/util/sql-literal';
 import { requireTenant } from '../platform/database/tenant';
 import { UnitOfWork } from '../platform/database/unit-of-work';
@@ -165,7 +165,7 @@ export class GradesService {
       const [{ v }] = await queryRows<{ v: number }>(m, `SELECT COALESCE(max(version), 0) + 1 AS v FROM scorecards WHERE tenant_id = $1 AND name = $2`, [p.tenantId, dto.name]);
       const id = randomUUID();
       await m.query(`INSERT INTO scorecards (tenant_id, id, name, version, document, created_by) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        p.tenantId, id, dto.name, v, JSON.stringify(doc), `key:${p.keyId}`,
+        p.tenantId, id, dto.name, v, JSON.stringify(doc), actorRef(p),
       ]);
       return { id, version: v, ...doc };
     });
@@ -231,7 +231,7 @@ export class GradesService {
       await writer.query(
         `INSERT INTO grade_runs (tenant_id, id, region_code, as_of, scorecard_id, scorecard_version, status, households, distribution, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, '{}', $7)`,
-        [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, `key:${p.keyId}`],
+        [p.tenantId, id, dto.regionCode, dto.asOf, card.id, card.version, actorRef(p)],
       );
       this.logger.log(`评级计算中：${dto.regionCode}，基准日 ${dto.asOf}`);
       await writer.query(

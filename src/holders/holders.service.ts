@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes, randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, Principal } from '../auth/principal';
+import { actorRef, assertRegionInScope, Principal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { hashPin, maskIdNumber, maskPhone, normaliseIdNumber, PiiCipher, verifyPin } from '../platform/crypto/pii';
 import { queryRows } from '../platform/database/query-rows';
@@ -185,7 +185,7 @@ export class HoldersService implements HolderLookup {
             pinHash, no, card.hash, card.cipher,
           ],
         );
-        for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, `key:${p.keyId}`);
+        for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, actorRef(p));
       });
     } catch (e) {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');

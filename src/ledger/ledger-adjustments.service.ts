@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { actorRef, assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { requestHash } from '../platform/idempotency/idempotency';
 import { AssetsService } from './assets.service';
@@ -52,8 +52,9 @@ export class LedgerAdjustments {
   }
 
   /** The answer kept for idempotent replays: 201 and the transaction. */
-  private responder(scales: Map<string, number>) {
-    return (tx: PostedTransaction, refs: AccountRef[]): IdempotentAnswer => ({ status: 201, body: transactionView(tx, refs, scales) });
+  private responder(p: KeyPrincipal, scales: Map<string, number>) {
+    const names = new Map([[actorRef(p), p.actor.name]]);
+    return (tx: PostedTransaction, refs: AccountRef[]): IdempotentAnswer => ({ status: 201, body: transactionView(tx, refs, scales, names) });
   }
 
   /**
@@ -97,10 +98,10 @@ export class LedgerAdjustments {
       ],
       memo: cmd.memo,
       metadata: cmd.metadata ?? {},
-      actor: `key:${p.keyId}`,
+      actor: actorRef(p),
       idempotency: { scope, key: idempotencyKey, requestHash: requestHash(scope, rawBody) },
     };
-    const outcome = await this.posting.submit(req, this.responder(new Map([[asset.code, asset.scale]])));
+    const outcome = await this.posting.submit(req, this.responder(p, new Map([[asset.code, asset.scale]])));
     await this.adjusted(outcome, req);
     return this.answer(outcome);
   }
@@ -109,12 +110,12 @@ export class LedgerAdjustments {
     const found = await this.queries.loadTransaction(p.tenantId, id);
     if (!found) throw new LedgerError('unknown-transaction', `transaction ${id} not found`);
     this.queries.assertTransactionVisible(p, id, found.entries);
-    const req = await this.posting.reversalRequest(p.tenantId, id, reason, `key:${p.keyId}`);
+    const req = await this.posting.reversalRequest(p.tenantId, id, reason, actorRef(p));
     const scope = `POST /v1/transactions/${id}/reverse`;
     if (idempotencyKey) req.idempotency = { scope, key: idempotencyKey, requestHash: requestHash(scope, { reason }) };
     const scales = new Map<string, number>();
     for (const e of found.entries) scales.set(e.asset_code, (await this.assets.get(p.tenantId, e.asset_code)).scale);
-    const outcome = await this.posting.submit(req, this.responder(scales));
+    const outcome = await this.posting.submit(req, this.responder(p, scales));
     await this.adjusted(outcome, req);
     return this.answer(outcome);
   }

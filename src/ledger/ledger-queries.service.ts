@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
+import { UsersService } from '../auth/users.service';
 import { HoldersService, HolderType } from '../holders/holders.service';
 import { decodeCursor, encodeCursor, Page } from '../platform/http/pagination';
 import { queryRows } from '../platform/database/query-rows';
@@ -34,12 +35,13 @@ export class LedgerQueries {
     private readonly dataSource: DataSource,
     private readonly assets: AssetsService,
     private readonly holders: HoldersService,
+    private readonly users: UsersService,
   ) {}
 
   async viewOf(tenantId: string, tx: PostedTransaction, refs: AccountRef[]): Promise<TransactionView> {
     const scales = new Map<string, number>();
     for (const r of refs) if (!scales.has(r.asset)) scales.set(r.asset, (await this.assets.get(tenantId, r.asset)).scale);
-    return transactionView(tx, refs, scales);
+    return transactionView(tx, refs, scales, await this.users.actorNames([tx.actor]));
   }
 
   /** A transaction and its entries, in the caller's transaction if given. */

@@ -1,3 +1,4 @@
+import { AuthModule } from '../auth/auth.module';
 import { Module } from '@nestjs/common';
 import { HoldersModule } from '../holders/holders.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
@@ -24,7 +25,7 @@ import { LedgerStore } from './persistence/ledger.store';
  * docs/ledger.md, "Reading and writing the ledger from another module".
  */
 @Module({
-  imports: [TenancyModule, HoldersModule],
+  imports: [TenancyModule, HoldersModule, AuthModule],
   providers: [
     LedgerStore, AccountDirectory, LedgerWriter, LedgerHooks, LedgerAudit,
     AssetsService, LedgerPosting, LedgerQueries, LedgerHolds, LedgerAdjustments, LedgerExpiry, LedgerJobs,

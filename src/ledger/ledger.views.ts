@@ -1,5 +1,6 @@
 import type Decimal from 'decimal.js';
 import type { AccountRef, PostedTransaction } from './domain/model';
+import { actorView, type ActorView } from '../auth/principal';
 
 export type HolderRefView = { type: string; id: string } | string;
 
@@ -18,7 +19,7 @@ export interface TransactionView {
   memo: string;
   metadata: Record<string, unknown>;
   source: { type: string; id: string } | null;
-  actor: string;
+  actor: ActorView;
   reversalOf: string | null;
   createdAt: string;
   hash: string;
@@ -67,14 +68,14 @@ export function entryView(ref: Pick<AccountRef, 'holderType' | 'holderId'>, asse
   };
 }
 
-export function transactionView(tx: PostedTransaction, refs: AccountRef[], scales: Map<string, number>): TransactionView {
+export function transactionView(tx: PostedTransaction, refs: AccountRef[], scales: Map<string, number>, names?: Map<string, string>): TransactionView {
   return {
     id: tx.id,
     kind: tx.kind,
     memo: tx.memo,
     metadata: tx.metadata,
     source: tx.source ?? null,
-    actor: tx.actor,
+    actor: actorView(tx.actor, names),
     reversalOf: tx.reversalOf ?? null,
     createdAt: tx.createdAt.toISOString(),
     hash: tx.hash.toString('hex'),

@@ -8,7 +8,7 @@ import * as path from 'path';
 import { pipeline, Readable } from 'stream';
 import { pipeline as pipelineAsync } from 'stream/promises';
 import type { EntityManager } from 'typeorm';
-import type { KeyPrincipal } from '../auth/principal';
+import { actorRef, type KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { LedgerQueries } from '../ledger/ledger-queries.service';
@@ -297,7 +297,7 @@ export class RecordsImportService {
           try {
             await m.query(
               `INSERT INTO record_imports (tenant_id, id, entered_by, lines, accepted) VALUES ($1, $2, $3, 0, 0)`,
-              [p.tenantId, run.importId, `key:${p.keyId}`],
+              [p.tenantId, run.importId, actorRef(p)],
             );
             let headerSeen = false;
             let chunk: Line[] = [];
@@ -485,7 +485,7 @@ export class RecordsImportService {
   private async write(m: EntityManager, run: ImportRun, written: Valued[]): Promise<void> {
     const { p } = run;
     if (!written.length) return;
-    const actor = `key:${p.keyId}`;
+    const actor = actorRef(p);
     const previous = run.writing;
     // Sent now and awaited with the next chunk (or before commit): they run in order on this transaction's connection.
     const records = m.query(

@@ -1,3 +1,4 @@
+import { AuthModule } from '../auth/auth.module';
 import { Module } from '@nestjs/common';
 import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
@@ -10,7 +11,7 @@ import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
 
 @Module({
-  imports: [RulesModule, HoldersModule, LedgerModule, SanctionsModule],
+  imports: [AuthModule, RulesModule, HoldersModule, LedgerModule, SanctionsModule],
   providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints],
   controllers: [RecordsController],
   exports: [RecordsService],

@@ -1,7 +1,8 @@
+import { UsersService } from '../auth/users.service';
 import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { actorRef, actorView, type ActorView, assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import type { PostingRequest } from '../ledger/domain/model';
@@ -100,7 +101,8 @@ export interface RecordView {
   transactionId: string | null;
   reversalTransactionId: string | null;
   createdAt: string;
-  history?: { from: string | null; to: string; actor: string; reason: string | null; at: string }[];
+  enteredBy?: ActorView;
+  history?: { from: string | null; to: string; actor: ActorView; reason: string | null; at: string }[];
 }
 
 const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
@@ -174,6 +176,7 @@ export class RecordsService {
     private readonly assets: AssetsService,
     private readonly ledger: LedgerPosting,
     private readonly sanctions: SanctionsService,
+    private readonly users: UsersService,
   ) {}
 
   private view(r: RecordRow, scale: number): RecordView {
@@ -280,10 +283,10 @@ export class RecordsService {
       [
         p.tenantId, id, dto.holder.type, dto.holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
         item.direction, quantity.toFixed(), points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, dto.occurredOn,
-        JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, `key:${p.keyId}`,
+        JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, actorRef(p),
       ],
     );
-    await this.history(m, p.tenantId, id, null, 'submitted', `key:${p.keyId}`, dto.note ?? null);
+    await this.history(m, p.tenantId, id, null, 'submitted', actorRef(p), dto.note ?? null);
     const row = (await this.load(m, p.tenantId, id))!;
     return { ...this.view(row, scale), cappedBy: v.cappedBy };
   }
@@ -329,7 +332,7 @@ export class RecordsService {
   }
 
   async approve(p: KeyPrincipal, id: string): Promise<RecordView> {
-    const actor = `key:${p.keyId}`;
+    const actor = actorRef(p);
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'submitted');
       if (r.entered_by === actor) throw new Unprocessable('the approver must not be the one who entered the record', 'maker-checker');
@@ -348,7 +351,7 @@ export class RecordsService {
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'submitted');
       await m.query(`UPDATE records SET status = 'rejected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      await this.history(m, p.tenantId, id, r.status, 'rejected', `key:${p.keyId}`, reason);
+      await this.history(m, p.tenantId, id, r.status, 'rejected', actorRef(p), reason);
     });
   }
 
@@ -356,16 +359,16 @@ export class RecordsService {
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'in_notice');
       await m.query(`UPDATE records SET status = 'objected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      await this.history(m, p.tenantId, id, r.status, 'objected', `key:${p.keyId}`, `${raisedBy}: ${reason}`);
+      await this.history(m, p.tenantId, id, r.status, 'objected', actorRef(p), `${raisedBy}: ${reason}`);
     });
   }
 
   async resolve(p: KeyPrincipal, id: string, outcome: 'upheld' | 'dismissed', reason: string): Promise<RecordView> {
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'objected');
-      if (outcome === 'dismissed') return this.post(m, p.tenantId, r, `key:${p.keyId}`, `objection dismissed: ${reason}`);
+      if (outcome === 'dismissed') return this.post(m, p.tenantId, r, actorRef(p), `objection dismissed: ${reason}`);
       await m.query(`UPDATE records SET status = 'rejected', updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id]);
-      await this.history(m, p.tenantId, id, r.status, 'rejected', `key:${p.keyId}`, `objection upheld: ${reason}`);
+      await this.history(m, p.tenantId, id, r.status, 'rejected', actorRef(p), `objection upheld: ${reason}`);
     });
   }
 
@@ -373,7 +376,7 @@ export class RecordsService {
   async void(p: KeyPrincipal, id: string, reason: string): Promise<RecordView> {
     return this.transition(p, id, async (m, r) => {
       this.requireStatus(r, 'posted');
-      const actor = `key:${p.keyId}`;
+      const actor = actorRef(p);
       const reversal = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `作废: ${reason}`, actor, m));
       await m.query(`UPDATE records SET status = 'voided', reversal_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, reversal.id]);
       await this.history(m, p.tenantId, id, r.status, 'voided', actor, reason);
@@ -389,9 +392,11 @@ export class RecordsService {
       `SELECT from_status, to_status, actor, reason, at FROM record_history WHERE tenant_id = $1 AND record_id = $2 ORDER BY id`,
       [p.tenantId, id],
     );
+    const names = await this.users.actorNames([r.entered_by, ...history.map((h: any) => h.actor)]);
     return {
       ...this.view(r, await this.scaleOf(p.tenantId, r.asset_code)),
-      history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
+      enteredBy: actorView(r.entered_by, names),
+      history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: actorView(h.actor, names), reason: h.reason, at: h.at.toISOString() })),
     };
   }
 
@@ -570,7 +575,7 @@ export class RecordsService {
    * transactions (postApproved), so that no shop waits for them.
    */
   async approveImport(p: KeyPrincipal, importId: string, approvalRef: string | undefined): Promise<ImportApproval> {
-    const actor = `key:${p.keyId}`;
+    const actor = actorRef(p);
     const today = shanghaiToday();
     const counts = await this.uow.run(
       async (m) => {
@@ -651,7 +656,7 @@ export class RecordsService {
         ORDER BY i.created_at DESC LIMIT 50`,
       [requireTenant(p.tenantId), pending, p.scopeRegionCode],
     );
-    const me = `key:${p.keyId}`;
+    const me = actorRef(p);
     return {
       items: rows.map((r) => ({
         id: r.id,

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import type { KeyPrincipal } from '../auth/principal';
+import { actorRef, type KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { LedgerError } from '../ledger/domain/errors';
@@ -110,7 +110,7 @@ export class RedemptionsService implements OnModuleInit {
     const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id);
     // A holder outside the shop's region is unknown to it.
     if (!holder || !holder.regionCode.startsWith(shop.region_code)) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
-    const actor = `key:${p.keyId}`;
+    const actor = actorRef(p);
     await this.pins.check(p.tenantId, dto.holder.type, dto.holder.id, dto.pin, { shopId: shop.id, actor });
     const { pin: _pin, ...request } = dto; // the PIN is not part of what is kept for replays
     return this.commands.run(p.tenantId, 'POST /v1/redemptions', key, { ...request, hold, holdMinutes: holdMinutes ?? null }, 201, async (m) => {
@@ -239,7 +239,7 @@ export class RedemptionsService implements OnModuleInit {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'held');
       if (r.expires_at && r.expires_at.getTime() <= Date.now()) throw new Conflict(`redemption ${id} expired at ${r.expires_at.toISOString()}`, 'redemption-state');
-      const tx = await this.holds.completeHold(p.tenantId, r.hold_id!, null, `key:${p.keyId}`, m);
+      const tx = await this.holds.completeHold(p.tenantId, r.hold_id!, null, actorRef(p), m);
       await m.query(`UPDATE redemptions SET status = 'completed', transaction_id = $3, completed_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2`, [
         p.tenantId, id, tx.id,
       ]);
@@ -272,7 +272,7 @@ export class RedemptionsService implements OnModuleInit {
       const r = await this.lockRedemption(m, p, id);
       this.requireStatus(r, 'completed');
       if (r.settlement_id) throw new Conflict(`redemption ${id} was settled in ${r.settlement_id}; it can no longer be refunded`, 'already-settled');
-      const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, `key:${p.keyId}`, m));
+      const tx = await this.ledger.post(m, await this.ledger.reversalRequest(p.tenantId, r.transaction_id!, `退货: ${reason}`, actorRef(p), m));
       await this.restoreStock(m, r); // account rows before stock rows, as a redemption takes them
       await m.query(`UPDATE redemptions SET status = 'refunded', refund_transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, tx.id]);
       return this.view(m, p.tenantId, id);

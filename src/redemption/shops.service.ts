@@ -3,7 +3,7 @@ import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
 import { ApiKeysService } from '../auth/api-keys.service';
-import { KeyPrincipal, regionRelated } from '../auth/principal';
+import { actorRef, KeyPrincipal, regionRelated } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
@@ -82,7 +82,7 @@ export class ShopsService implements OnModuleInit {
     const id = randomUUID();
     await this.dataSource.query(
       `INSERT INTO shops (tenant_id, id, name, region_code, fund_id, accepted_assets, rates, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [p.tenantId, id, dto.name, dto.regionCode, dto.fundId, JSON.stringify(dto.acceptedAssets), JSON.stringify(dto.rates), `key:${p.keyId}`],
+      [p.tenantId, id, dto.name, dto.regionCode, dto.fundId, JSON.stringify(dto.acceptedAssets), JSON.stringify(dto.rates), actorRef(p)],
     );
     return shopView((await this.shop(p, id))!);
   }

@@ -1,3 +1,4 @@
+import { AuthModule } from '../auth/auth.module';
 import { Module } from '@nestjs/common';
 import { LedgerModule } from '../ledger/ledger.module';
 import { HoldersModule } from '../holders/holders.module';
@@ -7,7 +8,7 @@ import { ServiceOrdersController } from './service-orders.controller';
 import { ServiceOrdersService } from './service-orders.service';
 
 @Module({
-  imports: [TenancyModule, HoldersModule, VolunteeringModule, LedgerModule],
+  imports: [AuthModule, TenancyModule, HoldersModule, VolunteeringModule, LedgerModule],
   providers: [ServiceOrdersService],
   controllers: [ServiceOrdersController],
   exports: [ServiceOrdersService],

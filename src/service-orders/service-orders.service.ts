@@ -1,10 +1,11 @@
+import { UsersService } from '../auth/users.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { AssetsService } from '../ledger/assets.service';
 import { Cron } from '@nestjs/schedule';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { KeyPrincipal, listScope, regionRelated } from '../auth/principal';
+import { actorRef, actorView, KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { pgCode, PG } from '../platform/database/pg-errors';
 import { requireTenant } from '../platform/database/tenant';
@@ -95,6 +96,7 @@ export class ServiceOrdersService {
     private readonly volunteering: VolunteeringService,
     private readonly jobs: BackgroundJobs,
     private readonly assets: AssetsService,
+    private readonly users: UsersService,
   ) {}
 
   // ---------------------------------------------------------------- teams, menu, settings
@@ -103,7 +105,7 @@ export class ServiceOrdersService {
     await this.tenancy.requireRegion(p, p.tenantId, dto.regionCode);
     return this.uow.run(async (m) => {
       const id = randomUUID();
-      await m.query(`INSERT INTO teams (tenant_id, id, name, region_code, created_by) VALUES ($1, $2, $3, $4, $5)`, [p.tenantId, id, dto.name, dto.regionCode, `key:${p.keyId}`]);
+      await m.query(`INSERT INTO teams (tenant_id, id, name, region_code, created_by) VALUES ($1, $2, $3, $4, $5)`, [p.tenantId, id, dto.name, dto.regionCode, actorRef(p)]);
       for (const [i, personId] of [...new Set(dto.memberIds)].entries()) {
         const person = await this.holders.find(p.tenantId, 'person', personId, m);
         if (!person) throw new NotFound(`person ${personId}`);
@@ -187,9 +189,9 @@ export class ServiceOrdersService {
       await m.query(
         `INSERT INTO service_orders (tenant_id, id, menu_code, title, requester_type, requester_id, region_code, note, wanted_by, status, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'requested', $10)`,
-        [p.tenantId, id, dto.menuCode, item.title, dto.requester.type, dto.requester.id, dto.regionCode, dto.note ?? null, dto.wantedBy ?? null, `key:${p.keyId}`],
+        [p.tenantId, id, dto.menuCode, item.title, dto.requester.type, dto.requester.id, dto.regionCode, dto.note ?? null, dto.wantedBy ?? null, actorRef(p)],
       );
-      await this.history(m, p.tenantId, id, null, 'requested', `key:${p.keyId}`, dto.note ?? null);
+      await this.history(m, p.tenantId, id, null, 'requested', actorRef(p), dto.note ?? null);
       return view((await this.find(m, p.tenantId, id))!);
     });
   }
@@ -238,27 +240,27 @@ export class ServiceOrdersService {
       const [team] = await m.query(`SELECT id, name, region_code FROM teams WHERE tenant_id = $1 AND id = $2`, [p.tenantId, teamId]);
       if (!team || !regionRelated(p, team.region_code)) throw new NotFound(`team ${teamId}`);
       if (!o.region_code.startsWith(team.region_code)) throw new Unprocessable(`team ${team.name} serves ${team.region_code}, not ${o.region_code}`, 'team-region');
-      await this.set(m, o, 'dispatched', { team_id: teamId, dispatched_at: new Date(), overdue: false }, `key:${p.keyId}`, `派给 ${team.name}`);
+      await this.set(m, o, 'dispatched', { team_id: teamId, dispatched_at: new Date(), overdue: false }, actorRef(p), `派给 ${team.name}`);
     });
   }
 
   /** 接单: an organizer of the team's region accepts. */
   async accept(p: KeyPrincipal, id: string) {
     return this.transition(p, id, ['dispatched'], async (m, o) => {
-      await this.set(m, o, 'accepted', { accepted_at: new Date() }, `key:${p.keyId}`, null);
+      await this.set(m, o, 'accepted', { accepted_at: new Date() }, actorRef(p), null);
     });
   }
 
   /** The team cannot take it: the order goes back to dispatch. */
   async decline(p: KeyPrincipal, id: string, reason: string) {
     return this.transition(p, id, ['dispatched', 'accepted'], async (m, o) => {
-      await this.set(m, o, 'requested', { team_id: null, dispatched_at: null, accepted_at: null }, `key:${p.keyId}`, `declined: ${reason}`);
+      await this.set(m, o, 'requested', { team_id: null, dispatched_at: null, accepted_at: null }, actorRef(p), `declined: ${reason}`);
     });
   }
 
   async cancel(p: KeyPrincipal, id: string, reason: string) {
     return this.transition(p, id, ['requested', 'dispatched', 'accepted'], async (m, o) => {
-      await this.set(m, o, 'cancelled', { closed_at: new Date() }, `key:${p.keyId}`, reason);
+      await this.set(m, o, 'cancelled', { closed_at: new Date() }, actorRef(p), reason);
     });
   }
 
@@ -277,7 +279,7 @@ export class ServiceOrdersService {
           { personId: e.personId, hours: e.hours, kind: 'signed' },
         ], new Decimal(MAX_HOURS_PER_ORDER));
       }
-      await this.set(m, o, 'delivered', { delivered_at: new Date() }, `key:${p.keyId}`, null);
+      await this.set(m, o, 'delivered', { delivered_at: new Date() }, actorRef(p), null);
     });
   }
 
@@ -295,9 +297,9 @@ export class ServiceOrdersService {
         const verifier = { ...p, scopeRegionCode: o.region_code.slice(0, 6) };
         for (const r of records) await this.volunteering.verifyWithin(m, verifier, r.id);
       } else {
-        await this.volunteering.noteOrder(m, p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`, `key:${p.keyId}`);
+        await this.volunteering.noteOrder(m, p.tenantId, o.id, `评分 ${stars} 星（低于 ${ratingThreshold} 星）：${comment ?? '无评语'}`, actorRef(p));
       }
-      await this.set(m, o, 'closed', { stars, comment: comment ?? null, closed_at: new Date() }, `key:${p.keyId}`, `${stars} 星${stars >= ratingThreshold ? '，时长已核验' : '，时长待审核'}`);
+      await this.set(m, o, 'closed', { stars, comment: comment ?? null, closed_at: new Date() }, actorRef(p), `${stars} 星${stars >= ratingThreshold ? '，时长已核验' : '，时长待审核'}`);
     });
   }
 
@@ -306,9 +308,10 @@ export class ServiceOrdersService {
     const history = await m.query(`SELECT from_status, to_status, actor, reason, at FROM service_order_history WHERE tenant_id = $1 AND order_id = $2 ORDER BY id`, [tenantId, id]);
     const service = await this.volunteering.ofOrder(m, tenantId, id);
     const amounts = await this.assets.amounts(tenantId, m);
+    const names = await this.users.actorNames(history.map((h: any) => h.actor), m);
     return {
       ...view(o),
-      history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: h.actor, reason: h.reason, at: h.at.toISOString() })),
+      history: history.map((h: any) => ({ from: h.from_status, to: h.to_status, actor: actorView(h.actor, names), reason: h.reason, at: h.at.toISOString() })),
       service: service.map((s: any) => ({
         id: s.id,
         personId: s.person_id,

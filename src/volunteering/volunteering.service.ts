@@ -4,7 +4,7 @@ import { AssetsService } from '../ledger/assets.service';
 import { randomInt, timingSafeEqual } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { actorRef, assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { HoldersService } from '../holders/holders.service';
 import { LedgerPosting } from '../ledger/ledger-posting.service';
@@ -90,7 +90,7 @@ export class VolunteeringService {
     await this.dataSource.query(
       `INSERT INTO activities (tenant_id, id, title, category, region_code, starts_at, ends_at, max_hours_per_person, status, proposed_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'proposed', $9)`,
-      [p.tenantId, id, dto.title, dto.category, dto.regionCode, dto.startsAt, dto.endsAt, dto.maxHoursPerPerson ?? null, `key:${p.keyId}`],
+      [p.tenantId, id, dto.title, dto.category, dto.regionCode, dto.startsAt, dto.endsAt, dto.maxHoursPerPerson ?? null, actorRef(p)],
     );
     return activityView(await this.activity(this.dataSource.manager, p, id));
   }
@@ -156,9 +156,9 @@ export class VolunteeringService {
     return this.uow.run(async (m) => {
       const a = await this.activity(m, p, id, true);
       if (a.status === 'listed') throw new Conflict(`activity ${id} is already listed`, 'activity-state');
-      if (a.proposed_by === `key:${p.keyId}`) throw new Unprocessable('活动须由申报人以外的人批准入库', 'maker-checker');
+      if (a.proposed_by === actorRef(p)) throw new Unprocessable('活动须由申报人以外的人批准入库', 'maker-checker');
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      await m.query(`UPDATE activities SET status = 'listed', sign_in_code = $3, approved_by = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, code, `key:${p.keyId}`]);
+      await m.query(`UPDATE activities SET status = 'listed', sign_in_code = $3, approved_by = $4 WHERE tenant_id = $1 AND id = $2`, [p.tenantId, id, code, actorRef(p)]);
       return activityView(await this.activity(m, p, id));
     });
   }
@@ -175,7 +175,7 @@ export class VolunteeringService {
       const [row] = await m.query(
         `INSERT INTO activity_check_ins (tenant_id, activity_id, person_id, checked_in_at, checked_in_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING RETURNING checked_in_at`,
-        [p.tenantId, activityId, dto.personId, at, `key:${p.keyId}`],
+        [p.tenantId, activityId, dto.personId, at, actorRef(p)],
       );
       if (!row) throw new Conflict(`person ${dto.personId} has already checked in to activity ${activityId}`, 'already-checked-in');
       return { activityId, personId: dto.personId, event: 'check-in' as const, at: row.checked_in_at.toISOString() };
@@ -194,7 +194,7 @@ export class VolunteeringService {
       const out = at < c.checked_in_at ? c.checked_in_at : at;
       await m.query(
         `UPDATE activity_check_ins SET checked_out_at = $4, checked_out_by = $5 WHERE tenant_id = $1 AND activity_id = $2 AND person_id = $3`,
-        [p.tenantId, activityId, dto.personId, out, `key:${p.keyId}`],
+        [p.tenantId, activityId, dto.personId, out, actorRef(p)],
       );
       return { activityId, personId: dto.personId, event: 'check-out' as const, at: out.toISOString(), hours: formatHours(spanHours(c.checked_in_at, out)) };
     });
@@ -317,7 +317,7 @@ export class VolunteeringService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $11, $12, $13)`,
         [
           p.tenantId, id, 'activityId' in source ? source.activityId : null, 'orderId' in source ? source.orderId : null, e.personId, person.regionCode,
-          hours.toFixed(), e.kind, `key:${p.keyId}`, window.startsAt, window.endsAt, window.title, e.reason ?? null,
+          hours.toFixed(), e.kind, actorRef(p), window.startsAt, window.endsAt, window.title, e.reason ?? null,
         ],
       );
       out.push({ id, personId: e.personId, hours: formatHours(hours), kind: e.kind, status: 'submitted' });
@@ -347,8 +347,8 @@ export class VolunteeringService {
       if (s.status === 'verified') throw new Conflict(`service record ${id} is already verified`, 'service-record-state');
       // Four eyes: whoever entered the attendance (or delivered the order's hours) never verifies them,
       // nor does whoever rated the order low and sent its hours for review.
-      if (s.entered_by === `key:${p.keyId}`) throw new Unprocessable('志愿时长须由另一人核验：登记时长的人不能核验自己登记的时长', 'maker-checker');
-      if (s.rated_by === `key:${p.keyId}`) throw new Unprocessable('低分订单的时长须由评分人以外的人审核', 'maker-checker');
+      if (s.entered_by === actorRef(p)) throw new Unprocessable('志愿时长须由另一人核验：登记时长的人不能核验自己登记的时长', 'maker-checker');
+      if (s.rated_by === actorRef(p)) throw new Unprocessable('低分订单的时长须由评分人以外的人审核', 'maker-checker');
       let credited = new Decimal(0);
       let txId: string | null = null;
       let set: { id: string; version: number } | null = null;
@@ -382,7 +382,7 @@ export class VolunteeringService {
             memo: `志愿服务 ${s.title} ${formatHours(s.hours)} 小时`,
             metadata: { ruleSetId: rules.id, ruleSetVersion: rules.version, ruleCode: item.code, hours: s.hours },
             source: { type: 'service-record', id },
-            actor: `key:${p.keyId}`,
+            actor: actorRef(p),
           });
           txId = tx.id;
         }
@@ -390,7 +390,7 @@ export class VolunteeringService {
       await m.query(
         `UPDATE service_records SET status = 'verified', credited = $3, transaction_id = $4, rule_set_id = $5, rule_set_version = $6,
                 verified_by = $7, verified_at = now() WHERE tenant_id = $1 AND id = $2`,
-        [p.tenantId, id, credited.toFixed(), txId, set?.id ?? null, set?.version ?? null, `key:${p.keyId}`],
+        [p.tenantId, id, credited.toFixed(), txId, set?.id ?? null, set?.version ?? null, actorRef(p)],
       );
       return { id, status: 'verified' as const, credited: (await this.assets.amounts(p.tenantId, m)).format(credited, COIN), transactionId: txId };
     }

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ROLES, Role } from '../../src/auth/principal';
 import { asAdmin, bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, makeCounty, makeHousehold, makePerson, newIdempotencyKey } from '../helpers/fixtures';
+import { County, makeCounty, makeHousehold, makePerson, makeUser, newIdempotencyKey, newPhone } from '../helpers/fixtures';
+import { USER_ROLES } from '../../src/auth/users.dto';
 
 /**
- * Every endpoint, every role: allowed roles get past the guard, the others get
- * 403, nobody gets in without a key. A route missing from this table fails the
+ * Every endpoint, every role, as a key and as a signed-in user (every role but
+ * bank, which is only ever a machine): allowed roles get past the guard, the
+ * others get 403, nobody gets in without a key or a session. A route missing from this table fails the
  * coverage test below, so new endpoints must declare their matrix here.
  */
 interface Endpoint {
@@ -193,14 +195,29 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/jobs/expire', url: () => '/v1/jobs/expire', body: () => ({ asOf: '2001-01-01' }), platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/jobs/evaluate-sanctions', url: () => '/v1/jobs/evaluate-sanctions', platform: false, roles: ['admin'] },
+  // people and sign-in
+  { method: 'post', path: '/v1/users', url: () => '/v1/users', body: () => ({ name: '矩阵', phone: newPhone(), role: 'auditor' }), platform: true, roles: ['admin'] },
+  { method: 'get', path: '/v1/users', url: (c) => `/v1/users?tenantId=${c.tenantId}`, platform: true, roles: ['admin', 'auditor'] },
+  { method: 'post', path: '/v1/users/{id}/disable', url: () => '/v1/users/00000000-0000-4000-8000-000000000000/disable', platform: true, roles: ['admin'] },
+  { method: 'post', path: '/v1/users/{id}/enable', url: () => '/v1/users/00000000-0000-4000-8000-000000000000/enable', platform: true, roles: ['admin'] },
+  { method: 'post', path: '/v1/users/{id}/reset-password', url: () => '/v1/users/00000000-0000-4000-8000-000000000000/reset-password', platform: true, roles: ['admin'] },
+  { method: 'post', path: '/v1/sessions', url: () => '/v1/sessions', body: () => ({}), platform: true, roles: [...ROLES], public: true },
+  { method: 'get', path: '/v1/me', url: () => '/v1/me', platform: true, roles: [...ROLES] },
+  { method: 'put', path: '/v1/me/password', url: () => '/v1/me/password', body: () => ({}), platform: false, roles: [...USER_ROLES] },
+  // last: for a user it ends the session the rows above use
+  { method: 'delete', path: '/v1/sessions/current', url: () => '/v1/sessions/current', platform: true, roles: [...ROLES] },
 ];
 
 describe('access matrix: every endpoint × every role (e2e)', () => {
   let t: TestApp;
   let c: County;
+  const users = {} as Record<(typeof USER_ROLES)[number], string>;
   beforeAll(async () => {
     t = await startTestApp();
     c = await makeCounty(t);
+    const scoped = { scopeRegionCode: c.villages[0] };
+    const extra: Record<(typeof USER_ROLES)[number], Record<string, string>> = { admin: {}, auditor: {}, clerk: scoped, reviewer: scoped, organizer: scoped, shopkeeper: { shopId: c.shopId } };
+    await Promise.all(USER_ROLES.map(async (role) => (users[role] = (await makeUser(t, c.keys.admin, role, `矩阵${role}`, extra[role])).token)));
     fx.household = await makeHousehold(t, c.keys.clerk, c.villages[0]);
     fx.person = await makePerson(t, c.keys.clerk, c.villages[0]);
     const tx = await t.http().post('/v1/transfers').set(bearer(c.keys.admin)).set('Idempotency-Key', newIdempotencyKey())
@@ -253,10 +270,28 @@ describe('access matrix: every endpoint × every role (e2e)', () => {
           }
         });
       }
+      for (const role of USER_ROLES) {
+        const allowed = e.roles.includes(role);
+        it(`${role} user ${allowed ? 'allowed' : '403'}`, async () => {
+          const res = await send(bearer(users[role]));
+          if (allowed) expect([401, 403]).not.toContain(res.status);
+          else {
+            expect(res.status).toBe(403);
+            expect(res.body.code).toBe('role-not-allowed');
+          }
+        });
+      }
     });
   }
 
   describe('region scope', () => {
+    it('users of another village get 404 for this village\'s holders, as keys do', async () => {
+      const other = await makeUser(t, c.keys.admin, 'clerk', '外村文书', { scopeRegionCode: c.villages[2] });
+      expect((await t.http().get(`/v1/households/${fx.household}`).set(bearer(other.token))).status).toBe(404);
+      expect((await t.http().get(`/v1/holders/household/${fx.household}/balances`).set(bearer(other.token))).status).toBe(404);
+      expect((await t.http().post('/v1/households').set(bearer(other.token)).send({ villageCode: c.villages[0], headName: 'x' })).status).toBe(404);
+    });
+
     it('keys of another village get 404 for this village\'s holders and transactions', async () => {
       for (const role of ['clerk', 'reviewer', 'organizer'] as const) {
         const k = bearer(c.otherVillageKeys[role]);

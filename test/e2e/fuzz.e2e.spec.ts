@@ -34,7 +34,7 @@ const DB = `jifen_test_fuzz_${process.env.JEST_WORKER_ID ?? '1'}`;
 jest.setTimeout(Math.max(300_000, RUNS * 120 * 1000));
 
 /** Tables a refused request may legitimately write: failed PIN attempts and their lockout, the bank's access log (every read is logged, 404s too) and its rate-limit bucket (every bank request takes a token). */
-const MAY_CHANGE_ON_REFUSAL = new Set(['pin_guards', 'pin_lockouts', 'bank_access_log', 'bank_rate_buckets']);
+const MAY_CHANGE_ON_REFUSAL = new Set(['pin_guards', 'pin_lockouts', 'bank_access_log', 'bank_rate_buckets', 'sign_in_failures']);
 
 describe('fuzz: every operation of the OpenAPI document with malformed requests (e2e)', () => {
   let t: TestApp;

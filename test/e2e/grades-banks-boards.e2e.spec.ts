@@ -179,7 +179,7 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect((await t.http().get(`/v1/bank/grades?idNumber=${idNumbers[hh.a]}`).set(bank)).status).toBe(404);
 
       // Each consent's history: what happened, who did it, when (the expiry is written once, by the system).
-      const events = async (id: string) => (await t.http().get(`/v1/consents/${id}/history`).set(bearer(c.keys.clerk))).body.items.map((e: any) => [e.event, e.actor.split(':')[0]]);
+      const events = async (id: string) => (await t.http().get(`/v1/consents/${id}/history`).set(bearer(c.keys.clerk))).body.items.map((e: any) => [e.event, e.actor.type]);
       expect(await events(consent.body.id)).toEqual([['granted', 'key'], ['expired', 'system']]);
       expect(await events(consent.body.id)).toEqual([['granted', 'key'], ['expired', 'system']]);
       expect(await events(renewed.body.id)).toEqual([['granted', 'key'], ['revoked', 'key']]);
@@ -284,7 +284,7 @@ describe('credit grades, banks and boards (e2e)', () => {
 
     it('a bank that stops reading the export halfway fails that response only: no crash, no file left behind', async () => {
       const keys = await t.app.get(DataSource).query(`SELECT id FROM api_keys WHERE tenant_id = $1 AND role = 'bank' LIMIT 1`, [c.tenantId]);
-      const p = { kind: 'key' as const, keyId: keys[0].id, tenantId: c.tenantId, role: 'bank' as const, scopeRegionCode: c.county, shopId: null, bankId: c.bankId };
+      const p = { kind: 'key' as const, keyId: keys[0].id, tenantId: c.tenantId, role: 'bank' as const, scopeRegionCode: c.county, shopId: null, bankId: c.bankId, actor: { type: 'key' as const, id: keys[0].id, name: 'test' } };
       // A response whose client is gone after the headers: the first write fails.
       const gone = new Writable({ write: (_chunk, _enc, done) => done(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })) });
       const res = Object.assign(gone, { status: () => res, setHeader: () => res });

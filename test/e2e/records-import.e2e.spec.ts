@@ -137,7 +137,7 @@ describe('CSV import of records (e2e)', () => {
       const txBefore = (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]))[0].n;
       const before = await count();
       const csv = `${HEADER}\nhousehold,${hh},R07,1,2026-05-05,ok\nhousehold,${other},R07,1,2026-05-05,外村\n`;
-      const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null };
+      const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
       // One line per chunk: line 2 is posted before line 3 is seen.
       const res = await t.app.get(RecordsImportService).importCsv(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, chunkLines: 1 });
       expect(res.status).toBe(422);

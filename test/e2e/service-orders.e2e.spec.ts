@@ -157,7 +157,7 @@ describe('service orders: 点单 → 派单 → 接单 → 送单 → 评单 (e2
     await t.app.get(ServiceOrdersService).handleOverdue(new Date(Date.now() + 100 * 3600_000), c.tenantId);
     o = (await t.http().get(`/v1/service-orders/${id}`).set(station)).body;
     expect(o).toMatchObject({ status: 'requested', teamId: null, overdue: true, escalatedTo: c.townships[0] });
-    expect(o.history[o.history.length - 1].actor).toBe('job:overdue');
+    expect(o.history[o.history.length - 1].actor).toEqual({ type: 'job', id: 'overdue', name: '系统（订单超时）' });
     const overdue = await t.http().get('/v1/service-orders?overdue=true').set(admin);
     expect(overdue.body.items.map((x: any) => x.id)).toContain(id);
     // A shorter response time for the village applies from now on.

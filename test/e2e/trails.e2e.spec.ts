@@ -65,8 +65,8 @@ describe('append-only trails (e2e)', () => {
     const log = await t.http().get(`/v1/api-keys/events?tenantId=${c.tenantId}`).set(bearer(c.keys.auditor));
     expect(log.status).toBe(200);
     const [revoked, created] = log.body.items;
-    expect(revoked).toMatchObject({ event: 'revoked', role: 'auditor', actor: expect.stringMatching(/^key:/) });
-    expect(created).toMatchObject({ event: 'created', role: 'auditor', actor: 'platform', keyId: revoked.keyId });
+    expect(revoked).toMatchObject({ event: 'revoked', role: 'auditor', actor: { type: 'key', id: expect.any(String), name: 'admin key' } });
+    expect(created).toMatchObject({ event: 'created', role: 'auditor', actor: { type: 'platform', id: 'platform', name: '平台管理员' }, keyId: revoked.keyId });
     expect((await t.http().get(`/v1/api-keys/events?tenantId=${c.tenantId}`).set(bearer(c.keys.clerk))).status).toBe(403);
   });
 });

@@ -111,3 +111,31 @@ export async function importAndApprove(t: TestApp, csv: string, importer: string
   if (entered.status !== 201) return { entered, approved: null };
   return { entered, approved: await approveImport(t, approver, entered.body.importId) };
 }
+
+let phoneSerial = 0;
+/** A mobile number unique within this worker's run. */
+export const newPhone = () => `13${String(process.pid % 100000).padStart(5, '0')}${String(phoneSerial++).padStart(4, '0')}`;
+
+export interface SignedInUser {
+  id: string;
+  phone: string;
+  password: string;
+  /** A session token, the initial password already changed. */
+  token: string;
+}
+
+/**
+ * A user created by `adminKey`, signed in, its initial password changed: ready
+ * to act (a person, as opposed to a key). `extra`: scopeRegionCode, shopId.
+ */
+export async function makeUser(t: TestApp, adminKey: string, role: Exclude<Role, 'bank'>, name: string, extra: Record<string, string> = {}): Promise<SignedInUser> {
+  const phone = newPhone();
+  const created = await t.http().post('/v1/users').set(bearer(adminKey)).send({ name, phone, role, ...extra });
+  if (created.status !== 201) throw new Error(`creating user: ${created.status} ${JSON.stringify(created.body)}`);
+  const first = await t.http().post('/v1/sessions').send({ phone, password: created.body.initialPassword });
+  if (first.status !== 201) throw new Error(`signing in: ${first.status} ${JSON.stringify(first.body)}`);
+  const password = `cunli-mima-${phoneSerial}`;
+  const changed = await t.http().put('/v1/me/password').set(bearer(first.body.token)).send({ currentPassword: created.body.initialPassword, newPassword: password });
+  if (changed.status !== 204) throw new Error(`changing password: ${changed.status} ${JSON.stringify(changed.body)}`);
+  return { id: created.body.id, phone, password, token: first.body.token };
+}

@@ -54,7 +54,7 @@ describe('ledger core (integration, real PostgreSQL)', () => {
     c = await makeCounty(t);
     ledger = ledgerOf(t.app);
     db = t.app.get(DataSource);
-    admin = { kind: 'key', keyId: 'k', tenantId: c.tenantId, role: 'admin', scopeRegionCode: c.county, shopId: null, bankId: null };
+    admin = { kind: 'key', keyId: 'k', tenantId: c.tenantId, role: 'admin', scopeRegionCode: c.county, shopId: null, bankId: null, actor: { type: 'key' as const, id: 'k', name: 'test' } };
   });
   afterAll(async () => t.close());
 
