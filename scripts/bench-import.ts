@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const nodeCpu0 = process.cpuUsage();
     const pgCpu0 = postgresCpuSeconds();
-    const result = await app.get(RecordsImportService).importCsv(clerk, csv(), undefined, { partial: false });
+    const result = await app.get(RecordsImportService).importFile(clerk, csv(), undefined, { partial: false });
     const enteredAt = Date.now();
     say(`entered ${result.body.accepted} records in ${((enteredAt - started) / 1000).toFixed(1)} s; a second key approves …`);
     const approval = result.status === 201 ? await app.get(RecordsService).approveImport(reviewer, result.body.importId!, '基准测试评议会') : null;

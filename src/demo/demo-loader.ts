@@ -227,7 +227,7 @@ export class DemoLoader {
     const meeting = villages[0];
     const attendees = households.filter((h) => h.village === 0).slice(0, 12);
     const csv = ['holderType,holderId,ruleCode,quantity,occurredOn,note', ...attendees.map((h) => `household,${h.id},R07,1,${addDays(today, -1)},参加村民代表会议`)].join('\n');
-    const imported = await this.get(RecordsImportService).importCsv(clerks[meeting.township].p, Readable.from([Buffer.from(csv)]), 'utf-8', { partial: true });
+    const imported = await this.get(RecordsImportService).importFile(clerks[meeting.township].p, Readable.from([Buffer.from(csv)]), 'utf-8', { partial: true });
     const meetingApproval = await records.approveImport(reviewers[meeting.township].p, imported.body.importId!, `${meeting.name}村民代表会议纪要`);
     step(`${meeting.name}导入村民代表会议记录 ${imported.body.accepted} 条，由审核人整批通过（入账 ${meetingApproval.posted} 条）`);
 

@@ -267,6 +267,18 @@ export class HoldersService implements HolderLookup {
     return out;
   }
 
+  /** A village's households by 户号 (the import template lists them), with the village's name; the village must be in the caller's scope. */
+  async villageHouseholds(p: Principal & { kind: 'key' }, villageCode: string): Promise<{ villageName: string; households: { no: string; headName: string }[] }> {
+    const region = await this.tenancy.requireRegion(p, p.tenantId, villageCode);
+    if (region.level !== 'village') throw new BadInput('villageCode must name a village', [{ field: 'villageCode', messages: ['villageCode must be a village'] }]);
+    const rows = await queryRows<{ no: string; head_name: string }>(
+      this.dataSource,
+      `SELECT no, head_name FROM households WHERE tenant_id = $1 AND village_code = $2 ORDER BY no LIMIT 5000`,
+      [requireTenant(p.tenantId), villageCode],
+    );
+    return { villageName: region.name, households: rows.map((r) => ({ no: r.no, headName: r.head_name })) };
+  }
+
   /** POST /v1/households/{id}/card/rotate: a new token; the old QR code finds nothing. */
   async rotateCard(p: Principal & { kind: 'key' }, id: string): Promise<DoorCard> {
     const [card] = await this.cards(p, { householdId: id });

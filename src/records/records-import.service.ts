@@ -17,14 +17,16 @@ import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, mapError } from '../platform/http/app-error';
 import { isUuid } from '../platform/http/validation';
 import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
-import { RuleSetView, shanghaiToday } from '../rules/rulesets.service';
-import { MESSAGES, QUANTITY_RE, RULE_CODE_RE } from './records.dto';
-import { isCalendarDate } from '../platform/http/validators';
+import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
+import { QUANTITY_RE, RULE_CODE_RE } from './records.dto';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
+import { ImportColumn, importTemplate, isUnfilled, looksLikeXlsx, mapHeader, parseSheetDate, xlsxRecords } from './spreadsheet';
+import { HOUSEHOLD_NO_RE } from '../holders/holders.service';
 import { yieldToIo } from '../platform/util/yield';
 import { yieldToForeground } from '../platform/http/foreground';
 
+/** The API's own header (the Chinese one of the template is read as well: spreadsheet.ts). */
 export const IMPORT_HEADER = ['holderType', 'holderId', 'ruleCode', 'quantity', 'occurredOn', 'note'];
 const SNIFF_BYTES = 64 * 1024;
 export const IMPORT_LIMIT_BYTES = 50 * 1024 * 1024;
@@ -178,8 +180,15 @@ export interface ImportOptions {
 interface Line {
   line: number;
   holderType: 'household' | 'person';
+  /** The holder's id: given, or found from the 户号 or the head's ID number. */
   holderId: string;
+  householdNo: string | null;
+  headIdNumber: string | null;
+  /** The head's name as the file has it: must agree with the household found. */
+  headName: string | null;
+  /** The item's code, or (ruleName) its name in the rule set that applies. */
   ruleCode: string;
+  ruleName: string | null;
   quantity: Decimal;
   occurredOn: string;
   note: string | null;
@@ -217,20 +226,58 @@ interface ImportRun {
   balances: Map<string, Decimal>;
 }
 
-/** Checks one line's cells; answers its problems, or the line. */
-export function parseLine(line: number, cells: string[]): Line | string[] {
-  if (cells.length !== IMPORT_HEADER.length) return [`expected ${IMPORT_HEADER.length} columns, found ${cells.length}`];
-  const [holderType, holderId, ruleCode, quantity, occurredOn, note] = cells;
+/**
+ * Checks one line's cells, read through the header's map; answers its problems
+ * (in Chinese, as the console shows them to the clerk), or the line.
+ */
+export function parseLine(line: number, cells: string[], header: Map<ImportColumn, number>): Line | string[] {
+  const cell = (c: ImportColumn) => (header.has(c) ? (cells[header.get(c)!] ?? '').trim() : '');
   const errors: string[] = [];
-  if (holderType !== 'household' && holderType !== 'person') errors.push('holderType must be household or person');
-  if (!isUuid(holderId)) errors.push('holderId must be a UUID');
-  if (!RULE_CODE_RE.test(ruleCode)) errors.push(MESSAGES.ruleCode);
-  if (quantity && !QUANTITY_RE.test(quantity)) errors.push(MESSAGES.quantity);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(occurredOn)) errors.push(MESSAGES.occurredOn);
-  else if (!isCalendarDate(occurredOn)) errors.push(`occurredOn ${occurredOn} is not a calendar date`);
-  if (note.length > 500) errors.push('note must be at most 500 characters');
+  const holderId = cell('holderId');
+  const householdNo = cell('householdNo');
+  const headIdNumber = cell('headIdNumber');
+  const typeCell = cell('holderType');
+  const holderType = typeCell === '' || typeCell === '户' || typeCell === '农户' ? 'household' : typeCell === '个人' || typeCell === '志愿者' ? 'person' : typeCell;
+  if (holderType !== 'household' && holderType !== 'person') errors.push('类型须为 household（户）或 person（个人）');
+  if (holderId) {
+    if (!isUuid(holderId)) errors.push('holderId 须为 UUID');
+  } else if (householdNo) {
+    if (!HOUSEHOLD_NO_RE.test(householdNo)) errors.push(`户号「${householdNo}」格式不对，应像 500154101001-0023`);
+  } else if (headIdNumber) {
+    if (!/^\d{17}[\dXx]$/.test(headIdNumber)) errors.push('户主身份证号须为 18 位');
+  } else {
+    errors.push('没有填写户号');
+  }
+  if ((householdNo || headIdNumber) && !holderId && holderType !== 'household') errors.push('户号和户主身份证号只用于农户');
+  const ruleCode = cell('ruleCode');
+  const ruleName = cell('ruleName');
+  if (ruleCode && !RULE_CODE_RE.test(ruleCode)) errors.push(`事项代码「${ruleCode}」格式不对，应像 R01`);
+  if (!ruleCode && !ruleName) errors.push('没有填写事项代码或事项名称');
+  if (ruleName.length > 100) errors.push('事项名称太长');
+  const quantity = cell('quantity');
+  if (quantity && !QUANTITY_RE.test(quantity)) errors.push(`数量「${quantity}」须为数字，如 1 或 2.5`);
+  const rawDate = cell('occurredOn');
+  const occurredOn = rawDate ? parseSheetDate(rawDate) : null;
+  if (!rawDate) errors.push('没有填写发生日期');
+  else if (!occurredOn) errors.push(`发生日期「${rawDate}」看不懂，请写成 2026-12-01、2026/12/1 或 2026年12月1日`);
+  const note = cell('note');
+  if (note.length > 500) errors.push('备注最多 500 字');
+  const headName = cell('headName');
+  if (headName.length > 50) errors.push('户主姓名太长');
   if (errors.length) return errors;
-  return { line, holderType: holderType as Line['holderType'], holderId: holderId.toLowerCase(), ruleCode, quantity: new Decimal(quantity || '1'), occurredOn, note: note || null };
+  return {
+    line,
+    holderType: holderType as Line['holderType'],
+    holderId: holderId.toLowerCase(),
+    householdNo: holderId ? null : householdNo || null,
+    headIdNumber: holderId || householdNo ? null : headIdNumber || null,
+    headName: headName || null,
+    ruleCode: ruleCode,
+    ruleName: ruleCode ? null : ruleName,
+    quantity: new Decimal(quantity || '1'),
+    occurredOn: occurredOn!,
+    note: note || null,
+  };
 }
 
 /**
@@ -253,6 +300,7 @@ export class RecordsImportService {
     private readonly holders: HoldersService,
     private readonly ledger: LedgerQueries,
     private readonly assets: AssetsService,
+    private readonly rules: RuleSetsService,
   ) {}
 
   /**
@@ -263,17 +311,36 @@ export class RecordsImportService {
    * `submitted`; another reviewer approves the import as a whole
    * (RecordsService.approveImport), which posts it.
    */
-  async importCsv(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
+  async importFile(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     const upload = await spool(body, IMPORT_LIMIT_BYTES);
     try {
-      return await this.enter(p, upload.file, charset, options);
+      const handle = await fs.open(upload.file, 'r');
+      const head = Buffer.alloc(4);
+      try {
+        await handle.read(head, 0, 4, 0);
+      } finally {
+        await handle.close();
+      }
+      return await this.enter(p, upload.file, looksLikeXlsx(head), charset, options);
     } finally {
       await fs.rm(upload.dir, { recursive: true, force: true });
     }
   }
 
+  /** GET /v1/records/import/template: the village's households and the items of the rule sets that apply to it today. */
+  async template(p: KeyPrincipal, villageCode: string): Promise<{ villageName: string; file: Buffer }> {
+    const { villageName, households } = await this.holders.villageHouseholds(p, villageCode);
+    const today = shanghaiToday();
+    const items: Parameters<typeof importTemplate>[2] = [];
+    for (const asset of (await this.assets.list(p.tenantId)).filter((a) => a.holderType === 'household')) {
+      const set = await this.rules.applicableFor(p.tenantId, villageCode, asset.code, today);
+      for (const it of set?.effectiveItems ?? []) items.push({ code: it.code, name: it.name, direction: it.direction, points: it.points, asset: asset.code });
+    }
+    return { villageName, file: await importTemplate(villageName, households, items) };
+  }
+
   /** Checks, values and enters every line of the file in one transaction; answers what importCsv answers, before any posting. */
-  private async enter(p: KeyPrincipal, file: string, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
+  private async enter(p: KeyPrincipal, file: string, xlsx: boolean, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     let run!: ImportRun;
     try {
       await this.uow.run(
@@ -293,24 +360,23 @@ export class RecordsImportService {
             importId: timeOrderedUuid(),
             balances: new Map(),
           };
-          const rows = csvRecords(createReadStream(file), charset);
+          const rows = xlsx ? xlsxRecords(file) : csvRecords(createReadStream(file), charset);
           try {
             await m.query(
               `INSERT INTO record_imports (tenant_id, id, entered_by, lines, accepted) VALUES ($1, $2, $3, 0, 0)`,
               [p.tenantId, run.importId, actorRef(p)],
             );
-            let headerSeen = false;
+            let header: Map<ImportColumn, number> | null = null;
             let chunk: Line[] = [];
             let seen = 0;
             for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-              if (!headerSeen) {
-                headerSeen = true;
-                if (record.map((h) => h.trim()).join(',') !== IMPORT_HEADER.join(',')) {
-                  throw new BadInput('the first line must be the header', [{ field: 'line 1', messages: [`expected ${IMPORT_HEADER.join(',')}`] }]);
-                }
+              if (!header) {
+                header = mapHeader(record);
                 continue;
               }
-              const parsed = parseLine(info.lines, record);
+              // A row of the template left as it came (only the household's number and name): no line at all.
+              if (isUnfilled(record, header)) continue;
+              const parsed = parseLine(info.lines, record, header);
               if (Array.isArray(parsed)) run.result.rejected.push({ line: info.lines, errors: parsed });
               else chunk.push(parsed);
               if (seen % 250 === 249) await yieldToIo();
@@ -321,7 +387,7 @@ export class RecordsImportService {
               }
               if (++seen % 20_000 === 0) this.logger.log(`导入进度：已处理 ${seen} 行，接受 ${run.result.accepted} 行，拒绝 ${run.result.rejected.length} 行`);
             }
-            if (!headerSeen) throw new BadInput('the CSV file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
+            if (!header) throw new BadInput('the file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
             await this.enterChunk(m, run, chunk);
             await run.writing;
             if (options.dryRun) throw new ImportRefused({ accepted: run.result.accepted, rejected: sortByLine(run.result.rejected), dryRun: true });
@@ -344,10 +410,11 @@ export class RecordsImportService {
   }
 
   /** Checks, values and (unless an all-or-nothing import has already failed) writes one chunk of lines. */
-  private async enterChunk(m: EntityManager, run: ImportRun, lines: Line[]): Promise<void> {
-    if (!lines.length) return;
+  private async enterChunk(m: EntityManager, run: ImportRun, chunk: Line[]): Promise<void> {
+    if (!chunk.length) return;
     const { p } = run;
     const refuse = (l: Line, message: string) => run.result.rejected.push({ line: l.line, errors: [message] });
+    const lines = await this.resolveHouseholds(m, run, chunk, refuse);
     const found = run.holders;
     if (found.size > HOLDER_MEMO_LIMIT) found.clear(); // before this chunk's lookups, never between them
     for (const type of ['household', 'person'] as const) {
@@ -364,15 +431,16 @@ export class RecordsImportService {
       const l = lines[i];
       const holder = found.get(`${l.holderType}|${l.holderId}`);
       // Out of scope reads like unknown: a key never learns of another village's holders.
-      if (!holder || !holder.regionCode.startsWith(p.scopeRegionCode)) refuse(l, `${l.holderType} ${l.holderId} not found`);
+      if (!holder || !holder.regionCode.startsWith(p.scopeRegionCode)) refuse(l, l.householdNo ? `户号 ${l.householdNo} 不在您管辖的村里` : `${l.holderType} ${l.holderId} not found`);
+      else if (l.headName && holder.name !== undefined && holder.name !== l.headName) refuse(l, `户主姓名「${l.headName}」与${l.householdNo ? `户号 ${l.householdNo}` : '这一户'}登记的户主不符`);
       else if (l.occurredOn > run.today) refuse(l, 'occurredOn is in the future');
       else if (l.quantity.lte(0)) refuse(l, 'quantity must be greater than zero');
       else {
-        const key = `${l.holderType}|${holder.regionCode}|${l.ruleCode}|${l.occurredOn}`;
+        const key = `${l.holderType}|${holder.regionCode}|${l.ruleName === null ? l.ruleCode : `name:${l.ruleName}`}|${l.occurredOn}`;
         let applies = run.items.get(key);
         if (!applies) {
           try {
-            applies = await this.records.findItem(p.tenantId, l.holderType, holder.regionCode, l, m, run.rules);
+            applies = await this.records.findItem(p.tenantId, l.holderType, holder.regionCode, { ...l, ruleName: l.ruleName ?? undefined }, m, run.rules);
           } catch (e) {
             const known = mapError(e);
             if (!known || known.status >= 500) throw e;
@@ -434,6 +502,30 @@ export class RecordsImportService {
     // An all-or-nothing import with a bad line will roll back: only check the rest.
     if (run.result.rejected.length && !run.options.partial && !run.options.dryRun) return;
     await this.write(m, run, writable);
+  }
+
+  /**
+   * Lines that name a household by 户号 or by its head's ID number get its id
+   * (one query per kind per chunk); a number or ID number that finds nothing
+   * in the tenant is refused on its line. Scope is checked afterwards, as for ids.
+   */
+  private async resolveHouseholds(m: EntityManager, run: ImportRun, lines: Line[], refuse: (l: Line, message: string) => void): Promise<Line[]> {
+    const byNo = lines.filter((l) => l.householdNo);
+    const byIdNumber = lines.filter((l) => l.headIdNumber);
+    if (!byNo.length && !byIdNumber.length) return lines;
+    const nos = byNo.length ? await this.holders.findByNumbers(run.p.tenantId, byNo.map((l) => l.householdNo!), m) : new Map();
+    const ids = byIdNumber.length ? await this.holders.findByIdNumbers(run.p.tenantId, byIdNumber.map((l) => l.headIdNumber!), m) : new Map();
+    const kept: Line[] = [];
+    for (const l of lines) {
+      const h = l.householdNo ? nos.get(l.householdNo) : l.headIdNumber ? ids.get(l.headIdNumber) : undefined;
+      if ((l.householdNo || l.headIdNumber) && !h) {
+        refuse(l, l.householdNo ? `户号 ${l.householdNo} 不在您管辖的村里` : '没有找到这个身份证号的户主');
+        continue;
+      }
+      if (h) l.holderId = h.id;
+      kept.push(l);
+    }
+    return kept;
   }
 
   /**

@@ -10,7 +10,7 @@ import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import.service';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportApprovalDto, ImportQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
+import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
 import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
@@ -26,27 +26,45 @@ export class RecordsController {
   ) {}
 
   /**
-   * Import a month's records from CSV (header holderType,holderId,ruleCode,quantity,occurredOn,note;
-   * UTF-8 with or without BOM, or GBK). All-or-nothing unless ?partial=true.
+   * Import a month's records from a CSV file (UTF-8 with or without BOM, or GBK
+   * as Excel saves it) or an .xlsx workbook (its first sheet). Columns by
+   * header, in any order: 户号 (or holderType+holderId, or 户主身份证号),
+   * 户主姓名 (checked against the 户号), 事项代码 or 事项名称, 数量, 发生日期
+   * (2026-12-01, 2026/12/1, 2026年12月1日 or an Excel date), 备注; the English
+   * header holderType,holderId,ruleCode,quantity,occurredOn,note as well.
+   * All-or-nothing unless ?partial=true.
    */
   @Post('records/import')
   @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   @IdempotencyNotOffered()
-  @ApiConsumes('text/csv')
-  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  @ApiConsumes('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+  @ApiBody({ required: true, description: 'The CSV file (UTF-8 with or without BOM, or GBK) or the .xlsx workbook.', schema: { type: 'string', format: 'binary' } })
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (q.approve === 'true') {
       throw new Unprocessable('导入后须由另一位审核人审批：先导入（不带 approve），再由另一位审核人调用 POST /v1/records/imports/{importId}/approve', 'approve-on-entry-removed');
     }
     const type = req.headers['content-type'] ?? '';
-    if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
+    if (!/^text\/csv\b/i.test(type) && !/^application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet\b/i.test(type)) {
+      throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv or as .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)');
+    }
     const charset = /charset=([\w-]+)/i.exec(type)?.[1];
     markBulk(req); // the import steps aside for interactive requests, not for itself
-    const { status, body } = await this.importer.importCsv(p, req, charset, {
+    const { status, body } = await this.importer.importFile(p, req, charset, {
       partial: q.partial === 'true',
       dryRun: q.dryRun === 'true',
     });
     res.status(status).json(body);
+  }
+
+  /** The import template (.xlsx) for a village: its households listed by 户号 and head's name, the rule items as a drop-down list. */
+  @Get('records/import/template')
+  @Access({ roles: ['admin', 'clerk', 'reviewer'] })
+  async template(@CurrentPrincipal() p: KeyPrincipal, @Query() q: TemplateQuery, @Res() res: Response): Promise<void> {
+    const t = await this.importer.template(p, q.villageCode);
+    res.setHeader('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    res.setHeader('Content-Disposition', `attachment; filename="import-${q.villageCode}.xlsx"; filename*=UTF-8''${encodeURIComponent(`${t.villageName}积分登记表.xlsx`)}`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(t.file);
   }
 
   /** Imports with records in the key's region, newest first; `?pending=true`: those waiting for approval. */

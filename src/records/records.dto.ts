@@ -81,6 +81,12 @@ export class SimulateDto {
   to!: string;
 }
 
+export class TemplateQuery {
+  /** The village whose households the template lists. */
+  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode!: string;
+}
+
 export class ImportQuery {
   /** Accept the good lines and report the bad ones, instead of all-or-nothing. */
   @IsOptional() @IsIn(['true', 'false'])

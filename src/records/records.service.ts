@@ -218,7 +218,7 @@ export class RecordsService {
     tenantId: string,
     holderType: string,
     regionCode: string,
-    dto: Pick<CreateRecordDto, 'asset' | 'occurredOn' | 'ruleCode'>,
+    dto: Pick<CreateRecordDto, 'asset' | 'occurredOn' | 'ruleCode'> & { ruleName?: string },
     m: EntityManager,
     rules?: Map<string, Promise<RuleSetView | null>>,
   ): Promise<{ set: RuleSetView; item: RuleItem; scale: number }> {
@@ -232,11 +232,12 @@ export class RecordsService {
     };
     for (const a of assets) {
       const set = await lookUp(a.code);
-      const item = set?.effectiveItems?.find((i) => i.code === dto.ruleCode);
+      // The import may name an item by its name (事项名称) instead of its code.
+      const item = set?.effectiveItems?.find((i) => (dto.ruleName ? i.name === dto.ruleName : i.code === dto.ruleCode));
       if (set && item) found.push({ set, item, scale: a.scale });
     }
-    if (!found.length) throw new Unprocessable(`no rule ${dto.ruleCode} applies to ${regionCode} on ${dto.occurredOn}`, 'no-such-rule');
-    if (found.length > 1) throw new Unprocessable(`rule ${dto.ruleCode} exists for ${found.map((f) => f.set.asset).join(' and ')}; say which asset`, 'ambiguous-rule');
+    if (!found.length) throw new Unprocessable(dto.ruleName ? `${dto.occurredOn} 适用于本村的积分细则里没有「${dto.ruleName}」这一项` : `no rule ${dto.ruleCode} applies to ${regionCode} on ${dto.occurredOn}`, 'no-such-rule');
+    if (found.length > 1) throw new Unprocessable(`rule ${dto.ruleName ?? dto.ruleCode} exists for ${found.map((f) => f.set.asset).join(' and ')}; say which asset`, 'ambiguous-rule');
     return found[0];
   }
 

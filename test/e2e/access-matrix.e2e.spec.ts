@@ -100,6 +100,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/records/{id}/void', url: () => `/v1/records/${fx.record}/void`, body: () => ({ reason: 'm' }), platform: false, roles: ['admin', 'reviewer'] },
   { method: 'get', path: '/v1/households/{id}/eligibility', url: () => `/v1/households/${fx.household}/eligibility?benefit=REDEEM`, platform: false, roles: [...READERS] },
   { method: 'post', path: '/v1/records/import', url: () => '/v1/records/import', body: () => ({}), platform: false, roles: ['admin', 'clerk', 'reviewer'] },
+  { method: 'get', path: '/v1/records/import/template', url: (c) => `/v1/records/import/template?villageCode=${c.villages[0]}`, platform: false, roles: ['admin', 'clerk', 'reviewer'] },
   { method: 'get', path: '/v1/records/imports', url: () => '/v1/records/imports?pending=true', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
   { method: 'post', path: '/v1/records/imports/{id}/approve', url: () => `/v1/records/imports/${randomUUID()}/approve`, body: () => ({}), platform: false, roles: ['admin', 'reviewer'] },
   // shops, redemption, settlement, funds

@@ -65,7 +65,7 @@ describe('CSV import of records (e2e)', () => {
     expect(res.body.accepted).toBe(0);
     expect(res.body.rejected.map((r: any) => r.line)).toEqual([3, 4, 5, 6, 7]);
     expect(res.body.rejected[0].errors[0]).toMatch(/R99/);
-    expect(res.body.rejected[3].errors[0]).toMatch(/columns/);
+    expect(res.body.rejected[3].errors[0]).toMatch(/没有填写发生日期/);
     expect(await count()).toBe(before);
   });
 
@@ -139,7 +139,7 @@ describe('CSV import of records (e2e)', () => {
       const csv = `${HEADER}\nhousehold,${hh},R07,1,2026-05-05,ok\nhousehold,${other},R07,1,2026-05-05,外村\n`;
       const reviewer: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: c.tenantId, role: 'reviewer', scopeRegionCode: c.villages[0], shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
       // One line per chunk: line 2 is posted before line 3 is seen.
-      const res = await t.app.get(RecordsImportService).importCsv(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, chunkLines: 1 });
+      const res = await t.app.get(RecordsImportService).importFile(reviewer, Readable.from([Buffer.from(csv)]), undefined, { partial: false, chunkLines: 1 });
       expect(res.status).toBe(422);
       expect(res.body.rejected).toEqual([{ line: 3, errors: [`household ${other} not found`] }]);
       expect(await count()).toBe(before);

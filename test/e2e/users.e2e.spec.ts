@@ -36,7 +36,7 @@ describe('users and sign-in (e2e)', () => {
     const first = await signIn(phone, created.body.initialPassword);
     expect(first.status).toBe(201);
     expect(first.body.user).toEqual({ id: created.body.id, name: '王文书', role: 'clerk', scopeRegionCode: c.villages[0], shopId: null, mustChangePassword: true });
-    expect(first.headers['set-cookie'].join(';')).toMatch(/jifen_session=[^;]+;.*HttpOnly.*SameSite=Strict/);
+    expect(([] as string[]).concat(first.headers['set-cookie']).join(';')).toMatch(/jifen_session=[^;]+;.*HttpOnly.*SameSite=Strict/);
     const token = first.body.token;
     // Nothing but who-am-I, the password change and sign-out until then.
     const blocked = await t.http().get(`/v1/households?q=x`).set(bearer(token));

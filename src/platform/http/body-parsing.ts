@@ -81,7 +81,7 @@ class NotText extends Error {
 
 /** Routes whose body is not JSON, and the types they take (they check their own body). */
 export const NON_JSON_BODIES: Record<string, RegExp> = {
-  'POST /v1/records/import': /^text\/csv\b/i,
+  'POST /v1/records/import': /^(text\/csv|application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i,
 };
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
