@@ -4,11 +4,26 @@ import { randomUUID } from 'crypto';
 import type { NextFunction, Request, Response } from 'express';
 import pino, { Logger as Pino } from 'pino';
 import { AppConfig } from '../config/app-config';
+import { prettyDestination } from './pretty-log';
 
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
 
 /** What X-Request-Id may be when the caller sends one; anything else gets a fresh id. */
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** Nest's own contexts that log every module loaded and every route mapped at start-up. */
+const FRAMEWORK_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'TypeOrmModule']);
+
+/**
+ * Where log lines go: JSON lines (for collectors) unless LOG_FORMAT=pretty, or
+ * LOG_FORMAT is unset and standard output is a terminal, where a person reads them.
+ */
+export function rootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>, out: NodeJS.WriteStream = process.stdout): Pino {
+  const pretty = config.logFormat === 'pretty' || (config.logFormat === undefined && Boolean(out.isTTY));
+  if (pretty) return pino({ level: config.logLevel }, prettyDestination(out));
+  // Standard output keeps pino's own fast destination (sonic-boom on fd 1).
+  return out === process.stdout ? pino({ level: config.logLevel }) : pino({ level: config.logLevel }, out);
+}
 
 /**
  * Nest's logger as JSON lines (pino): `{"level":30,"time":…,"context":"RecordsImport","msg":"…"}`.
@@ -37,9 +52,11 @@ export class AppLogger implements LoggerService {
     this.write('fatal', message, rest);
   }
 
-  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
-    if (!this.root.isLevelEnabled(level)) return;
+  private write(wanted: pino.Level, message: unknown, rest: unknown[]): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    // Nest's start-up chatter (a line per module and per route: 160 lines) is for debugging, not for the operator's first minute.
+    const level = wanted === 'info' && context && FRAMEWORK_CHATTER.has(context) ? 'debug' : wanted;
+    if (!this.root.isLevelEnabled(level)) return;
     const stack = level === 'error' && rest.length === 2 && typeof rest[0] === 'string' ? rest[0] : undefined;
     const fields: Record<string, unknown> = {};
     const reqId = currentRequestId();
@@ -93,7 +110,7 @@ export function requestLogging(logger: Pino) {
  */
 @Global()
 @Module({
-  providers: [{ provide: ROOT_LOGGER, inject: [AppConfig], useFactory: (config: AppConfig) => pino({ level: config.logLevel }) }, AppLogger],
+  providers: [{ provide: ROOT_LOGGER, inject: [AppConfig], useFactory: (config: AppConfig) => rootLogger(config) }, AppLogger],
   exports: [ROOT_LOGGER, AppLogger],
 })
 export class LoggingModule {}

@@ -1,7 +1,8 @@
 import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
-import { AppLogger, requestLogging } from './logging.module';
+import { AppLogger, requestLogging, rootLogger } from './logging.module';
+import { prettyLine } from './pretty-log';
 
 const capture = (level: string) => {
   const lines: Record<string, any>[] = [];
@@ -61,5 +62,47 @@ describe('AppLogger', () => {
       [40, 'Ledger', 'retry'],
     ]);
     expect(lines[1].stack).toContain('at x');
+  });
+});
+
+describe('the operator\'s first minute', () => {
+  it('Nest\'s start-up chatter (modules loaded, routes mapped) is debug; the service\'s own info lines stay info', () => {
+    const { lines, logger } = capture('debug');
+    const app = new AppLogger(logger);
+    app.log('AuthModule dependencies initialized', 'InstanceLoader');
+    app.log('Mapped {/v1/me, GET} route', 'RouterExplorer');
+    app.log('导入进度：已处理 20000 行', 'RecordsImport');
+    expect(lines.map((l) => [l.level, l.context])).toEqual([[20, 'InstanceLoader'], [20, 'RouterExplorer'], [30, 'RecordsImport']]);
+    const quiet = capture('info');
+    new AppLogger(quiet.logger).log('Mapped {/v1/me, GET} route', 'RouterExplorer');
+    expect(quiet.lines).toEqual([]);
+  });
+
+  const fakeOut = (isTTY: boolean) => {
+    const written: string[] = [];
+    return { written, out: { isTTY, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('on a terminal, lines are for people; otherwise, or with LOG_FORMAT=json, JSON', () => {
+    const tty = fakeOut(true);
+    rootLogger({ logLevel: 'info', logFormat: undefined }, tty.out).info({ context: 'RecordsImport', importId: 'abc' }, '导入完成');
+    expect(tty.written[0]).toMatch(/^\d\d:\d\d:\d\d .*INFO.* \[RecordsImport\] 导入完成 .*importId=abc/);
+    const pipe = fakeOut(false);
+    rootLogger({ logLevel: 'info', logFormat: undefined }, pipe.out).info({ context: 'RecordsImport' }, '导入完成');
+    expect(JSON.parse(pipe.written[0])).toMatchObject({ level: 30, context: 'RecordsImport', msg: '导入完成' });
+    const json = fakeOut(true);
+    rootLogger({ logLevel: 'info', logFormat: 'json' }, json.out).info('x');
+    expect(JSON.parse(json.written[0])).toMatchObject({ msg: 'x' });
+    const forced = fakeOut(true);
+    rootLogger({ logLevel: 'info', logFormat: 'pretty' }, forced.out).warn('x');
+    expect(forced.written[0]).toContain('WARN');
+  });
+
+  it('a request line and an error with its stack read as one would say them', () => {
+    const req = prettyLine(JSON.stringify({ level: 40, time: Date.UTC(2026, 11, 6, 1, 2, 3), reqId: 'r1', req: { method: 'GET', url: '/v1/me' }, res: { statusCode: 401 }, responseTime: 1.5, msg: 'request completed' }), false);
+    expect(req).toMatch(/^\d\d:\d\d:\d\d WARN  GET \/v1\/me → 401 1\.5 ms reqId=r1$/);
+    const err = prettyLine(JSON.stringify({ level: 50, time: 0, context: 'X', msg: 'boom', err: { stack: 'Error: boom\n    at y' } }), false);
+    expect(err.split('\n')).toEqual([expect.stringMatching(/ERROR \[X\] boom$/), '    Error: boom', '        at y']);
+    expect(prettyLine('not json', false)).toBe('not json');
   });
 });
