@@ -21,9 +21,12 @@ interface Answer {
 export async function runTour(base: string, facts: DemoFacts, print: Print): Promise<void> {
   const run = Date.now().toString(36);
   let serial = 0;
+  // People sign in with their phone and password; only the bank's system uses a key.
+  const tokens: Partial<Record<keyof DemoFacts['keys'], string>> = { ...facts.keys };
+  const credential = (role: keyof DemoFacts['keys']) => tokens[role];
   const call = async (role: keyof DemoFacts['keys'] | null, method: string, path: string, body?: unknown, idempotent = false): Promise<Answer> => {
     const headers: Record<string, string> = {};
-    if (role) headers.Authorization = `Bearer ${facts.keys[role]}`;
+    if (role) headers.Authorization = `Bearer ${credential(role)}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (idempotent) headers['Idempotency-Key'] = `tour-${run}-${serial++}`;
     const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -45,6 +48,15 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const t = facts.tour;
   const hh = { type: 'household', id: t.householdId };
 
+  if (facts.users) {
+    step('各人用手机号和密码登录', 'Each person signs in with a phone number and a password');
+    for (const [role, u] of Object.entries(facts.users) as [keyof DemoFacts['keys'], { name: string; phone: string; password: string }][]) {
+      const signed = await call(null, 'POST', '/v1/sessions', { phone: u.phone, password: u.password });
+      expect(`${u.name}（${role}）登录 → 201`, signed.status === 201 && signed.body.user?.name === u.name, signed.body);
+      tokens[role] = signed.body.token;
+    }
+  }
+
   step('村文书录入红黄榜记录，实践站站长审核', 'A clerk enters a record and a reviewer approves it');
   const rec = await call('clerk', 'POST', '/v1/records', { holder: hh, ruleCode: 'R03', occurredOn: today, evidence: ['photo://tour/wedding-simple.jpg'], note: '婚事简办（导览）' });
   expect(`录入 R03「移风易俗」→ 201，分值 ${rec.body?.points}`, rec.status === 201 && rec.body.status === 'submitted', rec.body);
@@ -59,11 +71,11 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const resolved = await call('reviewer', 'POST', `/v1/records/${rec.body.id}/resolve`, { outcome: 'dismissed', reason: '经核实只办了六桌，异议不成立' });
   expect(`异议不成立，积分入账（交易 ${String(resolved.body?.transactionId).slice(0, 8)}…）`, resolved.status === 200 && resolved.body.status === 'posted', resolved.body);
   const history = await call('reviewer', 'GET', `/v1/records/${rec.body.id}`);
-  expect(`记录留痕：${history.body?.history?.map((h: any) => h.to).join(' → ')}`, history.body?.history?.length === 4, history.body);
+  expect(`记录留痕：${history.body?.history?.map((h: any) => `${h.to}（${h.actor?.name}）`).join(' → ')}`, history.body?.history?.length === 4, history.body);
 
   step('文书批量导入村民代表会议的决定，另一位审核人整批通过', 'A clerk imports a meeting\'s decisions from a file; another reviewer approves the whole import');
   const meetingCsv = `holderType,holderId,ruleCode,quantity,occurredOn,note\nhousehold,${t.householdId},R07,1,${today},参加村民代表会议（导览）\n`;
-  const uploaded = await fetch(`${base}/v1/records/import?partial=true`, { method: 'POST', headers: { Authorization: `Bearer ${facts.keys.clerk}`, 'Content-Type': 'text/csv; charset=utf-8' }, body: meetingCsv });
+  const uploaded = await fetch(`${base}/v1/records/import?partial=true`, { method: 'POST', headers: { Authorization: `Bearer ${credential('clerk')}`, 'Content-Type': 'text/csv; charset=utf-8' }, body: meetingCsv });
   const imported = (await uploaded.json()) as any;
   expect(`导入 ${imported.accepted} 条 → 待审核（导入批次 ${String(imported.importId).slice(0, 8)}…）`, uploaded.status === 201 && imported.accepted === 1, imported);
   const queue = await call('reviewer', 'GET', '/v1/records/imports?pending=true');

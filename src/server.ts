@@ -62,7 +62,11 @@ export async function serve(env: NodeJS.ProcessEnv = process.env, hooks: ServeHo
   say(`健康检查 (health): ${base}/health`);
   if (config.embedded) say(`ADMIN_TOKEN=${config.adminToken}`);
   if (facts) {
-    say('演示县的 API 密钥（每个角色一把；Authorization: Bearer <密钥>）/ demo API keys, one per role:');
+    if (facts.users) {
+      say(`演示县的用户（在 ${base}/console 用手机号和密码登录）/ demo users, one per role:`);
+      for (const [role, u] of Object.entries(facts.users)) say(`  ${role.padEnd(10)} ${u.name}　手机号 ${u.phone}　密码 ${u.password}`);
+    }
+    say('演示县的 API 密钥（给机器用：银行系统、收银机、脚本；Authorization: Bearer <密钥>）/ demo API keys, one per role:');
     for (const [role, key] of Object.entries(facts.keys)) say(`  ${role.padEnd(10)} ${key}`);
     say(`泉秀村红黑榜 (public board): ${base}/public/boards/${facts.tour.villageCode}/${facts.tour.boardPeriod}`);
     say(`泉秀村孝善信用评级公示 (public grades): ${base}/public/grades/${facts.tour.villageCode}`);

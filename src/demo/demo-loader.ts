@@ -23,12 +23,15 @@ import { addDays, shanghaiToday } from '../platform/util/business-date';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
 import { ServiceOrdersService } from '../service-orders/service-orders.service';
+import { UsersService } from '../auth/users.service';
 
 /** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
 export interface DemoFacts {
   tenantId: string;
   county: string;
   keys: Partial<Record<Role, string>>;
+  /** One user per role a person holds: who, and the phone and password to sign in with. */
+  users?: Partial<Record<Role, { name: string; phone: string; password: string }>>;
   /** A household of 泉秀村 with a PIN, consent for the demo bank and a known ID number. */
   tour: { householdId: string; idNumber: string; pin: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string; checkedInActivityId: string };
 }
@@ -49,6 +52,8 @@ interface DemoConfig {
 }
 
 const PIN = '123456';
+/** The demo users' password (printed at start; a real county's users choose their own). */
+const DEMO_PASSWORD = 'jifen-2026';
 
 /** A small deterministic PRNG, so every fresh demo is the same county. */
 function prng(seed: number) {
@@ -361,10 +366,34 @@ export class DemoLoader {
     }
     step(`银行与 ${consenting.length} 份授权、孝善信用评级（${JSON.stringify(run.distribution)}）已公示、${boardPeriod} 红黑榜已公示`);
 
+    // People: one user per role a person holds, signed in with a phone and a password (the initial one changed, as at a first sign-in).
+    const users = this.get(UsersService);
+    const demoPeople: { role: Exclude<Role, 'bank'>; name: string; extra: { scopeRegionCode?: string; shopId?: string } }[] = [
+      { role: 'admin', name: '陈主任', extra: {} },
+      { role: 'auditor', name: '孙会计', extra: {} },
+      { role: 'clerk', name: '王文书', extra: { scopeRegionCode: villages[0].code } },
+      { role: 'reviewer', name: '李站长', extra: { scopeRegionCode: cfg.townships[0].code } },
+      { role: 'organizer', name: '赵队长', extra: { scopeRegionCode: cfg.townships[0].code } },
+      { role: 'shopkeeper', name: '周店主', extra: { shopId: shops[0].id } },
+    ];
+    const demoUsers = await Promise.all(
+      demoPeople.map(async (u, i) => {
+        const phone = `1380000000${i + 1}`;
+        const created = await users.create(platform, { tenantId: tenant.id, name: u.name, phone, role: u.role, ...u.extra });
+        const session = await users.signIn(phone, created.initialPassword);
+        const p = (await users.verifySession(session.token))!;
+        await users.changePassword(p, { currentPassword: created.initialPassword, newPassword: DEMO_PASSWORD }, session.token);
+        await users.endSession(session.token);
+        return [u.role, { name: u.name, phone, password: DEMO_PASSWORD }] as const;
+      }),
+    );
+    step('用户（每个角色一位，用手机号和密码登录）');
+
     const tourHousehold = households.find((h) => h.pin && h.village === 0)!;
     const facts: DemoFacts = {
       tenantId: tenant.id,
       county: cfg.county.code,
+      users: Object.fromEntries(demoUsers),
       keys: {
         admin: admin.key, auditor: auditor.key, clerk: clerks[0].key, reviewer: reviewers[0].key, organizer: organizers[0].key, shopkeeper: shopkeepers[0].key, bank: bankKey.key,
       },
