@@ -8,6 +8,9 @@ import { UsersService } from '../auth/users.service';
 import { ConsoleSessions } from '../auth/console-session.service';
 import { SignInDto } from './console.dto';
 import { CONSOLE_HTML } from './console.page';
+import { readFileSync } from 'fs';
+
+const JSQR_SOURCE = readFileSync(require.resolve('jsqr/dist/jsQR.js'), 'utf8');
 
 /**
  * The console (/console) for clerks, reviewers, organizers, shopkeepers and
@@ -28,10 +31,19 @@ export class ConsoleController {
   @Get()
   @Public()
   @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'")
+  @Header('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'")
   @Header('X-Frame-Options', 'DENY')
   page(): string {
     return CONSOLE_HTML;
+  }
+
+  /** The QR decoder the console falls back on where the browser has no BarcodeDetector (jsQR, served from the installed package). */
+  @Get('jsqr.js')
+  @Public()
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=86400')
+  jsqr(): string {
+    return JSQR_SOURCE;
   }
 
   /**

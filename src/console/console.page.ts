@@ -1,7 +1,10 @@
 /**
  * The console page: plain HTML, CSS and script, no build step. Everything it
- * shows comes from the HTTP API with the signed-in key's role and scope; data
- * is put into the page with textContent only (never as HTML).
+ * shows comes from the HTTP API with the signed-in user's (or admin key's) role
+ * and scope; data is put into the page with textContent only (never as HTML).
+ * People sign in with phone and password; households are shown and typed by
+ * 户号, or scanned from their door card (BarcodeDetector where the browser has
+ * it, jsQR served from /console/jsqr.js otherwise).
  */
 export const CONSOLE_HTML = `<!doctype html>
 <html lang="zh-CN">
@@ -37,6 +40,10 @@ button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f0a500;o
 input.code-input{font-size:2.2rem;letter-spacing:.4rem;text-align:center}
 .big-buttons{display:flex;gap:.6rem}
 .big-buttons button{flex:1;font-size:1.3rem;padding:.9rem}
+video.scanner{width:100%;max-height:60vh;background:#000;border-radius:.35rem}
+.row{display:flex;gap:.4rem;align-items:flex-end}
+.row input{flex:1}
+details{margin-top:1rem}
 small{color:#555}
 </style>
 </head>
@@ -47,11 +54,32 @@ small{color:#555}
   <section id="signin" class="hidden">
     <h2>登录</h2>
     <form id="signin-form">
-      <label for="apikey">API 密钥</label>
-      <input id="apikey" name="apikey" autocomplete="off" required placeholder="jf_…">
-      <button type="submit">登录</button>
+      <label for="phone">手机号</label>
+      <input id="phone" name="phone" type="tel" inputmode="numeric" autocomplete="username" required maxlength="11" placeholder="11 位手机号">
+      <label for="password">密码</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required>
+      <button type="submit" id="signin-submit">登录</button>
     </form>
-    <p><small>密钥由县文明实践中心发放；演示环境的密钥在启动时打印。</small></p>
+    <p><small>账号由县文明实践中心开通；第一次登录须修改初始密码。忘记密码请找县中心管理员重置。</small></p>
+    <details id="key-signin"><summary>管理员用密钥登录</summary>
+      <form id="key-form">
+        <label for="apikey">API 密钥</label>
+        <input id="apikey" name="apikey" autocomplete="off" required placeholder="jf_…">
+        <button type="submit" class="secondary">用密钥登录</button>
+      </form>
+    </details>
+  </section>
+  <section id="change-password" class="hidden">
+    <h2>请先修改初始密码</h2>
+    <form id="password-form">
+      <label for="current-password">初始密码</label>
+      <input id="current-password" type="password" autocomplete="current-password" required>
+      <label for="new-password">新密码（至少 8 位，不能含手机号）</label>
+      <input id="new-password" type="password" autocomplete="new-password" required>
+      <label for="new-password-2">再输一遍新密码</label>
+      <input id="new-password-2" type="password" autocomplete="new-password" required>
+      <button type="submit" id="password-submit">保存新密码</button>
+    </form>
   </section>
   <div id="app" class="hidden">
     <nav id="tabs" aria-label="功能"></nav>
@@ -76,10 +104,95 @@ small{color:#555}
   const CODES = {
     'role-not-allowed': '您的角色无权执行此操作。', 'not-found': '找不到该对象，或它不在您的管辖范围内。', 'maker-checker': '录入人不能审核自己录入的记录。',
     'cap-reached': '该项本期已达上限。', 'evidence-required': '该项需要上传证明材料。', 'insufficient-points': '积分不足。', 'pin-incorrect': 'PIN 不正确。',
-    'too-many-attempts': 'PIN 错误次数过多，请稍后再试。', 'out-of-stock': '库存不足。', 'sanctioned': '该户因惩戒暂停兑换。', csrf: '页面已过期，请刷新后重试。',
+    'out-of-stock': '库存不足。', 'sanctioned': '该户因惩戒暂停兑换。', csrf: '页面已过期，请刷新后重试。',
     'wrong-code': '签到码不对，请看活动现场公布的 6 位签到码。', 'outside-activity-window': '现在不在活动时间内（开始前 30 分钟到结束后 30 分钟可以签到、签退）。',
     'not-checked-in': '没有签到、签退记录，或登记的时长超过了签到到签退之间的时长。', 'already-checked-in': '已经签到过了。', 'already-checked-out': '已经签退过了。',
+    'password-change-required': '请先修改初始密码。', 'phone-taken': '这个手机号已经有账号了。', 'use-phone-sign-in': '请用手机号和密码登录。',
   };
+  const NO_RE = /^[0-9]{12}-[0-9]{4,8}$/;
+  /** A household reference from what the clerk typed or scanned: a whole 户号. */
+  const householdRef = (no) => ({ type: 'household', no: no.trim() });
+  /** Finds households by 户号, by its sequence ("23"), or by the head's name; answers the list. */
+  const findHouseholds = (q) => api('GET', '/v1/households?' + (NO_RE.test(q) ? 'no=' : 'q=') + encodeURIComponent(q));
+  /** The regions under the signed-in scope, to pick by name (villages for a village picker). */
+  let regionsCache = null;
+  const regions = async () => (regionsCache ??= (await api('GET', '/v1/regions?limit=500')).items);
+  const regionPicker = async (id, label, levels) => {
+    const items = (await regions()).filter((r) => levels.includes(r.level));
+    return field(id, label, el('select', { id }, ...items.map((r) => el('option', { value: r.code, text: ({ county: '', township: '　', village: '　　' })[r.level] + r.name }))));
+  };
+  /** The 户号 a door card's QR code names: the card's page answers it. Null when the code is not one of our cards. */
+  const noOfCard = async (text) => {
+    const m = /\\/h\\/([A-Za-z0-9_-]{32})$/.exec(text.trim());
+    if (!m) return NO_RE.test(text.trim()) ? text.trim() : null;
+    const res = await fetch('/h/' + m[1], { headers: { Accept: 'application/json' } });
+    return res.ok ? (await res.json()).no : null;
+  };
+  let jsQRLoaded = null;
+  const loadJsQR = () => (jsQRLoaded ??= new Promise((resolve, reject) => { const sc = document.createElement('script'); sc.src = '/console/jsqr.js'; sc.onload = () => resolve(window.jsQR); sc.onerror = reject; document.head.append(sc); }));
+  /** Reads a QR code from an image or a video frame: BarcodeDetector where the browser has it, jsQR otherwise. */
+  async function decodeQr(source, w, h) {
+    if ('BarcodeDetector' in window) {
+      try {
+        const found = await new window.BarcodeDetector({ formats: ['qr_code'] }).detect(source);
+        if (found.length) return found[0].rawValue;
+      } catch { /* fall through to jsQR */ }
+    }
+    const jsQR = await loadJsQR();
+    const canvas = document.createElement('canvas');
+    canvas.width = w; canvas.height = h;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(source, 0, 0, w, h);
+    const code = jsQR(ctx.getImageData(0, 0, w, h).data, w, h);
+    return code ? code.data : null;
+  }
+  /**
+   * A 户号 field with a scan button (the phone's camera) and a photo button
+   * (a picture of the door card): either fills in the card's 户号.
+   */
+  function householdInput(id, label, onFound) {
+    const input = el('input', { id, required: '', autocomplete: 'off', placeholder: '如 500154101001-0023，或扫码' });
+    const video = el('video', { class: 'scanner hidden', playsinline: '', muted: '', id: id + '-video' });
+    const photo = el('input', { type: 'file', accept: 'image/*', capture: 'environment', class: 'hidden-visually', id: id + '-photo', 'aria-label': '拍户卡照片' });
+    const got = async (text) => {
+      const no = text && (await noOfCard(text));
+      if (!no) return flash('没有认出户卡上的二维码，请再试一次或手工输入户号。', false);
+      input.value = no;
+      flash('已扫码：户号 ' + no, true);
+      if (onFound) onFound(no);
+    };
+    photo.addEventListener('change', async () => {
+      const f = photo.files[0];
+      if (!f) return;
+      try { const bmp = await createImageBitmap(f); await got(await decodeQr(bmp, bmp.width, bmp.height)); } catch (e) { flash('读不了这张照片：' + e.message, false); }
+      photo.value = '';
+    });
+    let stream = null;
+    const stop = () => { if (stream) stream.getTracks().forEach((t) => t.stop()); stream = null; video.classList.add('hidden'); };
+    const scan = async () => {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return photo.click();
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+      } catch { return photo.click(); }
+      video.srcObject = stream;
+      video.classList.remove('hidden');
+      await video.play();
+      const started = Date.now();
+      const tick = async () => {
+        if (!stream) return;
+        if (video.videoWidth) {
+          const text = await decodeQr(video, video.videoWidth, video.videoHeight).catch(() => null);
+          if (text && (await noOfCard(text))) { stop(); return got(text); }
+        }
+        if (Date.now() - started > 30000) { stop(); return flash('30 秒内没有扫到户卡，请对准二维码再试，或手工输入户号。', false); }
+        setTimeout(tick, 250);
+      };
+      tick();
+    };
+    return [el('label', { for: id, text: label }),
+      el('div', { class: 'row' }, input, el('button', { type: 'button', class: 'secondary', id: id + '-scan', text: '扫码', onclick: scan }), el('button', { type: 'button', class: 'secondary', text: '拍照', onclick: () => photo.click() })),
+      photo, video];
+  }
   let me = null;
   const csrf = () => (document.cookie.split('; ').find((c) => c.startsWith('jifen_csrf=')) || '').slice('jifen_csrf='.length);
   async function api(method, path, body, extra = {}) {
@@ -165,19 +278,19 @@ small{color:#555}
   const VIEWS = {
     enter: { label: '录入记录', roles: ['clerk', 'admin'], async render(v) {
       const search = el('div', {},
-        ...field('who-search', '按户主姓名查找', el('input', { id: 'who-search', autocomplete: 'off' })),
+        ...field('who-search', '按户主姓名或户号查找', el('input', { id: 'who-search', autocomplete: 'off', placeholder: '姓名，或户号的后几位' })),
         el('button', { type: 'button', class: 'secondary', id: 'search', text: '搜索', onclick: async () => {
           try {
-            const found = await api('GET', '/v1/households?q=' + encodeURIComponent($('who-search').value.trim()));
+            const found = await findHouseholds($('who-search').value.trim());
             const out = $('search-results');
             out.textContent = '';
-            out.append(list(found.items, (h) => el('div', { class: 'item' }, el('span', { text: h.headName + '　' + h.villageCode }),
-              el('button', { type: 'button', class: 'secondary', text: '选择', onclick: () => { $('hh').value = h.id; findHousehold(); } })), '没有找到'));
+            out.append(list(found.items, (h) => el('div', { class: 'item' }, el('span', { text: '户号 ' + h.no + '　' + h.headName }),
+              el('button', { type: 'button', class: 'secondary', text: '选择', onclick: () => { $('hh').value = h.no; findHousehold(); } })), '没有找到'));
           } catch (e) { flash(e.message, false); }
         } }),
         el('div', { id: 'search-results' }));
       const form = el('form', { id: 'enter-form' },
-        ...field('hh', '农户编号（户号）', el('input', { id: 'hh', required: '', autocomplete: 'off' })),
+        ...householdInput('hh', '户号', () => findHousehold()),
         el('button', { type: 'button', class: 'secondary', id: 'find', text: '查找农户', onclick: findHousehold }),
         el('div', { id: 'hh-info' }),
         ...field('rule', '积分事项', el('select', { id: 'rule', required: '' })),
@@ -191,17 +304,26 @@ small{color:#555}
         ev.preventDefault();
         const evidence = $('evidence').value.trim();
         try {
-          const r = await api('POST', '/v1/records', { holder: { type: 'household', id: $('hh').value.trim() }, ruleCode: $('rule').value, occurredOn: $('date').value,
+          const r = await api('POST', '/v1/records', { holder: householdRef($('hh').value), ruleCode: $('rule').value, occurredOn: $('date').value,
             quantity: $('qty').value.trim() || '1', ...(evidence ? { evidence: [evidence] } : {}), ...($('note').value ? { note: $('note').value } : {}) });
           flash('已提交：' + r.ruleName + '，' + r.points + ' 分' + (r.capped ? '（已按上限计）' : '') + '，状态：' + STATUS[r.status], true);
+          const rec = await api('GET', '/v1/records/' + r.id);
+          $('entered').textContent = '';
+          $('entered').append(el('h3', { text: '刚录入的记录' }), list(rec.history, (h) => el('div', { class: 'item' },
+            el('span', { text: beijing(h.at) + '　' + (STATUS[h.to] || h.to) }), el('span', { class: 'actor', text: h.actor.name })), ''));
         } catch (e) { flash(e.message, false); }
       });
-      v.append(el('section', {}, el('h2', { text: '录入红黄榜记录' }), search, form));
+      v.append(el('section', {}, el('h2', { text: '录入红黄榜记录' }), search, form, el('div', { id: 'entered' })));
       let items = [];
       async function findHousehold() {
         try {
-          const h = await api('GET', '/v1/households/' + encodeURIComponent($('hh').value.trim()));
-          $('hh-info').textContent = '户主：' + h.headName + '　村：' + h.villageCode;
+          const no = $('hh').value.trim();
+          const hit = (await findHouseholds(no)).items;
+          if (hit.length !== 1) { $('hh-info').textContent = ''; return flash(hit.length ? '有 ' + hit.length + ' 户匹配，请写完整户号或从搜索结果中选择。' : '没有找到户号 ' + no + '（或不在您管辖的村里）。', false); }
+          const h = await api('GET', '/v1/households/' + hit[0].id);
+          $('hh').value = h.no;
+          const village = (await regions()).find((r) => r.code === h.villageCode);
+          $('hh-info').textContent = '户主：' + h.headName + '　' + (village ? village.name : h.villageCode) + '　户号 ' + h.no;
           const set = await api('GET', '/v1/rulesets/applicable?villageCode=' + h.villageCode + '&asset=CONDUCT&date=' + $('date').value);
           items = set.effectiveItems || [];
           const sel = $('rule');
@@ -318,24 +440,34 @@ small{color:#555}
         el('div', { class: 'big-buttons' }, el('button', { type: 'button', id: 'ci-in', text: '签到', onclick: () => send('in') }), el('button', { type: 'button', id: 'ci-out', class: 'secondary', text: '签退', onclick: () => send('out') }))));
     } },
     import: { label: '批量导入', roles: ['clerk', 'admin'], async render(v) {
-      const file = el('input', { id: 'csv', type: 'file', accept: '.csv,text/csv' });
+      const file = el('input', { id: 'csv', type: 'file', accept: '.xlsx,.csv,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+      const villagePick = await regionPicker('template-village', '村', ['village']);
       const report = el('div', { id: 'import-report', 'aria-live': 'polite' });
       const send = async (dry) => {
         const f = file.files[0];
         if (!f) return flash('请先选择文件。', false);
         report.textContent = dry ? '正在逐行检查…' : '正在导入…';
-        const res = await fetch('/v1/records/import' + (dry ? '?dryRun=true' : ''), { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'text/csv', 'X-CSRF-Token': decodeURIComponent(csrf()) }, body: await f.arrayBuffer() });
+        const type = /\\.xlsx$/i.test(f.name) ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
+        const res = await fetch('/v1/records/import' + (dry ? '?dryRun=true' : ''), { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': type, 'X-CSRF-Token': decodeURIComponent(csrf()) }, body: await f.arrayBuffer() });
         const data = await res.json();
         report.textContent = '';
-        if (!res.ok && !data.rejected) return flash((data && (CODES[data.code] || data.detail)) || '导入失败', false);
+        if (!res.ok && !data.rejected) return flash(((data && (CODES[data.code] || data.detail)) || '导入失败') + (data && data.errors ? '：' + data.errors.flatMap((e) => e.messages).join('；') : ''), false);
         report.append(el('p', { text: (dry ? '检查结果：可导入 ' : '已导入 ') + data.accepted + ' 行，有问题 ' + data.rejected.length + ' 行' + (dry ? '（尚未写入）' : '') }),
           list(data.rejected, (r) => el('div', { class: 'item' }, el('span', { text: '第 ' + r.line + ' 行：' + r.errors.join('；') })), ''));
         if (dry && !data.rejected.length && data.accepted) report.append(el('button', { id: 'commit-import', text: '确认导入', onclick: () => send(false) }));
         if (!dry && res.ok) flash('导入完成：' + data.accepted + ' 条记录，待另一位审核人整批审批', true);
       };
-      v.append(el('section', {}, el('h2', { text: '导入表格（CSV，UTF-8 或 GBK）' }),
-        el('p', { text: '表头：holderType,holderId,ruleCode,quantity,occurredOn,note。先检查，全部无误后再确认导入。' }),
-        el('label', { for: 'csv', text: '选择文件' }), file, el('button', { id: 'check-import', text: '检查文件', onclick: () => send(true).catch((e) => flash(e.message, false)) }), report));
+      const download = async () => {
+        const code = $('template-village').value;
+        const res = await fetch('/v1/records/import/template?villageCode=' + code, { credentials: 'same-origin' });
+        if (!res.ok) return flash('下载模板失败（' + res.status + '）', false);
+        const a = el('a', { href: URL.createObjectURL(await res.blob()), download: $('template-village').selectedOptions[0].textContent.trim() + '积分登记表.xlsx' });
+        document.body.append(a); a.click(); a.remove();
+      };
+      v.append(el('section', {}, el('h2', { text: '批量导入' }),
+        el('p', { text: '1. 下载本村的登记表（已列出各户户号和户主，事项可从下拉列表选择）；2. 填好后上传，先检查，全部无误后再确认导入；3. 由另一位审核人整批审批。' }),
+        ...villagePick, el('button', { type: 'button', class: 'secondary', id: 'download-template', text: '下载登记表模板', onclick: () => download().catch((e) => flash(e.message, false)) }),
+        el('label', { for: 'csv', text: '选择填好的文件（Excel .xlsx 或 CSV）' }), file, el('button', { id: 'check-import', text: '检查文件', onclick: () => send(true).catch((e) => flash(e.message, false)) }), report));
     } },
     orders: { label: '服务订单', roles: ['reviewer', 'admin'], async render(v) {
       const waiting = await api('GET', '/v1/service-orders?status=requested&limit=50');
@@ -372,10 +504,10 @@ small{color:#555}
         } })), '暂无规则集')));
     } },
     boards: { label: '红黑榜', roles: ['admin', 'reviewer'], async render(v) {
-      const village = el('input', { id: 'board-village', 'aria-label': '村代码', placeholder: '村代码（12 位）', value: me.scopeRegionCode.length === 12 ? me.scopeRegionCode : '' });
+      const [villageLabel, village] = await regionPicker('board-village', '村', ['village']);
       const period = el('input', { id: 'board-period', 'aria-label': '期间', placeholder: '2026-10 或 2026-Q4', value: today().slice(0, 7) });
       const out = el('div', { id: 'board-out' });
-      v.append(el('section', {}, el('h2', { text: '生成与公示红黑榜' }), el('label', { for: 'board-village', text: '村代码' }), village, el('label', { for: 'board-period', text: '期间' }), period,
+      v.append(el('section', {}, el('h2', { text: '生成与公示红黑榜' }), villageLabel, village, el('label', { for: 'board-period', text: '期间' }), period,
         el('button', { id: 'board-make', text: '生成草稿', onclick: async () => {
           try {
             const b = await api('POST', '/v1/boards', { villageCode: village.value.trim(), period: period.value.trim() });
@@ -388,10 +520,10 @@ small{color:#555}
     } },
     grades: { label: '信用评级', roles: ['admin'], async render(v) {
       const cards = (await api('GET', '/v1/scorecards')).items;
-      const region = el('input', { id: 'grade-region', 'aria-label': '地区代码', value: me.scopeRegionCode });
+      const [regionLabel, region] = await regionPicker('grade-region', '地区', ['county', 'township', 'village']);
       const card = el('select', { id: 'grade-card', 'aria-label': '评分卡' }, ...cards.map((c) => el('option', { value: c.id, text: c.name + ' v' + c.version })));
       const out = el('div', { id: 'grade-out', 'aria-live': 'polite' });
-      v.append(el('section', {}, el('h2', { text: '计算与公示评级' }), el('label', { for: 'grade-region', text: '地区代码' }), region, el('label', { for: 'grade-card', text: '评分卡' }), card,
+      v.append(el('section', {}, el('h2', { text: '计算与公示评级' }), regionLabel, region, el('label', { for: 'grade-card', text: '评分卡' }), card,
         el('button', { id: 'grade-run', text: '计算', onclick: async () => {
           out.textContent = '计算中，请稍候…';
           try {
@@ -413,7 +545,7 @@ small{color:#555}
     redeem: { label: '积分兑换', roles: ['shopkeeper'], async render(v) {
       const items = (await api('GET', '/v1/shops/' + me.shopId + '/items')).items;
       const form = el('form', { id: 'redeem-form' },
-        ...field('holder', '农户编号（扫码或输入户号）', el('input', { id: 'holder', required: '', autocomplete: 'off' })),
+        ...householdInput('holder', '户号（扫户卡或输入）'),
         el('fieldset', {}, el('legend', { text: '选择商品' }), ...items.map((i) => el('div', { class: 'item' },
           el('label', { for: 'q-' + i.sku, text: i.name + '　' + i.price + ' 分（库存 ' + i.stock + '）' }),
           el('input', { id: 'q-' + i.sku, type: 'number', min: '0', max: String(i.stock), value: '0', inputmode: 'numeric', 'data-sku': i.sku, style: 'width:6rem' })))),
@@ -426,7 +558,7 @@ small{color:#555}
         const pin = $('pin').value;
         $('pin').value = '';
         try {
-          const r = await api('POST', '/v1/redemptions', { shopId: me.shopId, holder: { type: 'household', id: $('holder').value.trim() }, pin, lines }, { 'Idempotency-Key': crypto.randomUUID() });
+          const r = await api('POST', '/v1/redemptions', { shopId: me.shopId, holder: householdRef($('holder').value), pin, lines }, { 'Idempotency-Key': crypto.randomUUID() });
           v.textContent = '';
           v.append(el('section', {}, el('div', { class: 'done ok', id: 'done', text: '✔ 兑换成功：积分足够，已扣 ' + r.amount + ' 分' }), el('button', { text: '下一位', onclick: () => show('redeem') })));
         } catch (e) {
@@ -443,6 +575,12 @@ small{color:#555}
         el('span', { text: new Date(r.createdAt).toLocaleTimeString('zh-CN', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit' }) + ' ' + r.lines.map((l) => l.name + '×' + l.quantity).join('、') }), el('span', { text: r.amount + ' 分 ' + (STATUS[r.status] || r.status) })), '今天还没有兑换')),
       el('section', {}, el('h2', { text: '最近一次结算' }), last ? el('p', { text: '截至 ' + last.through + '：' + last.redemptions + ' 笔，' + last.points + ' 分，' + last.amountCny + ' 元，' + (last.status === 'paid' ? '已付款' : '待付款') }) : el('p', { text: '还没有结算单' })));
     } },
+    cards: { label: '户卡', roles: ['clerk', 'admin'], async render(v) {
+      const [label, village] = await regionPicker('cards-village', '村', ['village']);
+      v.append(el('section', {}, el('h2', { text: '打印户卡' }),
+        el('p', { text: '每户一张（A6），一页四张（A4）：村名、户号、户主（隐去部分姓名）和二维码。村民扫码可查本户积分；店主扫码即可兑换。户卡丢失时在农户页重新生成，旧卡立即失效。' }),
+        label, village, el('button', { id: 'cards-open', text: '打开打印页', onclick: () => window.open('/v1/villages/' + village.value + '/cards', '_blank') })));
+    } },
     funds: { label: '基金', roles: ['admin', 'auditor'], async render(v) {
       const funds = (await api('GET', '/v1/funds')).items;
       const rows = [];
@@ -456,10 +594,12 @@ small{color:#555}
 
   function start() {
     $('signin').classList.add('hidden');
+    if (me.mustChangePassword) { $('change-password').classList.remove('hidden'); $('current-password').focus(); return; }
+    $('change-password').classList.add('hidden');
     $('app').classList.remove('hidden');
     const who = $('who');
     who.textContent = '';
-    who.append(el('span', { text: (ROLE[me.role] || me.role) + '　范围 ' + me.scopeRegionCode + '　' }),
+    who.append(el('span', { id: 'who-text', text: (me.scopeRegionName || me.scopeRegionCode) + ' · ' + (ROLE[me.role] || me.role) + ' ' + me.name + '　' }),
       el('button', { class: 'secondary', id: 'logout', text: '退出', onclick: async () => { await api('POST', '/console/session/logout'); location.reload(); } }));
     const tabs = $('tabs');
     tabs.textContent = '';
@@ -472,8 +612,29 @@ small{color:#555}
   $('signin-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
+      await api('POST', '/v1/sessions', { phone: $('phone').value.trim(), password: $('password').value });
+      $('password').value = '';
+      me = await api('GET', '/console/session');
+      start();
+    } catch (e) { $('password').value = ''; flash(e.message, false); }
+  });
+  $('key-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
       me = await api('POST', '/console/session', { apiKey: $('apikey').value.trim() });
       $('apikey').value = '';
+      start();
+    } catch (e) { flash(e.message, false); }
+  });
+  $('password-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if ($('new-password').value !== $('new-password-2').value) return flash('两次输入的新密码不一样。', false);
+    if ([...$('new-password').value].length < 8) return flash('新密码至少 8 位。', false);
+    try {
+      await api('PUT', '/v1/me/password', { currentPassword: $('current-password').value, newPassword: $('new-password').value });
+      ['current-password', 'new-password', 'new-password-2'].forEach((id) => ($(id).value = ''));
+      me = await api('GET', '/console/session');
+      flash('新密码已保存。', true);
       start();
     } catch (e) { flash(e.message, false); }
   });

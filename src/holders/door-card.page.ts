@@ -16,7 +16,7 @@ body{margin:0;font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",san
 .card{width:105mm;height:148mm;padding:8mm;border:1px dashed #999;display:flex;flex-direction:column;align-items:center;justify-content:space-between;page-break-inside:avoid;break-inside:avoid}
 .card h1{font-size:7mm;margin:0;color:#b22;letter-spacing:1mm}
 .card .village{font-size:6mm;margin:2mm 0 0}
-.card .no{font-size:8mm;font-weight:bold;margin:2mm 0;font-variant-numeric:tabular-nums;letter-spacing:.3mm}
+.card .no{font-size:6mm;font-weight:bold;margin:2mm 0;font-variant-numeric:tabular-nums;white-space:nowrap}
 .card .head{font-size:6mm;margin:0}
 .card .qr svg{width:70mm;height:70mm;display:block}
 .card .hint{font-size:4mm;color:#444;margin:0;text-align:center}
@@ -38,9 +38,8 @@ async function cardHtml(card: DoorCard, villageName: string, publicBaseUrl: stri
 }
 
 /** One card (A6), or a village's sheet (A4, four cards a page). */
-export async function doorCardsPage(cards: DoorCard[], villageName: string, publicBaseUrl: string, title: string): Promise<string> {
+export async function doorCardsPage(cards: DoorCard[], villageName: string, publicBaseUrl: string, title: string, sheet: boolean): Promise<string> {
   const body = (await Promise.all(cards.map((c) => cardHtml(c, villageName, publicBaseUrl)))).join('\n');
-  const sheet = cards.length > 1;
   return `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CARD_CSS}${sheet ? '' : '@page{size:A6;margin:0}'}</style></head><body>

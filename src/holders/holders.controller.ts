@@ -69,7 +69,7 @@ export class HoldersController {
   async card(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Res() res: Response) {
     const cards = await this.holders.cards(p, { householdId: id });
     const village = await this.tenancy.findRegion(p.tenantId, cards[0].villageCode);
-    res.type('html').send(await doorCardsPage(cards, village?.name ?? cards[0].villageCode, this.config.publicBaseUrl, `户卡 ${cards[0].no}`));
+    res.type('html').send(await doorCardsPage(cards, village?.name ?? cards[0].villageCode, this.config.publicBaseUrl, `户卡 ${cards[0].no}`, false));
   }
 
   /** A village's door cards on A4 sheets (four a page), in 户号 order, for printing. */
@@ -79,7 +79,7 @@ export class HoldersController {
   async villageCards(@CurrentPrincipal() p: KeyPrincipal, @Param() params: VillageCodeParam, @Res() res: Response) {
     const cards = await this.holders.cards(p, { villageCode: params.code });
     const village = await this.tenancy.findRegion(p.tenantId, params.code);
-    res.type('html').send(await doorCardsPage(cards, village?.name ?? params.code, this.config.publicBaseUrl, `${village?.name ?? params.code} 户卡`));
+    res.type('html').send(await doorCardsPage(cards, village?.name ?? params.code, this.config.publicBaseUrl, `${village?.name ?? params.code} 户卡`, true));
   }
 
   /** A new card token: the old card's QR code stops working (404). Answers the new card's link. */

@@ -100,7 +100,7 @@ describe('the operator\'s first minute', () => {
 
   it('a request line and an error with its stack read as one would say them', () => {
     const req = prettyLine(JSON.stringify({ level: 40, time: Date.UTC(2026, 11, 6, 1, 2, 3), reqId: 'r1', req: { method: 'GET', url: '/v1/me' }, res: { statusCode: 401 }, responseTime: 1.5, msg: 'request completed' }), false);
-    expect(req).toMatch(/^\d\d:\d\d:\d\d WARN  GET \/v1\/me → 401 1\.5 ms reqId=r1$/);
+    expect(req).toMatch(/^\d\d:\d\d:\d\d WARN {2}GET \/v1\/me → 401 1\.5 ms reqId=r1$/);
     const err = prettyLine(JSON.stringify({ level: 50, time: 0, context: 'X', msg: 'boom', err: { stack: 'Error: boom\n    at y' } }), false);
     expect(err.split('\n')).toEqual([expect.stringMatching(/ERROR \[X\] boom$/), '    Error: boom', '        at y']);
     expect(prettyLine('not json', false)).toBe('not json');
