@@ -125,7 +125,7 @@ small{color:#555}
   const noOfCard = async (text) => {
     const m = /\\/h\\/([A-Za-z0-9_-]{32})$/.exec(text.trim());
     if (!m) return NO_RE.test(text.trim()) ? text.trim() : null;
-    const res = await fetch('/h/' + m[1], { headers: { Accept: 'application/json' } });
+    const res = await fetch('/h/' + m[1], { headers: { Accept: 'application/json' }, cache: 'no-store' }); // a rotated card must fail at once, not after the page's minute of caching
     return res.ok ? (await res.json()).no : null;
   };
   let jsQRLoaded = null;
@@ -473,13 +473,15 @@ small{color:#555}
       const waiting = await api('GET', '/v1/service-orders?status=requested&limit=50');
       const overdue = await api('GET', '/v1/service-orders?overdue=true&limit=50');
       const teams = (await api('GET', '/v1/teams')).items;
+      const places = new Map((await regions()).map((r) => [r.code, r.name]));
+      const place = (code) => places.get(code) || code;
       v.append(el('section', {}, el('h2', { text: '待派单（' + waiting.items.length + '）' }), list(waiting.items, (o) => {
         const pick = el('select', { 'aria-label': '服务队' }, ...teams.filter((t) => o.regionCode.startsWith(t.regionCode)).map((t) => el('option', { value: t.id, text: t.name })));
-        return el('div', { class: 'item' }, el('span', { text: o.title + '　' + o.regionCode + (o.overdue ? '　⚠ 超时' + (o.escalatedTo ? '，已上报 ' + o.escalatedTo : '') : '') }), pick,
+        return el('div', { class: 'item' }, el('span', { text: o.title + '　' + place(o.regionCode) + (o.overdue ? '　⚠ 超时' + (o.escalatedTo ? '，已上报 ' + o.escalatedTo : '') : '') }), pick,
           el('button', { text: '派单', onclick: async () => { try { await api('POST', '/v1/service-orders/' + o.id + '/dispatch', { teamId: pick.value }); await show('orders'); flash('已派单', true); } catch (e) { flash(e.message, false); } } }));
       }, '没有待派单的订单')),
       el('section', {}, el('h2', { text: '超时订单（' + overdue.items.length + '）' }), list(overdue.items, (o) => el('div', { class: 'item' },
-        el('span', { text: o.title + '　' + o.regionCode }), el('span', { text: STATUS[o.status] || o.status })), '没有超时订单')));
+        el('span', { text: o.title + '　' + place(o.regionCode) }), el('span', { text: STATUS[o.status] || o.status })), '没有超时订单')));
     } },
     rules: { label: '积分规则', roles: ['admin'], async render(v) {
       const sets = (await api('GET', '/v1/rulesets?limit=50')).items;
@@ -579,7 +581,19 @@ small{color:#555}
       const [label, village] = await regionPicker('cards-village', '村', ['village']);
       v.append(el('section', {}, el('h2', { text: '打印户卡' }),
         el('p', { text: '每户一张（A6），一页四张（A4）：村名、户号、户主（隐去部分姓名）和二维码。村民扫码可查本户积分；店主扫码即可兑换。户卡丢失时在农户页重新生成，旧卡立即失效。' }),
-        label, village, el('button', { id: 'cards-open', text: '打开打印页', onclick: () => window.open('/v1/villages/' + village.value + '/cards', '_blank') })));
+        label, village, el('button', { id: 'cards-open', text: '打开打印页', onclick: () => window.open('/v1/villages/' + village.value + '/cards', '_blank') })),
+        el('section', {}, el('h2', { text: '户卡丢失：重新生成' }),
+          el('p', { class: 'hint', text: '重新生成后，旧卡上的二维码立即失效；请把新卡打印出来交给农户。' }),
+          ...field('rotate-no', '户号', el('input', { id: 'rotate-no', autocomplete: 'off', placeholder: '如 500154101001-0023' })),
+          el('button', { id: 'rotate', class: 'secondary', text: '重新生成户卡', onclick: async () => {
+            try {
+              const hit = (await findHouseholds($('rotate-no').value.trim())).items;
+              if (hit.length !== 1) return flash(hit.length ? '有 ' + hit.length + ' 户匹配，请写完整户号。' : '没有找到这个户号。', false);
+              await api('POST', '/v1/households/' + hit[0].id + '/card/rotate');
+              flash('户号 ' + hit[0].no + ' 的户卡已重新生成，旧卡作废。', true);
+              window.open('/v1/households/' + hit[0].id + '/card', '_blank');
+            } catch (e) { flash(e.message, false); }
+          } })));
     } },
     funds: { label: '基金', roles: ['admin', 'auditor'], async render(v) {
       const funds = (await api('GET', '/v1/funds')).items;

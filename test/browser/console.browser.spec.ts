@@ -389,6 +389,22 @@ describe('the console in a browser', () => {
     expect(await text(shop, '#done')).toContain('兑换成功');
     expect(await noSideways(shop)).toBe(true);
     await shot(shop, '23-shop-scanned-and-redeemed');
+
+    // The card is lost: the clerk makes a new one; the old card's code is refused at the counter.
+    await printer.setViewportSize({ width: 360, height: 740 });
+    await printer.goto(`${base}/console`);
+    await printer.click('#tabs button[data-view=cards]');
+    await printer.fill('#rotate-no', hhNo);
+    const [newCard] = await Promise.all([printer.context().waitForEvent('page'), printer.click('#rotate')]);
+    await printer.waitForSelector('#flash .ok');
+    expect(await text(printer, '#flash')).toContain('旧卡作废');
+    await newCard.waitForSelector('.card .qr svg');
+    await shop.click('#view button');
+    await shop.waitForSelector('#holder');
+    await shop.setInputFiles('#holder-photo', photo);
+    await shop.waitForSelector('#flash .err');
+    expect(await text(shop, '#flash')).toContain('没有认出户卡');
+    expect(await shop.inputValue('#holder')).toBe('');
   });
 
   it('a clerk downloads the village\'s template, fills two rows, and uploads it', async () => {
