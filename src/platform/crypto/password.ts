@@ -13,12 +13,16 @@ function scrypt(password: string, salt: Buffer, len: number, p: { N: number; r: 
   return new Promise((resolve, reject) => scryptCb(password.normalize('NFC'), salt, len, { ...p, maxmem: MAXMEM }, (e, key) => (e ? reject(e) : resolve(key))));
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** A salted scrypt hash with its parameters: `scrypt$N$r$p$salt$hash`. */
+export async function scryptHash(secret: string, cost: { N: number; r: number; p: number }): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scrypt(password, salt, 32, COST);
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
+  const hash = await scrypt(secret, salt, 32, cost);
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
+export const hashPassword = (password: string) => scryptHash(password, COST);
+
+/** Whether `password` matches a stored `scrypt$…` hash, at the cost it was stored with (passwords and PINs alike). */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;

@@ -1,7 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'crypto';
-import { promisify } from 'util';
-
-const scrypt = promisify(scryptCb) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'crypto';
+import { scryptHash, verifyPassword } from './password';
 
 /**
  * Personal data at rest: ID numbers and phones are encrypted with AES-256-GCM,
@@ -58,19 +56,8 @@ export const maskIdNumber = (id: string) => `${id.slice(0, 4)}${'*'.repeat(id.le
 /** 138****1234 */
 export const maskPhone = (p: string) => (p.length >= 7 ? `${p.slice(0, 3)}${'*'.repeat(p.length - 7)}${p.slice(-4)}` : '*'.repeat(p.length));
 
-const SCRYPT = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
+/** PINs are short, so they get a slow, salted hash too (scrypt, N=2^14: a PIN is checked at every redemption). */
+const PIN_COST = { N: 16384, r: 8, p: 1 };
 
-/** PINs are short, so they get a slow, salted hash (scrypt). */
-export async function hashPin(pin: string): Promise<string> {
-  const salt = randomBytes(16);
-  const hash = await scrypt(pin, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-export async function verifyPin(pin: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt') return false;
-  const expected = Buffer.from(hash, 'base64');
-  const got = await scrypt(pin, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: SCRYPT.maxmem });
-  return timingSafeEqual(got, expected);
-}
+export const hashPin = (pin: string) => scryptHash(pin, PIN_COST);
+export const verifyPin = (pin: string, stored: string) => verifyPassword(pin, stored);
