@@ -113,8 +113,13 @@ export async function importAndApprove(t: TestApp, csv: string, importer: string
 }
 
 let phoneSerial = 0;
-/** A mobile number unique within this worker's run. */
-export const newPhone = () => `13${String(process.pid % 100000).padStart(5, '0')}${String(phoneSerial++).padStart(4, '0')}`;
+/**
+ * A mobile number unique within this worker's database: the test files of one
+ * worker share it, one after another, and each loads this module afresh, so the
+ * numbers start from the moment the file was loaded (milliseconds), not from 0.
+ */
+const FILE_STAMP = String(Date.now() % 1_000_000).padStart(6, '0');
+export const newPhone = () => `1${FILE_STAMP}${String(phoneSerial++).padStart(4, '0')}`;
 
 export interface SignedInUser {
   id: string;
