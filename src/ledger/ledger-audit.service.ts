@@ -218,7 +218,7 @@ export class LedgerAudit {
   private sealRange(m: EntityManager | DataSource, tenantId: string, from: string, to: string | null) {
     return queryRows<TransactionRow>(
       m,
-      `SELECT x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, x.hash
+      `SELECT x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, to_char(x.effective_on, 'YYYY-MM-DD') AS effective_on, x.hash
          FROM ledger_transactions x
         WHERE x.tenant_id = $1 AND x.writer_xid >= $2::xid8 ${to === null ? '' : 'AND x.writer_xid < $3::xid8'}
         ORDER BY x.writer_xid, x.seq`,
@@ -355,6 +355,7 @@ export class LedgerAudit {
         actor: t.actor,
         reversalOf: t.reversal_of,
         createdAt: t.created_at,
+        effectiveOn: t.effective_on,
         entries: (byTx.get(t.id) ?? []).map((e) => ({
           accountId: e.account_id,
           accountSeq: e.account_seq,

@@ -20,6 +20,7 @@ const STATUS: Record<LedgerErrorCode, number> = {
   'hold-amount-exceeded': 422,
   'idempotency-key-reused': 409,
   'asset-exists': 409,
+  'not-in-the-past': 422,
 };
 
 export function ledgerErrorToHttp(e: unknown): AppError | null {

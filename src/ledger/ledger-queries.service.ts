@@ -48,7 +48,7 @@ export class LedgerQueries {
   async loadTransaction(tenantId: string, id: string, m: EntityManager = this.dataSource.manager) {
     const rows = await queryRows<TransactionRow>(
       m,
-      `SELECT id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash
+      `SELECT id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, to_char(effective_on, 'YYYY-MM-DD') AS effective_on, hash
          FROM ledger_transactions WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(tenantId), id],
     );
@@ -88,6 +88,7 @@ export class LedgerQueries {
         actor: tx.actor,
         reversalOf: tx.reversal_of ?? undefined,
         createdAt: tx.created_at,
+        effectiveOn: tx.effective_on,
         hash: tx.hash,
         entries: entries.map((e) => ({ accountId: e.account_id, accountSeq: BigInt(e.account_seq), asset: e.asset_code, amount: new Decimal(e.amount), balanceAfter: new Decimal(e.balance_after) })),
       },
@@ -140,13 +141,14 @@ export class LedgerQueries {
         balance = new Decimal(acc.balance);
         pending = new Decimal(acc.pending);
       } else if (acc && cutoff) {
-        // The last entry before the cutoff carries the balance then: one index lookup.
+        // By business date: the closing balance of the last day on or before asOf that
+        // anything became effective (account_days), one index lookup however it was booked.
         const [last] = await queryRows<{ b: string }>(
           this.dataSource,
-          `SELECT balance_after::text AS b FROM ledger_entries
-            WHERE tenant_id = $1 AND account_id = $2 AND created_at < $3
-            ORDER BY created_at DESC, account_seq DESC LIMIT 1`,
-          [p.tenantId, acc.id, cutoff],
+          `SELECT balance::text AS b FROM account_days
+            WHERE tenant_id = $1 AND account_id = $2 AND day <= $3::date
+            ORDER BY day DESC LIMIT 1`,
+          [p.tenantId, acc.id, asOf],
         );
         if (last) balance = new Decimal(last.b);
         const [held] = await queryRows<{ s: string }>(
@@ -167,24 +169,29 @@ export class LedgerQueries {
     return { asOf: asOf ?? null, balances: out };
   }
 
-  async entries(p: KeyPrincipal, ref: HolderRef, q: { asset?: string; limit?: number; cursor?: string }): Promise<Page<HolderEntryView>> {
+  /**
+   * A holder's entries, newest booked first. `effectiveFrom`/`effectiveTo`
+   * keep those effective in that span of business days (inclusive).
+   */
+  async entries(p: KeyPrincipal, ref: HolderRef, q: { asset?: string; limit?: number; cursor?: string; effectiveFrom?: string; effectiveTo?: string }): Promise<Page<HolderEntryView>> {
     const accounts = await this.holderAccounts(p, ref);
     if (q.asset) await this.assets.get(p.tenantId, q.asset);
     const ids = accounts.filter((a) => !q.asset || a.asset_code === q.asset).map((a) => a.id);
     const limit = q.limit ?? 50;
     const after = decodeCursor(q.cursor, 3);
     if (!ids.length) return { items: [], nextCursor: null };
-    const rows: { transaction_id: string; asset_code: string; amount: string; balance_after: string; kind: string; created_at: Date; memo: string; account_id: string; account_seq: string }[] =
+    const rows: { transaction_id: string; asset_code: string; amount: string; balance_after: string; kind: string; created_at: Date; effective_on: string; memo: string; account_id: string; account_seq: string }[] =
       await this.dataSource.query(
         `SELECT e.transaction_id, e.asset_code, e.amount::text AS amount, e.balance_after::text AS balance_after, t.kind,
-                e.created_at, t.memo, e.account_id::text AS account_id, e.account_seq::text AS account_seq
+                e.created_at, to_char(e.effective_on, 'YYYY-MM-DD') AS effective_on, t.memo, e.account_id::text AS account_id, e.account_seq::text AS account_seq
            FROM ledger_entries e
            JOIN ledger_transactions t ON t.tenant_id = e.tenant_id AND t.id = e.transaction_id
           WHERE e.tenant_id = $1 AND e.account_id = ANY($2::bigint[])
-            ${after ? 'AND (e.created_at, e.account_id, e.account_seq) < ($4::timestamptz, $5::bigint, $6::bigint)' : ''}
+            AND ($4::date IS NULL OR e.effective_on >= $4::date) AND ($5::date IS NULL OR e.effective_on <= $5::date)
+            ${after ? 'AND (e.created_at, e.account_id, e.account_seq) < ($6::timestamptz, $7::bigint, $8::bigint)' : ''}
           ORDER BY e.created_at DESC, e.account_id DESC, e.account_seq DESC
           LIMIT $3`,
-        after ? [p.tenantId, ids, limit + 1, after[0], after[1], after[2]] : [p.tenantId, ids, limit + 1],
+        [p.tenantId, ids, limit + 1, q.effectiveFrom ?? null, q.effectiveTo ?? null, ...(after ? [after[0], after[1], after[2]] : [])],
       );
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
@@ -198,18 +205,19 @@ export class LedgerQueries {
         balanceAfter: new Decimal(r.balance_after).toFixed(scales.get(r.asset_code)!),
         kind: r.kind,
         createdAt: r.created_at.toISOString(),
+        effectiveOn: r.effective_on,
         memo: r.memo,
       })),
       nextCursor: more ? encodeCursor([last.created_at.toISOString(), last.account_id, last.account_seq]) : null,
     };
   }
 
-  /** Issued, redeemed and outstanding points of holders per month (the last `months`, Asia/Shanghai). */
+  /** Issued, redeemed and outstanding points of holders per month of business dates (the last `months`, Asia/Shanghai). */
   async pointsByMonth(tenantId: string, asset: string, months: number) {
     const scale = (await this.assets.get(tenantId, asset)).scale;
     const rows: { month: string; issued: string; redeemed: string; outstanding: string }[] = await this.dataSource.query(
       `WITH e AS (
-         SELECT date_trunc('month', e.created_at AT TIME ZONE 'Asia/Shanghai') AS month, t.kind, e.amount
+         SELECT date_trunc('month', e.effective_on) AS month, t.kind, e.amount
            FROM ledger_entries e
            JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id
            JOIN ledger_transactions t ON t.tenant_id = e.tenant_id AND t.id = e.transaction_id

@@ -108,6 +108,14 @@ export class BalancesQuery {
 export class EntriesQuery extends PageQuery {
   @IsOptional() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
   asset?: string;
+
+  /** Only entries effective on or after this business day. */
+  @IsOptional() @IsBusinessDate()
+  effectiveFrom?: string;
+
+  /** Only entries effective on or before this business day. */
+  @IsOptional() @IsBusinessDate()
+  effectiveTo?: string;
 }
 
 export class ExpireDto {

@@ -1,6 +1,7 @@
 import type Decimal from 'decimal.js';
 import type { AccountRef, PostedTransaction } from './domain/model';
 import { actorView, type ActorView } from '../auth/principal';
+import { shanghaiDate } from '../platform/util/business-date';
 
 export type HolderRefView = { type: string; id: string } | string;
 
@@ -22,6 +23,8 @@ export interface TransactionView {
   actor: ActorView;
   reversalOf: string | null;
   createdAt: string;
+  /** The business day it counts on (Asia/Shanghai). */
+  effectiveOn: string;
   hash: string;
   entries: EntryView[];
 }
@@ -41,6 +44,8 @@ export interface HolderEntryView {
   balanceAfter: string;
   kind: string;
   createdAt: string;
+  /** The business day it counts on (Asia/Shanghai). */
+  effectiveOn: string;
   memo: string;
 }
 
@@ -78,6 +83,7 @@ export function transactionView(tx: PostedTransaction, refs: AccountRef[], scale
     actor: actorView(tx.actor, names),
     reversalOf: tx.reversalOf ?? null,
     createdAt: tx.createdAt.toISOString(),
+    effectiveOn: tx.effectiveOn ?? shanghaiDate(tx.createdAt),
     hash: tx.hash.toString('hex'),
     entries: tx.entries.map((e, i) => entryView(refs[i], e.asset, e.amount, e.balanceAfter, scales.get(e.asset)!)),
   };

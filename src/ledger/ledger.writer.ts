@@ -4,6 +4,7 @@ import { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { LedgerError } from './domain/errors';
 import { transactionHash } from './domain/hash';
+import { shanghaiDate } from '../platform/util/business-date';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { BatchWrite, HoldRow, LedgerStore } from './persistence/ledger.store';
@@ -354,6 +355,9 @@ export class LedgerWriter {
         }
         const involved = item.entries.map((e) => states.get(e.accountId)!);
         const createdAt = monotonicNow(now, involved);
+        if (req.effectiveOn !== undefined && !(req.effectiveOn < shanghaiDate(createdAt))) {
+          throw new LedgerError('not-in-the-past', `a backdated posting must be effective before today (${shanghaiDate(createdAt)}), not ${req.effectiveOn}`, 'effectiveOn');
+        }
         const rows = applyPosting(states, req.kind, item.entries, createdAt, release, req.spendFloor);
         for (const e of item.entries) touched.add(e.accountId);
         if (release) touched.add(release.accountId);
@@ -367,6 +371,7 @@ export class LedgerWriter {
           actor: req.actor,
           reversalOf: req.reversalOf,
           createdAt,
+          ...(req.effectiveOn !== undefined ? { effectiveOn: req.effectiveOn } : {}),
           entries: rows,
           hash: Buffer.alloc(0),
         };

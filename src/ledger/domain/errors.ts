@@ -19,7 +19,8 @@ export type LedgerErrorCode =
   | 'hold-not-pending'
   | 'hold-amount-exceeded'
   | 'idempotency-key-reused'
-  | 'asset-exists';
+  | 'asset-exists'
+  | 'not-in-the-past';
 
 export class LedgerError extends Error {
   constructor(

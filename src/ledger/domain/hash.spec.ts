@@ -6,6 +6,8 @@ import { canonicalBody, HashableTransaction, transactionHash, transactionHashInp
 /** The definition written independently of the code: entries ordered numerically by account, then sequence. */
 const reference = (tx: HashableTransaction) =>
   canonicalJson({
+    // The business day only when it is not the booking day (Asia/Shanghai).
+    ...(tx.effectiveOn && tx.effectiveOn !== new Date(tx.createdAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10) ? { eff: tx.effectiveOn } : {}),
     t: tx.tenantId, id: tx.id, kind: tx.kind, memo: tx.memo, meta: tx.metadata, src: [tx.sourceType, tx.sourceId], actor: tx.actor, rev: tx.reversalOf,
     at: tx.createdAt.toISOString(),
     e: tx.entries
@@ -33,6 +35,7 @@ const transaction: fc.Arbitrary<HashableTransaction> = fc.record({
   actor: text,
   reversalOf: fc.option(fc.uuid()),
   createdAt: fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+  effectiveOn: fc.option(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)), { nil: undefined }),
   entries: fc.array(
     fc.record({ accountId: fc.oneof(fc.bigInt({ min: 1n, max: 20n }), fc.bigInt({ min: 1n, max: 10n ** 15n })).map(String), accountSeq: fc.oneof(fc.bigInt({ min: 1n, max: 12n }), fc.bigInt({ min: 1n, max: 10n ** 9n })), asset: text, amount: decimal, balanceAfter: decimal }),
     { minLength: 2, maxLength: 5 },
@@ -60,5 +63,21 @@ describe('transaction hash', () => {
     const changed = { ...tx, entries: [tx.entries[0], { ...tx.entries[1], balanceAfter: new Decimal('-5.2') }] };
     expect(transactionHash(changed).equals(transactionHash(tx))).toBe(false);
     expect(transactionHash(tx).toString('hex')).toHaveLength(64);
+  });
+
+  it('covers the business day of a backdated posting, and leaves a live posting\'s hash as it always was', () => {
+    const live: HashableTransaction = {
+      tenantId: '00000000-0000-4000-8000-000000000001', id: '00000000-0000-4000-8000-000000000002', kind: 'issue', memo: 'm', metadata: {},
+      sourceType: null, sourceId: null, actor: 'key:1', reversalOf: null, createdAt: new Date('2026-11-22T16:30:00Z'), // 2026-11-23 00:30 in Shanghai
+      entries: [
+        { accountId: '1', accountSeq: 1n, asset: 'CONDUCT', amount: new Decimal('5'), balanceAfter: new Decimal('5') },
+        { accountId: '2', accountSeq: 1n, asset: 'CONDUCT', amount: new Decimal('-5'), balanceAfter: new Decimal('-5') },
+      ],
+    };
+    expect(transactionHash({ ...live, effectiveOn: '2026-11-23' }).equals(transactionHash(live))).toBe(true);
+    const backdated = { ...live, effectiveOn: '2025-11-23' };
+    expect(transactionHashInput(backdated)).toContain('"eff":"2025-11-23"');
+    expect(transactionHash(backdated).equals(transactionHash(live))).toBe(false);
+    expect(transactionHash({ ...live, effectiveOn: '2025-11-24' }).equals(transactionHash(backdated))).toBe(false);
   });
 });

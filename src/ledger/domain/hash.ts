@@ -16,8 +16,23 @@ export interface HashableTransaction {
   actor: string;
   reversalOf: string | null;
   createdAt: Date;
+  /** The business day it counts on; absent or equal to the booking day (Asia/Shanghai) for live postings. */
+  effectiveOn?: string | null;
   entries: { accountId: string; accountSeq: bigint | string; asset: string; amount: Decimal; balanceAfter: Decimal }[];
 }
+
+/** The business day (Asia/Shanghai) of an instant. */
+const bookingDay = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/**
+ * The business day the hash names: only when it is not the day of booking (a
+ * backdated posting). A live posting hashes exactly as before business dates
+ * existed, so every stored hash stays valid; a backdated one covers its day.
+ * Either way the day cannot change unseen: moved off the booking day, a live
+ * posting's hash gains a field; moved onto it, a backdated one's loses one.
+ */
+export const hashedEffectiveOn = (tx: Pick<HashableTransaction, 'createdAt' | 'effectiveOn'>): string | null =>
+  tx.effectiveOn && tx.effectiveOn !== bookingDay(tx.createdAt) ? tx.effectiveOn : null;
 
 /**
  * SHA-256 over a transaction's content and its entries (ordered by account and
@@ -58,8 +73,9 @@ export function transactionHashInput(tx: HashableTransaction): string {
     e = '';
     for (let i = 0; i < sorted.length; i++) e += (i ? ',' : '') + entryText(sorted[i]);
   }
+  const eff = hashedEffectiveOn(tx);
   return (
-    `{"actor":${q(tx.actor)},"at":${q(tx.createdAt.toISOString())},"e":[${e}],"id":${q(tx.id)},"kind":${q(tx.kind)},` +
+    `{"actor":${q(tx.actor)},"at":${q(tx.createdAt.toISOString())},"e":[${e}],${eff ? `"eff":${q(eff)},` : ''}"id":${q(tx.id)},"kind":${q(tx.kind)},` +
     `"memo":${q(tx.memo)},"meta":${canonicalJson(tx.metadata)},"rev":${q(tx.reversalOf ?? null)},` +
     `"src":[${q(tx.sourceType ?? null)},${q(tx.sourceId ?? null)}],"t":${q(tx.tenantId)}}`
   );
@@ -72,7 +88,9 @@ function entryText(x: HashedEntry): string {
 
 /** The definition: what `transactionHashInput` must equal. */
 export function canonicalBody(tx: HashableTransaction, entries = tx.entries.map((e) => [e.accountId, String(e.accountSeq), e.asset, e.amount.toFixed(), e.balanceAfter.toFixed()]).sort(byAccountThenSeq)): string {
+  const eff = hashedEffectiveOn(tx);
   return canonicalJson({
+    ...(eff ? { eff } : {}),
     t: tx.tenantId,
     id: tx.id,
     kind: tx.kind,

@@ -67,6 +67,11 @@ export interface PostingRequest {
    * Checked with the ledger's own locks, in their order.
    */
   spendFloor?: Decimal;
+  /**
+   * A business day in the past this posting counts on (YYYY-MM-DD): only a
+   * go-live migration books into the past. Absent: the day it is booked.
+   */
+  effectiveOn?: string;
 }
 
 export interface EntryRow {
@@ -87,6 +92,8 @@ export interface PostedTransaction {
   actor: string;
   reversalOf?: string;
   createdAt: Date;
+  /** The business day it counts on (YYYY-MM-DD); absent: the day it was booked (Asia/Shanghai). */
+  effectiveOn?: string;
   entries: EntryRow[];
   hash: Buffer;
 }

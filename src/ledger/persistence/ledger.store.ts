@@ -140,7 +140,45 @@ export class LedgerStore {
    */
   async writeBatch(m: EntityManager, w: BatchWrite): Promise<void> {
     if (!w.transactions.length && !w.accounts.length) return;
-    await prepared(m, 'jifen_write_batch', writeBatchSql(false), writeBatchParams(w));
+    const { base, effective } = writeBatchParams(w);
+    await prepared(m, 'jifen_write_batch', writeBatchSql(false), [...base, ...effective]);
+    await this.backdateDays(m, w.transactions);
+  }
+
+  /**
+   * After a batch with backdated postings: the batch wrote each account's
+   * closing balance for the day of booking (today); each backdated amount also
+   * counts from its own day: that day's row gains it (or is made, from the last
+   * row before it), and so does every row between it and the day of booking.
+   * Live batches skip this (nothing is backdated).
+   */
+  async backdateDays(m: EntityManager, txs: PostedTransaction[]): Promise<void> {
+    const ids = txs.filter((t) => t.effectiveOn).map((t) => t.id);
+    if (!ids.length) return;
+    const tenantId = txs[0].tenantId;
+    // Each backdated amount, per account and business day, with the day it was booked.
+    const d = `SELECT e.tenant_id, e.account_id, e.effective_on AS day, (e.created_at AT TIME ZONE 'Asia/Shanghai')::date AS booked, sum(e.amount) AS delta
+                 FROM ledger_entries e
+                WHERE e.tenant_id = $1 AND e.transaction_id = ANY($2::uuid[]) AND e.effective_on < (e.created_at AT TIME ZONE 'Asia/Shanghai')::date
+                GROUP BY 1, 2, 3, 4`;
+    // 1. A day without a row gets one carrying the balance of the last row before it.
+    await m.query(
+      `INSERT INTO account_days (tenant_id, account_id, day, balance)
+       SELECT d.tenant_id, d.account_id, d.day,
+              coalesce((SELECT p.balance FROM account_days p WHERE p.tenant_id = d.tenant_id AND p.account_id = d.account_id AND p.day < d.day ORDER BY p.day DESC LIMIT 1), 0)
+         FROM (${d}) d
+       ON CONFLICT (tenant_id, account_id, day) DO NOTHING`,
+      [tenantId, ids],
+    );
+    // 2. Every row from the amount's day up to (not including) the day of booking gains it.
+    await m.query(
+      `UPDATE account_days ad SET balance = ad.balance + s.delta
+         FROM (SELECT x.tenant_id, x.account_id, x.day, sum(d.delta) AS delta
+                 FROM account_days x JOIN (${d}) d ON d.tenant_id = x.tenant_id AND d.account_id = x.account_id AND x.day >= d.day AND x.day < d.booked
+                GROUP BY 1, 2, 3) s
+        WHERE ad.tenant_id = s.tenant_id AND ad.account_id = s.account_id AND ad.day = s.day`,
+      [tenantId, ids],
+    );
   }
 
   /**
@@ -154,7 +192,9 @@ export class LedgerStore {
    */
   async writeBatchIfCurrent(m: EntityManager, w: GuardedWrite): Promise<boolean> {
     const rows: { ok: boolean | null }[] = await prepared(m, 'jifen_write_batch_if_current', writeBatchSql(true), w.params);
-    return rows[0]?.ok === true;
+    if (rows[0]?.ok !== true) return false;
+    await this.backdateDays(m, w.transactions);
+    return true;
   }
 
   /**
@@ -169,9 +209,11 @@ export class LedgerStore {
       unansweredKeys: { tenantId: string; scope: string; key: string }[];
     },
   ): GuardedWrite {
+    const { base, effective } = writeBatchParams(w);
     return {
+      transactions: w.transactions,
       params: [
-        ...writeBatchParams(w),
+        ...base,
         arrayLiteral.bare(w.expected.map((e) => e.tenantId)),
         arrayLiteral.bare(w.expected.map((e) => e.id)),
         arrayLiteral.bare(w.expected.map((e) => e.balance.toFixed())),
@@ -180,6 +222,7 @@ export class LedgerStore {
         arrayLiteral.bare(w.unansweredKeys.map((k) => k.tenantId)),
         arrayLiteral.quoted(w.unansweredKeys.map((k) => k.scope)),
         arrayLiteral.quoted(w.unansweredKeys.map((k) => k.key)),
+        ...effective,
       ],
     };
   }
@@ -251,6 +294,8 @@ export class LedgerStore {
 /** A guarded write ready to send (see LedgerStore.guardedWrite). */
 export interface GuardedWrite {
   params: unknown[];
+  /** The batch's transactions (a backdated one also moves its accounts' earlier days). */
+  transactions: PostedTransaction[];
 }
 
 export interface BatchWrite {
@@ -263,7 +308,9 @@ export interface BatchWrite {
 /**
  * Everything a batch writes, in one statement: transactions, their entries
  * (one INSERT, so the statement-level checks see them together), account
- * balances, completed holds and idempotency answers. Guarded, the statement
+ * balances and each account's closing balance of the day (account_days: a
+ * live batch is effective on the day it books, so that row is the account's
+ * new balance), completed holds and idempotency answers. Guarded, the statement
  * first locks the accounts and compares them with $38-$42, and every write
  * is conditional on all of them matching. The cached path does not look up
  * stored idempotency answers beforehand (a replay is rare): a stored key among
@@ -275,6 +322,8 @@ export interface BatchWrite {
  * while idempotency_keys was small cannot make every batch scan it.
  */
 function writeBatchSql(guarded: boolean): string {
+  // The business days of backdated postings (null: the day of booking), after every other parameter.
+  const [effTx, effEntry] = guarded ? [46, 47] : [38, 39];
   const only = guarded ? ' WHERE (SELECT ok FROM chk)' : '';
   const andOnly = guarded ? ' AND (SELECT ok FROM chk)' : '';
   const guard = guarded
@@ -296,12 +345,24 @@ function writeBatchSql(guarded: boolean): string {
        ), `
     : '';
   return `WITH ${guard}tx AS (
-         INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash)
-         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
-                              $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[])${only}
+         INSERT INTO ledger_transactions (tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash, effective_on)
+         SELECT x.tenant_id, x.id, x.kind, x.memo, x.metadata, x.source_type, x.source_id, x.actor, x.reversal_of, x.created_at, x.hash,
+                coalesce(x.effective_on, (x.created_at AT TIME ZONE 'Asia/Shanghai')::date)
+           FROM unnest($1::uuid[], $2::uuid[], $3::varchar[], $4::varchar[], $5::jsonb[], $6::varchar[], $7::varchar[],
+                       $8::varchar[], $9::uuid[], $10::timestamptz[], $11::bytea[], $${effTx}::date[])
+             AS x(tenant_id, id, kind, memo, metadata, source_type, source_id, actor, reversal_of, created_at, hash, effective_on)${only}
        ), en AS (
-         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
-         SELECT * FROM unnest($12::uuid[], $13::bigint[], $14::bigint[], $15::uuid[], $16::varchar[], $17::numeric[], $18::numeric[], $19::timestamptz[])${only}
+         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at, effective_on)
+         SELECT x.tenant_id, x.account_id, x.account_seq, x.transaction_id, x.asset_code, x.amount, x.balance_after, x.created_at,
+                coalesce(x.effective_on, (x.created_at AT TIME ZONE 'Asia/Shanghai')::date)
+           FROM unnest($12::uuid[], $13::bigint[], $14::bigint[], $15::uuid[], $16::varchar[], $17::numeric[], $18::numeric[], $19::timestamptz[], $${effEntry}::date[])
+             AS x(tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at, effective_on)${only}
+       ), ad AS (
+         INSERT INTO account_days (tenant_id, account_id, day, balance)
+         SELECT v.tenant_id, v.id, (v.last_entry_at AT TIME ZONE 'Asia/Shanghai')::date, v.balance
+           FROM unnest($20::uuid[], $21::bigint[], $22::numeric[], $25::timestamptz[]) AS v(tenant_id, id, balance, last_entry_at)
+          WHERE v.last_entry_at IS NOT NULL${andOnly}
+         ON CONFLICT (tenant_id, account_id, day) DO UPDATE SET balance = excluded.balance
        ), ac AS (
          UPDATE accounts a
             SET balance = v.balance, pending = v.pending, entry_count = v.entry_count, last_entry_at = v.last_entry_at
@@ -321,16 +382,18 @@ function writeBatchSql(guarded: boolean): string {
        SELECT ${guarded ? '(SELECT ok FROM chk) AS ok' : '1'}`;
 }
 
-function writeBatchParams(w: BatchWrite): unknown[] {
+/** The statement's parameters: `base` ($1-$37), and the business days of transactions and entries (after the guard's, when guarded). */
+function writeBatchParams(w: BatchWrite): { base: unknown[]; effective: unknown[] } {
   // Array literals are built here rather than by node-pg (see arrayLiteral): this runs for every batch.
   const { bare, quoted, timestamps, bytea } = arrayLiteral;
   const txs = w.transactions;
-  const e = { tenant: [] as string[], account: [] as string[], seq: [] as string[], tx: [] as string[], asset: [] as string[], amount: [] as string[], after: [] as string[], at: [] as string[] };
+  const e = { tenant: [] as string[], account: [] as string[], seq: [] as string[], tx: [] as string[], asset: [] as string[], amount: [] as string[], after: [] as string[], at: [] as string[], eff: [] as (string | null)[] };
   const txAt: string[] = [];
   for (const t of txs) {
     const at = t.createdAt.toISOString();
     txAt.push(at);
     for (const x of t.entries) {
+      e.eff.push(t.effectiveOn ?? null);
       e.tenant.push(t.tenantId);
       e.account.push(x.accountId);
       e.seq.push(x.accountSeq.toString());
@@ -341,7 +404,7 @@ function writeBatchParams(w: BatchWrite): unknown[] {
       e.at.push(at);
     }
   }
-  return [
+  const base = [
     bare(txs.map((t) => t.tenantId)),
     bare(txs.map((t) => t.id)),
     quoted(txs.map((t) => t.kind)),
@@ -380,4 +443,6 @@ function writeBatchParams(w: BatchWrite): unknown[] {
     bare(w.idempotency.map((r) => String(r.status))),
     quoted(w.idempotency.map((r) => JSON.stringify(r.response))),
   ];
+  // Almost always all null (live postings): the statement then takes the day of booking.
+  return { base, effective: [bare(txs.map((t) => t.effectiveOn ?? null)), bare(e.eff)] };
 }

@@ -11,5 +11,7 @@ export interface TransactionRow {
   actor: string;
   reversal_of: string | null;
   created_at: Date;
+  /** YYYY-MM-DD */
+  effective_on: string;
   hash: Buffer;
 }
