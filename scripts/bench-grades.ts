@@ -58,8 +58,9 @@ async function main(): Promise<void> {
     // The fixture is bulk work: on the job lane, where no statement_timeout applies.
     await detachedOnLane('job', () => ds.transaction(async (m) => {
       await m.query(
-        `INSERT INTO households (tenant_id, id, village_code, head_name, created_at)
-         SELECT $1, gen_random_uuid(), '500154101' || lpad((1 + i % 10)::text, 3, '0'), '户主' || i, now() - interval '800 days'
+        `INSERT INTO households (tenant_id, id, village_code, head_name, created_at, no)
+         SELECT $1, gen_random_uuid(), '500154101' || lpad((1 + i % 10)::text, 3, '0'), '户主' || i, now() - interval '800 days',
+                '500154101' || lpad((1 + i % 10)::text, 3, '0') || '-' || lpad(i::text, 6, '0')
            FROM generate_series(1, $2) i`,
         [t, HOUSEHOLDS],
       );
@@ -81,13 +82,13 @@ async function main(): Promise<void> {
       // Transactions and their entries in one statement, as the ledger writes them (each transaction must have entries).
       await m.query(
         `WITH tx AS (
-           INSERT INTO ledger_transactions (tenant_id, id, kind, memo, actor, created_at, hash)
-           SELECT $1, tx, CASE WHEN amt > 0 THEN 'issue' ELSE 'penalty' END, '基准', 'bench', at, '\\x00'::bytea FROM gen
+           INSERT INTO ledger_transactions (tenant_id, id, kind, memo, actor, created_at, hash, effective_on)
+           SELECT $1, tx, CASE WHEN amt > 0 THEN 'issue' ELSE 'penalty' END, '基准', 'bench', at, '\\x00'::bytea, (at AT TIME ZONE 'Asia/Shanghai')::date FROM gen
          )
-         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at)
-         SELECT $1, acc, row_number() OVER w, tx, asset, amt, sum(amt) OVER w, at FROM gen WINDOW w AS (PARTITION BY acc ORDER BY at, tx)
+         INSERT INTO ledger_entries (tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at, effective_on)
+         SELECT $1, acc, row_number() OVER w, tx, asset, amt, sum(amt) OVER w, at, (at AT TIME ZONE 'Asia/Shanghai')::date FROM gen WINDOW w AS (PARTITION BY acc ORDER BY at, tx)
          UNION ALL
-         SELECT $1, i.id, row_number() OVER w, g.tx, g.asset, -g.amt, sum(-g.amt) OVER w, g.at
+         SELECT $1, i.id, row_number() OVER w, g.tx, g.asset, -g.amt, sum(-g.amt) OVER w, g.at, (g.at AT TIME ZONE 'Asia/Shanghai')::date
            FROM gen g JOIN accounts i ON i.tenant_id = $1 AND i.holder_type = 'system' AND i.asset_code = g.asset
          WINDOW w AS (PARTITION BY g.asset ORDER BY g.at, g.tx)`,
         [t],

@@ -44,10 +44,10 @@ async function main(): Promise<void> {
     const tenant = await app.get(TenancyService).createTenant({ regionCode: '500154', name: '基准测试县' });
     await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
     const households = Array.from({ length: HOUSEHOLDS }, () => randomUUID());
-    await ds.query(`INSERT INTO households (tenant_id, id, village_code, head_name) SELECT $1, unnest($2::uuid[]), '500154101001', '户主'`, [tenant.id, households]);
+    await ds.query(`INSERT INTO households (tenant_id, id, village_code, head_name, no) SELECT $1, u.id, '500154101001', '户主', '500154101001-' || lpad(u.n::text, 4, '0') FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`, [tenant.id, households]);
     const p: KeyPrincipal = { kind: 'key', keyId: randomUUID(), tenantId: tenant.id, role: 'admin', scopeRegionCode: '500154', shopId: null, bankId: null, actor: { type: 'key' as const, id: randomUUID(), name: 'test' } };
-    const clerk: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'clerk' };
-    const reviewer: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'reviewer' };
+    const clerk: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'clerk', actor: { type: 'key', id: randomUUID(), name: 'clerk' } };
+    const reviewer: KeyPrincipal = { ...p, keyId: randomUUID(), role: 'reviewer', actor: { type: 'key', id: randomUUID(), name: 'reviewer' } };
     const set = await app.get(RuleSetsService).create(p, {
       regionCode: '500154', asset: 'CONDUCT', name: '基准', effectiveFrom: '2026-01-01',
       items: [{ code: 'B01', name: '基准条目', direction: 'credit', points: '1', noticeDays: 0 }],

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     await ds.query(`INSERT INTO regions (tenant_id, code, name, level, parent_code) VALUES ($1, '500154101', '乡', 'township', '500154'), ($1, '500154101001', '村', 'village', '500154101')`, [tenant.id]);
     const households = Array.from({ length: HOUSEHOLDS }, () => randomUUID());
     await ds.query(
-      `INSERT INTO households (tenant_id, id, village_code, head_name) SELECT $1, unnest($2::uuid[]), '500154101001', '户主'`,
+      `INSERT INTO households (tenant_id, id, village_code, head_name, no) SELECT $1, u.id, '500154101001', '户主', '500154101001-' || lpad(u.n::text, 4, '0') FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, n)`,
       [tenant.id, households],
     );
     const key = await app.get(ApiKeysService).issue({ kind: 'platform' }, { tenantId: tenant.id, name: 'bench', role: 'admin' });

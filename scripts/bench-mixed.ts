@@ -99,8 +99,9 @@ async function main(): Promise<void> {
     const first = await app.get(HoldersService).createHousehold(admin, { villageCode: '500154101001', headName: '户主', pin: '123456' } as never);
     const households = [first.id, ...Array.from({ length: HOUSEHOLDS - 1 }, () => randomUUID())];
     await ds.query(
-      `INSERT INTO households (tenant_id, id, village_code, head_name, pin_hash)
-       SELECT $1, h, '500154101001', '户主', (SELECT pin_hash FROM households WHERE tenant_id = $1 AND id = $3) FROM unnest($2::uuid[]) AS h`,
+      `INSERT INTO households (tenant_id, id, village_code, head_name, pin_hash, no)
+       SELECT $1, u.h, '500154101001', '户主', (SELECT pin_hash FROM households WHERE tenant_id = $1 AND id = $3), '500154101001-' || lpad((u.n + 1000)::text, 4, '0')
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS u(h, n)`,
       [tenant.id, households.slice(1), first.id],
     );
     const ledger = ledgerOf(app);
