@@ -16,7 +16,7 @@ const OTHER_MODULE_INTERNALS = `^(\\.\\./)+(${MODULES.join('|')})/(?!([\\w.-]+\\
 // owner's service or selects from the owner's read model (views such as
 // ledger_holder_balances, shop_asset_rates).
 const TABLES = {
-  ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals', 'ledger_anchors'],
+  ledger: ['accounts', 'assets', 'ledger_entries', 'ledger_transactions', 'ledger_holds', 'ledger_seals', 'ledger_anchors', 'account_days'],
   tenancy: ['tenants', 'regions'],
   auth: ['api_keys', 'api_key_events', 'users', 'user_sessions', 'sign_in_failures'],
   holders: ['households', 'people', 'household_counters'],

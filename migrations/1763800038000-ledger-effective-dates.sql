@@ -5,11 +5,13 @@
 -- past. Existing rows were all live: they take the Shanghai date of created_at.
 --
 -- account_days keeps, per account, its balance at the end of each business day
--- on which something became effective, so a balance as of a day is one index
--- lookup (the row with the greatest day <= D) however long the history and
--- however it was booked. A live batch writes today's row (the account's new
--- balance); a backdated posting adds its amount to its day's row and to every
--- later row of the account.
+-- on which something became effective, but the last (the account's own balance
+-- is that day's), so a balance as of a day is one index lookup (the row with the
+-- greatest day <= D, or the account's balance from its last day on) however long
+-- the history and however it was booked. A batch posting to an account on a new
+-- day writes the closing balance of its previous day, once a day per account; a
+-- backdated posting adds its amount to its day's row and every later row before
+-- the day of booking.
 -- migrate:up
 ALTER TABLE ledger_transactions DISABLE TRIGGER ledger_transactions_immutable;
 ALTER TABLE ledger_transactions ADD COLUMN effective_on date;

@@ -8,6 +8,7 @@ import { JobsModule } from './platform/jobs/background-jobs';
 import { IdempotencyInterceptor } from './platform/http/idempotency';
 import { ProblemFilter } from './platform/http/problem.filter';
 import { LoggingModule } from './platform/observability/logging.module';
+import { ClockModule } from './platform/util/clock';
 import { ObservabilityModule } from './platform/observability/observability.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 import { HoldersModule } from './holders/holders.module';
@@ -33,6 +34,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule,
+        ClockModule,
         DatabaseModule,
         JobsModule,
         ObservabilityModule,

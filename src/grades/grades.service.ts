@@ -24,8 +24,11 @@ import { queryRows } from '../platform/database/query-rows';
  * (never a query per household); one numeric column per feature. Each
  * feature is MATERIALIZED: computed once and then joined, whatever the
  * planner guesses from fresh statistics (a nested loop re-running the XIAOSHAN
- * lookups per household cost 30 s on a just-loaded demo). "As of"
- * means before the end of that business day (Asia/Shanghai). Values are
+ * lookups per household cost 30 s on a just-loaded demo). "As of" a day
+ * counts business dates (issue 20): balances and conduct points by the day
+ * they were effective, debit items by the day they occurred, volunteer hours
+ * by the day they were served, enrolment from enrolledOn; sanctions by when
+ * they were in force. Values are
  * inlined (COPY takes no parameters); each is validated before it gets here.
  */
 export function featuresSql(q: { tenantId: string; regionCode: string; asOf: string; current?: boolean; windows: Record<'conductNet' | 'debitItems' | 'volunteerHours', number> }): string {
@@ -36,8 +39,8 @@ export function featuresSql(q: { tenantId: string; regionCode: string; asOf: str
   return `
 WITH params AS (SELECT ((${asOf} + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS cutoff),
 hh AS (
-  SELECT h.id, h.village_code, h.created_at FROM households h, params
-   WHERE h.tenant_id = ${t} AND starts_with(h.village_code, ${region}) AND h.created_at < params.cutoff
+  SELECT h.id, h.village_code, h.enrolled_on FROM households h
+   WHERE h.tenant_id = ${t} AND starts_with(h.village_code, ${region}) AND h.enrolled_on <= ${asOf}
 ),
 xs AS MATERIALIZED (${
     q.current
@@ -46,20 +49,20 @@ xs AS MATERIALIZED (${
   SELECT b.holder_id, b.balance AS v FROM ledger_holder_balances b
    WHERE b.tenant_id = ${t} AND b.holder_type = 'household' AND b.asset_code = 'XIAOSHAN' AND starts_with(b.region_code, ${region})`
       : `
-  SELECT b.holder_id, last.balance_after AS v
-    FROM ledger_holder_balances b CROSS JOIN params
+  SELECT b.holder_id, last.balance AS v
+    FROM ledger_holder_balances b
     CROSS JOIN LATERAL (
-      SELECT e.balance_after FROM ledger_holder_entries e
-       WHERE e.tenant_id = b.tenant_id AND e.account_id = b.account_id AND e.created_at < params.cutoff
-       ORDER BY e.created_at DESC, e.account_seq DESC LIMIT 1) AS last
+      SELECT d.balance FROM ledger_holder_days d
+       WHERE d.tenant_id = b.tenant_id AND d.account_id = b.account_id AND d.day <= ${asOf}
+       ORDER BY d.day DESC LIMIT 1) AS last
    WHERE b.tenant_id = ${t} AND b.holder_type = 'household' AND b.asset_code = 'XIAOSHAN' AND starts_with(b.region_code, ${region})`
   }
 ),
 cn AS MATERIALIZED (
   SELECT e.holder_id, sum(e.amount) AS v
-    FROM ledger_holder_entries e CROSS JOIN params
+    FROM ledger_holder_entries e
    WHERE e.tenant_id = ${t} AND e.holder_type = 'household' AND e.asset_code = 'CONDUCT' AND starts_with(e.region_code, ${region})
-     AND e.created_at >= params.cutoff - make_interval(days => ${q.windows.conductNet}) AND e.created_at < params.cutoff
+     AND e.effective_on > ${asOf} - ${q.windows.conductNet} AND e.effective_on <= ${asOf}
    GROUP BY e.holder_id
 ),
 di AS MATERIALIZED (
@@ -73,8 +76,8 @@ vh AS MATERIALIZED (
   SELECT p.household_id::text AS holder_id, sum(s.hours) AS v
     FROM service_records s CROSS JOIN params
     JOIN people p ON p.tenant_id = s.tenant_id AND p.id = s.person_id
-   WHERE s.tenant_id = ${t} AND starts_with(s.region_code, ${region}) AND s.status = 'verified' AND s.verified_at < params.cutoff
-     AND s.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND p.household_id IS NOT NULL
+   WHERE s.tenant_id = ${t} AND starts_with(s.region_code, ${region}) AND s.status = 'verified'
+     AND s.starts_at >= params.cutoff - make_interval(days => ${q.windows.volunteerHours}) AND s.starts_at < params.cutoff AND p.household_id IS NOT NULL
    GROUP BY p.household_id
 ),
 sa AS MATERIALIZED (
@@ -84,7 +87,7 @@ sa AS MATERIALIZED (
 SELECT hh.id, hh.village_code,
        COALESCE(xs.v, 0)::numeric AS "xiaoshanBalance", COALESCE(cn.v, 0)::numeric AS "conductNet", COALESCE(di.v, 0)::numeric AS "debitItems",
        COALESCE(vh.v, 0)::numeric AS "volunteerHours", (sa.holder_id IS NOT NULL)::int::numeric AS "sanctioned",
-       floor((${asOf} - (hh.created_at AT TIME ZONE 'Asia/Shanghai')::date) / 365.25)::numeric AS "yearsEnrolled"
+       floor((${asOf} - hh.enrolled_on) / 365.25)::numeric AS "yearsEnrolled"
   FROM hh
   LEFT JOIN xs ON xs.holder_id = hh.id::text
   LEFT JOIN cn ON cn.holder_id = hh.id::text

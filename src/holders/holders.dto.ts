@@ -1,5 +1,5 @@
 import { IsNotEmpty, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import { IsOptional } from '../platform/http/validators';
+import { IsBusinessDate, IsOptional } from '../platform/http/validators';
 
 export class CreateHouseholdDto {
   /** 12-digit village code. */
@@ -20,6 +20,10 @@ export class CreateHouseholdDto {
   /** 4 to 6 digits; authorises redemptions. Stored as a slow hash. */
   @IsOptional() @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
   pin?: string;
+
+  /** The day the household joined the program (default today; never in the future): yearsEnrolled counts from it. */
+  @IsOptional() @IsBusinessDate()
+  enrolledOn?: string;
 }
 
 export class CreatePersonDto {
@@ -40,6 +44,10 @@ export class CreatePersonDto {
 
   @IsOptional() @IsString() @Matches(/^\d{4,6}$/, { message: 'pin must be 4 to 6 digits' })
   pin?: string;
+
+  /** The day the person joined the program (default today; never in the future). */
+  @IsOptional() @IsBusinessDate()
+  enrolledOn?: string;
 }
 
 export class PersonView {
@@ -49,6 +57,7 @@ export class PersonView {
   householdId!: string | null;
   idNumber!: string | null;
   phone!: string | null;
+  enrolledOn!: string;
 }
 
 export class HouseholdView {
@@ -59,6 +68,8 @@ export class HouseholdView {
   headName!: string;
   headIdNumber!: string | null;
   phone!: string | null;
+  /** The day it joined the program. */
+  enrolledOn!: string;
   members!: PersonView[];
   sanctions!: unknown[];
 }

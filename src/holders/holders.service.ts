@@ -13,6 +13,7 @@ import { BadInput, Conflict, NotFound } from '../platform/http/app-error';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { maskName } from '../platform/util/public-page';
 import { sha256 } from '../platform/util/sha256';
+import { shanghaiToday } from '../platform/util/business-date';
 import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
 
 /** 户号: the village's code, a dash, and the sequence in four digits or more. */
@@ -54,6 +55,16 @@ interface PersonRow {
   household_id: string | null;
   id_masked: string | null;
   phone_masked: string | null;
+  enrolled_on: string;
+}
+
+const PERSON_COLUMNS = `id, name, region_code, household_id, id_masked, phone_masked, to_char(enrolled_on, 'YYYY-MM-DD') AS enrolled_on`;
+
+/** An enrolment day: given, not in the future; or today. */
+function enrolmentDay(given: string | undefined): string {
+  const today = shanghaiToday();
+  if (given && given > today) throw new BadInput('enrolledOn must not be in the future', [{ field: 'enrolledOn', messages: [`enrolledOn ${given} is after today (${today})`] }]);
+  return given ?? today;
 }
 
 const toPersonView = (r: PersonRow): PersonView => ({
@@ -63,6 +74,7 @@ const toPersonView = (r: PersonRow): PersonView => ({
   householdId: r.household_id,
   idNumber: r.id_masked,
   phone: r.phone_masked,
+  enrolledOn: r.enrolled_on,
 });
 
 @Injectable()
@@ -171,18 +183,19 @@ export class HoldersService implements HolderLookup {
     const idn = this.sealIdNumber(dto.headIdNumber, 'headIdNumber');
     const id = randomUUID();
     const pinHash = dto.pin ? await hashPin(dto.pin) : null;
+    const enrolledOn = enrolmentDay(dto.enrolledOn);
     let no = '';
     try {
       await this.uow.run(async (m) => {
         no = await this.nextNumber(m, p.tenantId, dto.villageCode);
         const card = this.newCardToken();
         await m.query(
-          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash, no, card_token_hash, card_token_cipher)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash, no, card_token_hash, card_token_cipher, enrolled_on)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
           [
             p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
             dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
-            pinHash, no, card.hash, card.cipher,
+            pinHash, no, card.hash, card.cipher, enrolledOn,
           ],
         );
         for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, actorRef(p));
@@ -191,7 +204,7 @@ export class HoldersService implements HolderLookup {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');
       throw e;
     }
-    return { id, no, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, members: [], sanctions: [] };
+    return { id, no, villageCode: dto.villageCode, headName: dto.headName, headIdNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, enrolledOn, members: [], sanctions: [] };
   }
 
   /**
@@ -345,13 +358,13 @@ export class HoldersService implements HolderLookup {
 
   async getHousehold(p: Principal & { kind: 'key' }, id: string): Promise<HouseholdView> {
     const rows = await this.dataSource.query(
-      `SELECT id, no, village_code, head_name, head_id_masked, phone_masked FROM households WHERE tenant_id = $1 AND id = $2`,
+      `SELECT id, no, village_code, head_name, head_id_masked, phone_masked, to_char(enrolled_on, 'YYYY-MM-DD') AS enrolled_on FROM households WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(p.tenantId), id],
     );
     if (!rows[0]) throw new NotFound(`household ${id}`);
     assertRegionInScope(p, rows[0].village_code, `household ${id}`);
     const members: PersonRow[] = await this.dataSource.query(
-      `SELECT id, name, region_code, household_id, id_masked, phone_masked FROM people WHERE tenant_id = $1 AND household_id = $2 ORDER BY created_at, id`,
+      `SELECT ${PERSON_COLUMNS} FROM people WHERE tenant_id = $1 AND household_id = $2 ORDER BY created_at, id`,
       [p.tenantId, id],
     );
     return {
@@ -361,6 +374,7 @@ export class HoldersService implements HolderLookup {
       headName: rows[0].head_name,
       headIdNumber: rows[0].head_id_masked,
       phone: rows[0].phone_masked,
+      enrolledOn: rows[0].enrolled_on,
       members: members.map(toPersonView),
       sanctions: await this.sanctionsOf(p.tenantId, id),
     };
@@ -374,27 +388,28 @@ export class HoldersService implements HolderLookup {
       assertRegionInScope(p, hh.regionCode, `household ${dto.householdId}`);
     }
     const idn = this.sealIdNumber(dto.idNumber, 'idNumber');
+    const enrolledOn = enrolmentDay(dto.enrolledOn);
     const id = randomUUID();
     try {
       await this.dataSource.query(
-        `INSERT INTO people (tenant_id, id, name, region_code, household_id, id_cipher, id_lookup, id_masked, phone_cipher, phone_masked, pin_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        `INSERT INTO people (tenant_id, id, name, region_code, household_id, id_cipher, id_lookup, id_masked, phone_cipher, phone_masked, pin_hash, enrolled_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           p.tenantId, id, dto.name, dto.regionCode, dto.householdId ?? null, idn.cipher, idn.lookup, idn.masked,
           dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
-          dto.pin ? await hashPin(dto.pin) : null,
+          dto.pin ? await hashPin(dto.pin) : null, enrolledOn,
         ],
       );
     } catch (e) {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a person with this ID number already exists', 'person-exists');
       throw e;
     }
-    return { id, name: dto.name, regionCode: dto.regionCode, householdId: dto.householdId ?? null, idNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null };
+    return { id, name: dto.name, regionCode: dto.regionCode, householdId: dto.householdId ?? null, idNumber: idn.masked, phone: dto.phone ? maskPhone(dto.phone) : null, enrolledOn };
   }
 
   async getPerson(p: Principal & { kind: 'key' }, id: string): Promise<PersonView> {
     const rows: PersonRow[] = await this.dataSource.query(
-      `SELECT id, name, region_code, household_id, id_masked, phone_masked FROM people WHERE tenant_id = $1 AND id = $2`,
+      `SELECT ${PERSON_COLUMNS} FROM people WHERE tenant_id = $1 AND id = $2`,
       [requireTenant(p.tenantId), id],
     );
     if (!rows[0]) throw new NotFound(`person ${id}`);

@@ -141,16 +141,17 @@ export class LedgerQueries {
         balance = new Decimal(acc.balance);
         pending = new Decimal(acc.pending);
       } else if (acc && cutoff) {
-        // By business date: the closing balance of the last day on or before asOf that
-        // anything became effective (account_days), one index lookup however it was booked.
+        // By business date: the account's balance from its last business day on; before that,
+        // the closing balance of the last day on or before asOf (account_days): one index lookup.
         const [last] = await queryRows<{ b: string }>(
           this.dataSource,
-          `SELECT balance::text AS b FROM account_days
-            WHERE tenant_id = $1 AND account_id = $2 AND day <= $3::date
-            ORDER BY day DESC LIMIT 1`,
+          `SELECT CASE WHEN (a.last_entry_at AT TIME ZONE 'Asia/Shanghai')::date <= $3::date THEN a.balance
+                       ELSE (SELECT d.balance FROM account_days d WHERE d.tenant_id = a.tenant_id AND d.account_id = a.id AND d.day <= $3::date ORDER BY d.day DESC LIMIT 1)
+                  END::text AS b
+             FROM accounts a WHERE a.tenant_id = $1 AND a.id = $2`,
           [p.tenantId, acc.id, asOf],
         );
-        if (last) balance = new Decimal(last.b);
+        if (last?.b) balance = new Decimal(last.b);
         const [held] = await queryRows<{ s: string }>(
           this.dataSource,
           `SELECT COALESCE(sum(amount), 0)::text AS s FROM ledger_holds

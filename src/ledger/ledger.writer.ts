@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { LedgerError } from './domain/errors';
 import { transactionHash } from './domain/hash';
 import { shanghaiDate } from '../platform/util/business-date';
+import { Clock } from '../platform/util/clock';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
 import { BatchWrite, HoldRow, LedgerStore } from './persistence/ledger.store';
@@ -56,6 +57,7 @@ export class LedgerWriter {
     private readonly hooks: LedgerHooks,
     private readonly idempotency: IdempotencyStore,
     metrics: MetricsService,
+    private readonly clock: Clock,
   ) {
     this.batchCounter = new Counter({
       name: 'jifen_ledger_batches_total',
@@ -92,7 +94,7 @@ export class LedgerWriter {
    * `written` before it commits.
    */
   async stage(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; written: Promise<void> }> {
-    const now = new Date();
+    const now = this.clock.now();
     const reads = await this.read(m, items);
     const { states, holds } = await this.lock(m, reads);
     const d = await this.decide(items, states, now, reads, holds);
@@ -123,7 +125,7 @@ export class LedgerWriter {
    * holds, as on the ordinary path.
    */
   async applyShared(m: EntityManager, items: BatchItem[]): Promise<{ outcomes: BatchOutcome[]; accounts: AccountState[] }> {
-    const now = new Date();
+    const now = this.clock.now();
     try {
       // Stored idempotency answers are not looked up before the cached path (a
       // replay is rare): its guarded write fails on a stored key, and the batch
@@ -188,7 +190,7 @@ export class LedgerWriter {
         const unansweredKeys = items
           .filter((i) => i.req.idempotency && !answered.has(idemKey(i.req)!))
           .map((i) => ({ tenantId: i.req.tenantId, scope: i.req.idempotency!.scope, key: i.req.idempotency!.key }));
-        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, expected, unansweredKeys });
+        const write = this.store.guardedWrite({ transactions: d.posted, accounts, holds: [], idempotency: d.idemRows, closings: d.closings, expected, unansweredKeys });
         return { d, write };
       },
       async (checked) => {
@@ -314,6 +316,7 @@ export class LedgerWriter {
     const duplicateOf = new Map<number, number>();
     const idemRows: BatchWrite['idempotency'] = [];
     const holdUpdates: BatchWrite['holds'] = [];
+    const closings: BatchWrite['closings'] = [];
 
     for (let index = 0; index < items.length; index++) {
       // A long batch gives the event loop back now and then, so that replies to
@@ -357,6 +360,13 @@ export class LedgerWriter {
         const createdAt = monotonicNow(now, involved);
         if (req.effectiveOn !== undefined && !(req.effectiveOn < shanghaiDate(createdAt))) {
           throw new LedgerError('not-in-the-past', `a backdated posting must be effective before today (${shanghaiDate(createdAt)}), not ${req.effectiveOn}`, 'effectiveOn');
+        }
+        // An account's first posting on a new business day closes its last day: that day's
+        // closing balance goes to account_days (once a day per account, not once a batch).
+        const today = shanghaiDate(createdAt);
+        for (const s of involved) {
+          const last = s.lastEntryAt && shanghaiDate(s.lastEntryAt);
+          if (last && last < today) closings.push({ tenantId: s.tenantId, accountId: s.id, day: last, balance: s.balance });
         }
         const rows = applyPosting(states, req.kind, item.entries, createdAt, release, req.spendFloor);
         for (const e of item.entries) touched.add(e.accountId);
@@ -410,7 +420,7 @@ export class LedgerWriter {
       outcomes[index] = o.kind === 'posted' && o.answer ? { kind: 'replayed', answer: o.answer } : o;
     }
 
-    return { outcomes: outcomes as BatchOutcome[], posted, touched, idemRows, holdUpdates };
+    return { outcomes: outcomes as BatchOutcome[], posted, touched, idemRows, holdUpdates, closings };
   }
 }
 
@@ -439,6 +449,7 @@ interface Decided {
   touched: Set<string>;
   idemRows: BatchWrite['idempotency'];
   holdUpdates: BatchWrite['holds'];
+  closings: BatchWrite['closings'];
 }
 
 /** What a decided batch writes, with the states its accounts end in. */
@@ -447,6 +458,7 @@ const toWrite = (d: Decided, states: Map<string, AccountState>): BatchWrite => (
   accounts: [...d.touched].map((id) => states.get(id)!),
   holds: d.holdUpdates,
   idempotency: d.idemRows,
+  closings: d.closings,
 });
 
 /** Accounts whose states the shared cache keeps; past this it starts again. */

@@ -5,11 +5,10 @@ import { RulesModule } from '../rules/rules.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { VolunteeringController } from './volunteering.controller';
 import { VolunteeringService } from './volunteering.service';
-import { Clock } from '../platform/util/clock';
 
 @Module({
   imports: [TenancyModule, HoldersModule, RulesModule, LedgerModule],
-  providers: [VolunteeringService, Clock],
+  providers: [VolunteeringService],
   controllers: [VolunteeringController],
   exports: [VolunteeringService],
 })

@@ -5,6 +5,10 @@ import * as path from 'path';
 import { DataSource } from 'typeorm';
 import { BanksService } from '../../src/banks/banks.service';
 import { featuresSql } from '../../src/grades/grades.service';
+import Decimal from 'decimal.js';
+import { LedgerPosting } from '../../src/ledger/ledger-posting.service';
+import { UnitOfWork } from '../../src/platform/database/unit-of-work';
+import { addDays } from '../../src/platform/util/business-date';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, issueKey, makeCounty, newIdempotencyKey, newIdNumber } from '../helpers/fixtures';
 
@@ -132,6 +136,37 @@ describe('credit grades, banks and boards (e2e)', () => {
       expect(fromEntries.find((r: any) => r.id === hh.a).xiaoshanBalance).toBe('600');
       const future = await t.http().post('/v1/grade-runs').set(admin).send({ regionCode: c.villages[0], asOf: '2099-01-01', scorecardId });
       expect(future.status).toBe(422);
+    });
+
+    it('counts business dates: enrolment from enrolledOn, conduct points by the day they were effective, balances as they were effective then', async () => {
+      const db = t.app.get(DataSource);
+      const longAgo = addDays(today(), -3 * 366);
+      const old = await t.http().post('/v1/households').set(bearer(c.keys.clerk)).send({ villageCode: c.villages[0], headName: '老住户', enrolledOn: longAgo });
+      expect(old.status).toBe(201);
+      expect(old.body.enrolledOn).toBe(longAgo);
+      expect((await t.http().post('/v1/households').set(bearer(c.keys.clerk)).send({ villageCode: c.villages[0], headName: '未来户', enrolledOn: addDays(today(), 1) })).status).toBe(400);
+      // Paper history, as a migration books it: 8 points effective 200 days ago, 5 XIAOSHAN a year ago.
+      const post = (asset: string, amount: number, effectiveOn: string) =>
+        t.app.get(UnitOfWork).run((m) => t.app.get(LedgerPosting).post(m, {
+          tenantId: c.tenantId, kind: 'issue', memo: '纸质台账', metadata: {}, actor: 'test', effectiveOn,
+          entries: [{ account: { holderType: 'system', holderId: 'issuer', asset }, amount: new Decimal(-amount) }, { account: { holderType: 'household', holderId: old.body.id, asset }, amount: new Decimal(amount) }],
+        }));
+      await post('CONDUCT', 8, addDays(today(), -200));
+      await post('XIAOSHAN', 5, addDays(today(), -366));
+      const features = async (asOf: string) => {
+        const rows = await db.query(featuresSql({ tenantId: c.tenantId, regionCode: c.villages[0], asOf, current: false, windows: { conductNet: 365, debitItems: 365, volunteerHours: 365 } }));
+        return rows.find((r: any) => r.id === old.body.id);
+      };
+      expect(await features(today())).toMatchObject({ yearsEnrolled: '3', conductNet: '8', xiaoshanBalance: '5' });
+      expect(await features(addDays(today(), -250))).toMatchObject({ yearsEnrolled: '2', conductNet: '0', xiaoshanBalance: '5' });
+      expect(await features(addDays(today(), -400))).toMatchObject({ yearsEnrolled: '1', conductNet: '0', xiaoshanBalance: '0' });
+      expect(await features(addDays(longAgo, -1))).toBeUndefined(); // not yet enrolled
+      // A grade run as of a past day sees exactly what was effective then.
+      const past = await t.http().post('/v1/grade-runs').set(admin).send({ regionCode: c.villages[0], asOf: addDays(today(), -250), scorecardId });
+      expect(past.status).toBe(201);
+      const explained = await t.http().get(`/v1/grade-runs/${past.body.id}/households/${old.body.id}`).set(admin);
+      expect(explained.body.features.find((f: any) => f.feature === 'yearsEnrolled').value).toBe('2');
+      expect(explained.body.features.find((f: any) => f.feature === 'conductNet').value).toBe('0');
     });
 
     it('publishes grades to the village, names masked', async () => {

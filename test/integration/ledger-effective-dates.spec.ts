@@ -2,7 +2,8 @@ import Decimal from 'decimal.js';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { AccountRef, PostingRequest } from '../../src/ledger/domain/model';
-import { addDays, shanghaiToday } from '../../src/platform/util/business-date';
+import { addDays, shanghaiDate, shanghaiToday } from '../../src/platform/util/business-date';
+import { Clock } from '../../src/platform/util/clock';
 import { UnitOfWork } from '../../src/platform/database/unit-of-work';
 import { Ledger, ledgerOf } from '../helpers/ledger';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
@@ -17,7 +18,7 @@ import { makeCounty, makeHousehold } from '../helpers/fixtures';
  * before it; balanceAfter stays the running balance in booking order; the hash
  * chain covers the business day and verifies.
  */
-type Op = { live: boolean; who: number; cents: number; daysAgo: number; inTx: boolean };
+type Op = { live: boolean; who: number; cents: number; daysAgo: number; inTx: boolean; advance: number };
 
 const opArb: fc.Arbitrary<Op> = fc.record({
   live: fc.boolean(),
@@ -25,6 +26,7 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   cents: fc.integer({ min: -2000, max: 3000 }).filter((c) => c !== 0),
   daysAgo: fc.integer({ min: 1, max: 40 }),
   inTx: fc.boolean(),
+  advance: fc.constantFrom(0, 0, 1, 3),
 });
 
 describe('business dates in the ledger (property-based, real PostgreSQL)', () => {
@@ -46,19 +48,32 @@ describe('business dates in the ledger (property-based, real PostgreSQL)', () =>
         const hh = [await makeHousehold(t, c.keys.clerk, c.villages[0]), await makeHousehold(t, c.keys.clerk, c.villages[0]), await makeHousehold(t, c.keys.clerk, c.villages[0])];
         const ref = (i: number): AccountRef => ({ holderType: 'household', holderId: hh[i], asset: 'CONDUCT' });
         const issuer: AccountRef = { holderType: 'system', holderId: 'issuer', asset: 'CONDUCT' };
-        const today = shanghaiToday();
-        for (const op of ops) {
-          const amount = new Decimal(op.cents).div(100);
-          const req: PostingRequest = {
-            tenantId: c.tenantId, kind: amount.isNegative() ? 'penalty' : 'issue', memo: 'prop', metadata: {}, actor: 'prop',
-            entries: [{ account: issuer, amount: amount.negated() }, { account: ref(op.who), amount }],
-            ...(op.live ? {} : { effectiveOn: addDays(today, -op.daysAgo) }),
-          };
-          if (op.inTx) await t.app.get(UnitOfWork).run((m) => ledger.post(m, req));
-          else expect((await ledger.submit(req)).kind).toBe('posted');
+        // The server's clock starts 60 days back and moves forward between operations: live
+        // postings land on many days (an account's first posting of a day closes its last day).
+        const clock = t.app.get(Clock);
+        let offsetDays = -60;
+        const spy = jest.spyOn(clock, 'now').mockImplementation(() => new Date(Date.now() + offsetDays * 86_400_000));
+        const dayOf = () => shanghaiDate(clock.now());
+        const seen = new Set<string>();
+        try {
+          for (const op of ops) {
+            offsetDays = Math.min(0, offsetDays + op.advance);
+            const today = dayOf();
+            seen.add(today).add(addDays(today, -op.daysAgo)).add(addDays(today, -op.daysAgo - 1)).add(addDays(today, -1));
+            const amount = new Decimal(op.cents).div(100);
+            const req: PostingRequest = {
+              tenantId: c.tenantId, kind: amount.isNegative() ? 'penalty' : 'issue', memo: 'prop', metadata: {}, actor: 'prop',
+              entries: [{ account: issuer, amount: amount.negated() }, { account: ref(op.who), amount }],
+              ...(op.live ? {} : { effectiveOn: addDays(today, -op.daysAgo) }),
+            };
+            if (op.inTx) await t.app.get(UnitOfWork).run((m) => ledger.post(m, req));
+            else expect((await ledger.submit(req)).kind).toBe('posted');
+          }
+        } finally {
+          spy.mockRestore();
         }
-        // Every day from before the first backdated posting to today: as-of through the API equals the sum of what was effective by then.
-        const days = [...new Set([today, ...ops.map((o) => addDays(today, -o.daysAgo)), ...ops.map((o) => addDays(today, -o.daysAgo - 1))])];
+        // Every day a posting was made or was effective on, and the day before each: as-of through the API equals the sum of what was effective by then.
+        const days = [...seen, shanghaiToday()];
         for (const i of [0, 1, 2]) {
           const sums: { day: string; s: string }[] = await db.query(
             `SELECT d::text AS day, (SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id

@@ -34,6 +34,6 @@ export function expiredAsOf(groups: LotGroup[], debits: Decimal, asOf: string): 
 
 /** The SQL for a credit's expiry day, given the asset row `s` and the entry row `e` (business dates in Asia/Shanghai). */
 export const EXPIRES_ON_SQL = `CASE s.expiry_policy
-    WHEN 'days' THEN (e.created_at AT TIME ZONE 'Asia/Shanghai')::date + s.expiry_days
-    WHEN 'yearEnd' THEN make_date(extract(year FROM e.created_at AT TIME ZONE 'Asia/Shanghai')::int + 1, 1, 1)
+    WHEN 'days' THEN e.effective_on + s.expiry_days
+    WHEN 'yearEnd' THEN make_date(extract(year FROM e.effective_on)::int + 1, 1, 1)
   END`;

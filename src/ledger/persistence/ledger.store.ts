@@ -303,14 +303,16 @@ export interface BatchWrite {
   accounts: AccountState[];
   holds: { tenantId: string; id: string; status: 'completed'; at: Date; completedAmount: Decimal; transactionId: string }[];
   idempotency: { tenantId: string; scope: string; key: string; requestHash: Buffer; status: number; response: unknown }[];
+  /** Accounts posted to on a new business day: their last day's closing balance (before this batch). */
+  closings: { tenantId: string; accountId: string; day: string; balance: Decimal }[];
 }
 
 /**
  * Everything a batch writes, in one statement: transactions, their entries
  * (one INSERT, so the statement-level checks see them together), account
- * balances and each account's closing balance of the day (account_days: a
- * live batch is effective on the day it books, so that row is the account's
- * new balance), completed holds and idempotency answers. Guarded, the statement
+ * balances, the closing balance of the last business day of each account
+ * posted to on a new day (account_days; the current day's balance is the
+ * account's own), completed holds and idempotency answers. Guarded, the statement
  * first locks the accounts and compares them with $38-$42, and every write
  * is conditional on all of them matching. The cached path does not look up
  * stored idempotency answers beforehand (a replay is rare): a stored key among
@@ -322,8 +324,9 @@ export interface BatchWrite {
  * while idempotency_keys was small cannot make every batch scan it.
  */
 function writeBatchSql(guarded: boolean): string {
-  // The business days of backdated postings (null: the day of booking), after every other parameter.
-  const [effTx, effEntry] = guarded ? [46, 47] : [38, 39];
+  // The business days of backdated postings (null: the day of booking), and the days an
+  // account closed (account_days), after every other parameter.
+  const [effTx, effEntry, close] = guarded ? [46, 47, 48] : [38, 39, 40];
   const only = guarded ? ' WHERE (SELECT ok FROM chk)' : '';
   const andOnly = guarded ? ' AND (SELECT ok FROM chk)' : '';
   const guard = guarded
@@ -359,9 +362,7 @@ function writeBatchSql(guarded: boolean): string {
              AS x(tenant_id, account_id, account_seq, transaction_id, asset_code, amount, balance_after, created_at, effective_on)${only}
        ), ad AS (
          INSERT INTO account_days (tenant_id, account_id, day, balance)
-         SELECT v.tenant_id, v.id, (v.last_entry_at AT TIME ZONE 'Asia/Shanghai')::date, v.balance
-           FROM unnest($20::uuid[], $21::bigint[], $22::numeric[], $25::timestamptz[]) AS v(tenant_id, id, balance, last_entry_at)
-          WHERE v.last_entry_at IS NOT NULL${andOnly}
+         SELECT * FROM unnest($${close}::uuid[], $${close + 1}::bigint[], $${close + 2}::date[], $${close + 3}::numeric[])${only}
          ON CONFLICT (tenant_id, account_id, day) DO UPDATE SET balance = excluded.balance
        ), ac AS (
          UPDATE accounts a
@@ -444,5 +445,12 @@ function writeBatchParams(w: BatchWrite): { base: unknown[]; effective: unknown[
     quoted(w.idempotency.map((r) => JSON.stringify(r.response))),
   ];
   // Almost always all null (live postings): the statement then takes the day of booking.
-  return { base, effective: [bare(txs.map((t) => t.effectiveOn ?? null)), bare(e.eff)] };
+  const c = w.closings;
+  return {
+    base,
+    effective: [
+      bare(txs.map((t) => t.effectiveOn ?? null)), bare(e.eff),
+      bare(c.map((x) => x.tenantId)), bare(c.map((x) => x.accountId)), bare(c.map((x) => x.day)), bare(c.map((x) => x.balance.toFixed())),
+    ],
+  };
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 
 /**
  * The server's clock, as a provider: what a check-in records is the server's
@@ -10,3 +10,8 @@ export class Clock {
     return new Date();
   }
 }
+
+/** One clock for the whole app (the ledger books by it, check-ins record it): tests move it in one place. */
+@Global()
+@Module({ providers: [Clock], exports: [Clock] })
+export class ClockModule {}
