@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const MODULES = ['auth', 'banks', 'boards', 'console', 'demo', 'grades', 'holders', 'funds', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
+const MODULES = ['auth', 'banks', 'golive', 'boards', 'console', 'demo', 'grades', 'holders', 'funds', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
 
 // Another module is reached only through what it exports: its services, its
 // module, its DTOs, its pure domain, and auth's principal and access decorator.
@@ -30,6 +30,7 @@ const TABLES = {
   grades: ['grade_runs', 'grade_results', 'scorecards'],
   banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'export_signing_keys', 'bank_rate_buckets'],
   boards: ['boards'],
+  golive: ['golive_migrations', 'golive_opening_balances', 'golive_control_totals'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over
 // the registers (households, records, sanctions, hours) and grades' published
@@ -95,6 +96,7 @@ const ARROWS = {
   'service-orders': ['auth', 'holders', 'ledger', 'tenancy', 'volunteering'],
   banks: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
   boards: ['auth', 'grades', 'ledger', 'rules', 'tenancy'],
+  golive: ['auth', 'holders', 'ledger', 'records', 'tenancy'],
   console: ['auth'],
   demo: MODULES.filter((m) => m !== 'demo'),
   cli: ['ledger'],

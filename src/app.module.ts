@@ -15,6 +15,7 @@ import { HoldersModule } from './holders/holders.module';
 import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
 import { RecordsModule } from './records/records.module';
+import { GoLiveModule } from './golive/golive.module';
 import { VolunteeringModule } from './volunteering/volunteering.module';
 import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
@@ -44,6 +45,7 @@ export class AppModule {
         LedgerModule,
         RulesModule,
         RecordsModule,
+        GoLiveModule,
         SanctionsModule,
         VolunteeringModule,
         RedemptionModule,

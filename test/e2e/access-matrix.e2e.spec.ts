@@ -196,6 +196,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/jobs/post-records', url: () => '/v1/jobs/post-records', platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/jobs/expire', url: () => '/v1/jobs/expire', body: () => ({ asOf: '2001-01-01' }), platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/jobs/evaluate-sanctions', url: () => '/v1/jobs/evaluate-sanctions', platform: false, roles: ['admin'] },
+  // go-live migrations
+  { method: 'post', path: '/v1/migrations', url: () => '/v1/migrations', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'get', path: '/v1/migrations/{id}', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'auditor'] },
+  { method: 'post', path: '/v1/migrations/{id}/opening-balances', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/opening-balances', platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/migrations/{id}/control-totals', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/control-totals', body: () => ({}), platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/migrations/{id}/approve', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/approve', platform: false, roles: ['admin'] },
   // people and sign-in
   { method: 'post', path: '/v1/users', url: () => '/v1/users', body: () => ({ name: '矩阵', phone: newPhone(), role: 'auditor' }), platform: true, roles: ['admin'] },
   { method: 'get', path: '/v1/users', url: (c) => `/v1/users?tenantId=${c.tenantId}`, platform: true, roles: ['admin', 'auditor'] },

@@ -80,9 +80,10 @@ class NotText extends Error {
 }
 
 /** Routes whose body is not JSON, and the types they take (they check their own body). */
-export const NON_JSON_BODIES: Record<string, RegExp> = {
-  'POST /v1/records/import': /^(text\/csv|application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i,
-};
+export const NON_JSON_BODIES: { route: RegExp; type: RegExp }[] = [
+  { route: /^POST \/v1\/records\/import$/, type: /^(text\/csv|application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i },
+  { route: /^POST \/v1\/migrations\/[^/]+\/opening-balances$/, type: /^text\/csv\b/i },
+];
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -96,7 +97,8 @@ export function requireJsonBodies() {
     const length = req.headers['content-length'];
     const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
     if (!WITH_BODY.has(req.method) || !hasBody || req.is(['application/json', 'application/*+json'])) return next();
-    const special = NON_JSON_BODIES[`${req.method} ${req.path}`];
+    const route = `${req.method} ${req.path}`;
+    const special = NON_JSON_BODIES.some((b) => b.route.test(route));
     if (special) return next(); // the route checks its own type
     const type = req.headers['content-type'] ?? '(none)';
     return sendProblem(res, problem(415, 'unsupported-media-type', `this endpoint takes application/json, not ${type}`));

@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Access, CurrentPrincipal } from '../auth/access.decorator';
+import type { KeyPrincipal } from '../auth/principal';
+import { AppError } from '../platform/http/app-error';
+import { markBulk } from '../platform/http/foreground';
+import { IdempotencyNotOffered } from '../platform/http/idempotency';
+import { IdParam } from '../platform/http/validation';
+import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
+import { GoLiveService } from './golive.service';
+
+/** Go-live migration: a county's paper ledger brought in with its real dates (docs/golive.md). */
+@ApiTags('migrations')
+@Controller('v1/migrations')
+export class GoLiveController {
+  constructor(private readonly golive: GoLiveService) {}
+
+  /** A draft migration. */
+  @Post()
+  @HttpCode(201)
+  @Access({ roles: ['admin'] })
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateMigrationDto) {
+    return this.golive.create(p, dto);
+  }
+
+  /** Its contents and, per village and asset, the declared total against what the households would hold (hold, once applied). */
+  @Get(':id')
+  @Access({ roles: ['admin', 'auditor'] })
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.golive.get(p, id);
+  }
+
+  /** Opening balances from the paper ledger: CSV `householdNo,asset,balance,asOf` (or 户号,积分种类,余额,截至日期), UTF-8 or GBK; all or nothing. */
+  @Post(':id/opening-balances')
+  @Access({ roles: ['admin'] })
+  @IdempotencyNotOffered()
+  @ApiConsumes('text/csv')
+  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  async openingBalances(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
+    markBulk(req);
+    const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, /charset=([\w-]+)/i.exec(type)?.[1]);
+    res.status(status).json(body);
+  }
+
+  /** The paper ledger's closing totals per village and asset (replacing those declared before). */
+  @Post(':id/control-totals')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  controlTotals(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ControlTotalsDto) {
+    return this.golive.controlTotals(p, id, dto);
+  }
+
+  /** Applies it all in one database transaction, by an admin other than the drafter; 422 and nothing written when a village's result differs from its declared total. */
+  @Post(':id/approve')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+    return this.golive.approve(p, id);
+  }
+}

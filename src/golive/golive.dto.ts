@@ -1,0 +1,29 @@
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDecimalString, Nested } from '../platform/http/validators';
+
+export class CreateMigrationDto {
+  /** What is being brought in, e.g. 泉秀村 2019–2026 积分台账. */
+  @IsString() @IsNotEmpty() @MaxLength(100)
+  name!: string;
+
+  /** Where the paper is: the ledger books' numbers, the meeting that decided it. */
+  @IsString() @IsNotEmpty() @MaxLength(200)
+  reference!: string;
+}
+
+export class ControlTotalDto {
+  @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
+  villageCode!: string;
+
+  @IsString() @Matches(/^[A-Z][A-Z0-9_]{1,15}$/, { message: 'asset must be an asset code' })
+  asset!: string;
+
+  /** The village's total of that asset in the paper ledger, after everything the migration brings in. */
+  @IsDecimalString({ signed: true })
+  balance!: string;
+}
+
+export class ControlTotalsDto {
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(2000) @Nested(() => ControlTotalDto, { each: true })
+  totals!: ControlTotalDto[];
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { HoldersModule } from '../holders/holders.module';
+import { LedgerModule } from '../ledger/ledger.module';
+import { TenancyModule } from '../tenancy/tenancy.module';
+import { GoLiveController } from './golive.controller';
+import { GoLiveService } from './golive.service';
+
+@Module({
+  imports: [AuthModule, HoldersModule, LedgerModule, TenancyModule],
+  providers: [GoLiveService],
+  controllers: [GoLiveController],
+})
+export class GoLiveModule {}

@@ -1,0 +1,104 @@
+import { DataSource } from 'typeorm';
+import { addDays, shanghaiToday } from '../../src/platform/util/business-date';
+import { bearer, startTestApp, TestApp } from '../helpers/test-app';
+import { County, issueKey, makeCounty } from '../helpers/fixtures';
+
+/**
+ * Go-live migration (issue 20): a village's paper ledger comes in with its
+ * real dates. 20 households, opening balances as of a year ago, the paper's
+ * control totals; a second admin approves; balances as of past days show it;
+ * a total that does not match writes nothing; the drafter cannot approve.
+ */
+describe('go-live migration (e2e)', () => {
+  let t: TestApp;
+  let c: County;
+  let admin2: string;
+  const households: { id: string; no: string }[] = [];
+  const today = shanghaiToday();
+  const yearAgo = addDays(today, -365);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    c = await makeCounty(t);
+    admin2 = await issueKey(t, c.tenantId, 'admin');
+    for (let i = 0; i < 20; i++) {
+      const res = await t.http().post('/v1/households').set(bearer(c.keys.clerk)).send({ villageCode: c.villages[0], headName: `户主${i}`, enrolledOn: addDays(today, -800) });
+      households.push({ id: res.body.id, no: res.body.no });
+    }
+  });
+  afterAll(async () => t.close());
+
+  const csv = (lines: string[]) => Buffer.from(['户号,积分种类,余额,截至日期', ...lines].join('\r\n'));
+  const upload = (id: string, body: Buffer, key = c.keys.admin) =>
+    t.http().post(`/v1/migrations/${id}/opening-balances`).set(bearer(key)).set('Content-Type', 'text/csv').send(body);
+  const balance = async (hh: string, asOf?: string) =>
+    (await t.http().get(`/v1/holders/household/${hh}/balances${asOf ? `?asOf=${asOf}` : ''}`).set(bearer(c.keys.admin))).body.balances.find((b: any) => b.asset === 'CONDUCT').balance;
+  const draft = async (name: string) => {
+    const res = await t.http().post('/v1/migrations').set(bearer(c.keys.admin)).send({ name, reference: '积分台账第 1–3 册' });
+    expect(res.status).toBe(201);
+    expect(res.body.status).toBe('draft');
+    return res.body.id as string;
+  };
+
+  it('checks the upload line by line and keeps nothing of a file with a bad line', async () => {
+    const id = await draft('有错的台账');
+    const bad = await upload(id, csv([`${households[0].no},CONDUCT,12.5,${yearAgo}`, `${c.villages[0]}-0999,CONDUCT,1,${yearAgo}`, `${households[1].no},CONDUCT,1.234,${yearAgo}`, `${households[2].no},CONDUCT,3,${today}`, `${households[3].no},CNY,3,${yearAgo}`]));
+    expect(bad.status).toBe(422);
+    expect(bad.body.rejected.map((r: any) => r.line)).toEqual([3, 4, 5, 6]);
+    expect(bad.body.rejected[2].errors[0]).toContain('今天以前');
+    expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(c.keys.auditor))).body.counts.openingBalances).toBe(0);
+    expect((await upload(id, Buffer.from('x,y\n'))).status).toBe(400);
+  });
+
+  it('a second admin applies it: every household\'s opening balance is effective a year ago; the totals reconcile', async () => {
+    const id = await draft('泉秀村积分台账');
+    const lines = households.map((h, i) => `${h.no},CONDUCT,${10 + i},${yearAgo}`);
+    const up = await upload(id, csv(lines));
+    expect(up.status).toBe(200);
+    expect(up.body).toEqual({ accepted: 20, rejected: [] });
+    const total = households.reduce((s, _h, i) => s + 10 + i, 0);
+    // A total that does not match: nothing is written, and the answer names the village and the difference.
+    await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: c.villages[0], asset: 'CONDUCT', balance: String(total + 1) }] });
+    const before = await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId]);
+    const off = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2));
+    expect(off.status).toBe(422);
+    expect(off.body.code).toBe('control-totals-differ');
+    expect(off.body.errors[0]).toEqual({ field: `${c.villages[0]} CONDUCT`, messages: [`申报 ${total + 1}.00，计算 ${total}.00，相差 -1.00`] });
+    expect(await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId])).toEqual(before);
+    expect(await balance(households[3].id)).toBe('0.00');
+
+    const declared = await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: c.villages[0], asset: 'CONDUCT', balance: String(total) }] });
+    expect(declared.body.reconciliation).toEqual([{ villageCode: c.villages[0], asset: 'CONDUCT', declared: `${total}.00`, computed: `${total}.00`, difference: '0.00', matches: true }]);
+    // The drafter does not approve their own migration.
+    const self = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(c.keys.admin));
+    expect(self.status).toBe(422);
+    expect(self.body.code).toBe('maker-checker');
+    const applied = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2));
+    expect(applied.status).toBe(200);
+    expect(applied.body).toEqual({ id, status: 'applied', transactions: 20 });
+    expect((await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2))).status).toBe(409);
+    expect((await upload(id, csv(lines))).status).toBe(409);
+
+    // As of several days: nothing before the paper's day, the opening balance from it on.
+    expect(await balance(households[3].id, addDays(yearAgo, -1))).toBe('0.00');
+    expect(await balance(households[3].id, yearAgo)).toBe('13.00');
+    expect(await balance(households[3].id, addDays(today, -30))).toBe('13.00');
+    expect(await balance(households[3].id)).toBe('13.00');
+    const entries = await t.http().get(`/v1/holders/household/${households[3].id}/entries`).set(bearer(c.keys.admin));
+    expect(entries.body.items[0]).toMatchObject({ effectiveOn: yearAgo, amount: '13.00' });
+    const got = await t.http().get(`/v1/migrations/${id}`).set(bearer(c.keys.auditor));
+    expect(got.body).toMatchObject({ status: 'applied', transactions: 20, approvedBy: { type: 'key' }, counts: { openingBalances: 20 } });
+    expect(got.body.reconciliation[0].matches).toBe(true);
+    // The chain covers the backdated days and verifies.
+    const verify = await t.http().get('/v1/ledger/verify').set(bearer(c.keys.auditor));
+    expect(verify.body).toMatchObject({ balanced: true, balancesMatchEntries: true, chainIntact: true });
+  });
+
+  it('another county cannot see or touch it; a village clerk cannot draft one', async () => {
+    const id = await draft('别的县看不到');
+    const other = await makeCounty(t);
+    expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(other.keys.admin))).status).toBe(404);
+    expect((await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(other.keys.admin))).status).toBe(404);
+    expect((await t.http().post('/v1/migrations').set(bearer(c.keys.clerk)).send({ name: 'x', reference: 'y' })).status).toBe(403);
+  });
+});
