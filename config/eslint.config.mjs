@@ -30,7 +30,7 @@ const TABLES = {
   grades: ['grade_runs', 'grade_results', 'scorecards'],
   banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'export_signing_keys', 'bank_rate_buckets'],
   boards: ['boards'],
-  golive: ['golive_migrations', 'golive_opening_balances', 'golive_control_totals'],
+  golive: ['golive_migrations', 'golive_opening_balances', 'golive_records', 'golive_control_totals'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over
 // the registers (households, records, sanctions, hours) and grades' published

@@ -34,6 +34,23 @@ CREATE TABLE golive_opening_balances (
   FOREIGN KEY (tenant_id, household_id) REFERENCES households (tenant_id, id)
 );
 
+-- Decisions already taken on paper: entered as posted records, without notice,
+-- effective on the day they occurred.
+CREATE TABLE golive_records (
+  tenant_id    uuid         NOT NULL,
+  migration_id uuid         NOT NULL,
+  line         integer      NOT NULL,
+  household_id uuid         NOT NULL,
+  village_code varchar(12)  NOT NULL,
+  rule_code    varchar(16)  NOT NULL,
+  quantity     numeric      NOT NULL CHECK (quantity > 0),
+  occurred_on  date         NOT NULL,
+  note         varchar(500),
+  PRIMARY KEY (tenant_id, migration_id, line),
+  FOREIGN KEY (tenant_id, migration_id) REFERENCES golive_migrations (tenant_id, id),
+  FOREIGN KEY (tenant_id, household_id) REFERENCES households (tenant_id, id)
+);
+
 CREATE TABLE golive_control_totals (
   tenant_id    uuid         NOT NULL,
   migration_id uuid         NOT NULL,
@@ -47,5 +64,6 @@ CREATE TABLE golive_control_totals (
 
 -- migrate:down
 DROP TABLE golive_control_totals;
+DROP TABLE golive_records;
 DROP TABLE golive_opening_balances;
 DROP TABLE golive_migrations;

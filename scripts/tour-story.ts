@@ -131,8 +131,13 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const taken = await call('organizer', 'POST', `/v1/service-orders/${ordered.body.id}/accept`);
   expect('服务队接单 → accepted', taken.status === 200 && taken.body.status === 'accepted', taken.body);
   const member = team.memberIds[0];
-  const startedAt = new Date(Date.now() - (30 + Math.floor(Math.random() * 5000)) * 3600_000).toISOString();
-  const done = await call('organizer', 'POST', `/v1/service-orders/${ordered.body.id}/deliver`, { entries: [{ personId: member, hours: '1', startedAt }] });
+  // An hour some day in the past when the volunteer served nowhere else (the demo's history fills many hours; overlaps are refused).
+  let done: Answer;
+  for (let attempt = 0; ; attempt++) {
+    const startedAt = new Date(Date.now() - (30 + Math.floor(Math.random() * 5000)) * 3600_000).toISOString();
+    done = await call('organizer', 'POST', `/v1/service-orders/${ordered.body.id}/deliver`, { entries: [{ personId: member, hours: '1', startedAt }] });
+    if (done.body?.code !== 'attendance-overlap' || attempt >= 10) break;
+  }
   expect('送单：登记服务 1 小时 → delivered', done.status === 200 && done.body.status === 'delivered', done.body);
   const rated = await call('clerk', 'POST', `/v1/service-orders/${ordered.body.id}/rate`, { stars: 5, comment: '理得很好' });
   expect(`评单 5 星 → 时长核验，益币 ${rated.body?.service?.[0]?.credited}`, rated.status === 200 && rated.body.status === 'closed' && rated.body.service?.[0]?.status === 'verified', rated.body);

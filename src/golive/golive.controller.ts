@@ -10,6 +10,14 @@ import { IdParam } from '../platform/http/validation';
 import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
 import { GoLiveService } from './golive.service';
 
+/** A CSV upload's charset (415 for anything but text/csv); the upload steps aside for interactive requests. */
+function csvCharset(req: Request): string | undefined {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
+  markBulk(req);
+  return /charset=([\w-]+)/i.exec(type)?.[1];
+}
+
 /** Go-live migration: a county's paper ledger brought in with its real dates (docs/golive.md). */
 @ApiTags('migrations')
 @Controller('v1/migrations')
@@ -38,10 +46,18 @@ export class GoLiveController {
   @ApiConsumes('text/csv')
   @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
   async openingBalances(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const type = req.headers['content-type'] ?? '';
-    if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
-    markBulk(req);
-    const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, /charset=([\w-]+)/i.exec(type)?.[1]);
+    const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, csvCharset(req));
+    res.status(status).json(body);
+  }
+
+  /** Decisions already taken on paper: CSV `householdNo,ruleCode,quantity,occurredOn,note` (or 户号,事项代码,数量,发生日期,备注); posted without notice, effective on their day; an upload replaces the one before. */
+  @Post(':id/records')
+  @Access({ roles: ['admin'] })
+  @IdempotencyNotOffered()
+  @ApiConsumes('text/csv')
+  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  async records(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const { status, body } = await this.golive.uploadRecords(p, id, req, csvCharset(req));
     res.status(status).json(body);
   }
 

@@ -15,7 +15,8 @@ import { AppError, BadInput, Conflict, NotFound, Unprocessable } from '../platfo
 import { decimalProblem } from '../platform/http/validators';
 import { shanghaiToday } from '../platform/util/business-date';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
-import { csvProblem, csvRecords, IMPORT_LIMIT_BYTES, spool } from '../records/records-import.service';
+import { csvProblem, csvRecords, IMPORT_LIMIT_BYTES, parseSheetDate, spool } from '../records/records-import.service';
+import { RecordsService } from '../records/records.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
 
@@ -39,13 +40,23 @@ export interface UploadResult {
 /** Lines staged per round trip while a file is read: memory stays flat however long the file. */
 const CHUNK = 2000;
 
-/** The opening-balance file's header: the API's names, or the Chinese ones. */
-const OPENING_HEADER: Record<string, 'householdNo' | 'asset' | 'balance' | 'asOf'> = {
+/** The uploads' headers: the API's names, or the Chinese ones. */
+const OPENING_HEADER: Record<string, string> = {
   householdno: 'householdNo', 户号: 'householdNo',
   asset: 'asset', 积分种类: 'asset',
   balance: 'balance', 余额: 'balance', 期初余额: 'balance',
   asof: 'asOf', 截至日期: 'asOf', 日期: 'asOf',
 };
+const RECORDS_HEADER: Record<string, string> = {
+  householdno: 'householdNo', 户号: 'householdNo',
+  rulecode: 'ruleCode', 事项代码: 'ruleCode',
+  quantity: 'quantity', 数量: 'quantity',
+  occurredon: 'occurredOn', 发生日期: 'occurredOn', 日期: 'occurredOn',
+  note: 'note', 备注: 'note',
+};
+
+/** Rows as the columns of an unnest(…). */
+const columnsOf = (rows: unknown[][], n: number) => Array.from({ length: n }, (_, i) => rows.map((r) => r[i]));
 
 /**
  * Go-live migration (issue 20): a county brings its paper ledger in. A draft
@@ -65,6 +76,7 @@ export class GoLiveService {
     private readonly ledger: LedgerPosting,
     private readonly tenancy: TenancyService,
     private readonly users: UsersService,
+    private readonly records: RecordsService,
   ) {}
 
   async create(p: KeyPrincipal, dto: CreateMigrationDto) {
@@ -92,24 +104,106 @@ export class GoLiveService {
 
   /**
    * POST /v1/migrations/{id}/opening-balances: a CSV `householdNo,asset,balance,asOf`
-   * (or 户号,积分种类,余额,截至日期), UTF-8 or GBK, streamed from a spooled file and
-   * staged CHUNK lines at a time, all or nothing: one bad line and nothing of
-   * the file is kept (422 with every bad line). A household and asset staged by
-   * an earlier upload is replaced (a corrected file is uploaded again).
+   * (or 户号,积分种类,余额,截至日期). A household and asset staged by an earlier
+   * upload is replaced (a corrected file is simply uploaded again).
    */
   async uploadOpeningBalances(p: KeyPrincipal, id: string, body: AsyncIterable<Buffer>, charset: string | undefined): Promise<{ status: number; body: UploadResult }> {
-    const upload = await spool(body, IMPORT_LIMIT_BYTES);
-    try {
-      return await this.stageOpening(p, id, upload.file, charset);
-    } catch (e) {
-      throw csvProblem(e) ?? e;
-    } finally {
-      await fs.rm(upload.dir, { recursive: true, force: true });
-    }
+    const assets = new Map((await this.assets.list(p.tenantId)).filter((a) => a.holderType === 'household').map((a) => [a.code, a]));
+    const seen = new Set<string>();
+    return this.upload(p, id, body, charset, {
+      header: OPENING_HEADER,
+      columns: ['householdNo', 'asset', 'balance', 'asOf'],
+      columnNames: '户号、积分种类、余额、截至日期（或 householdNo,asset,balance,asOf）',
+      parse: (cell, today) => {
+        const [asset, balance, asOf] = [cell('asset'), cell('balance'), cell('asOf')];
+        const errors: string[] = [];
+        const spec = assets.get(asset);
+        if (!spec) errors.push(`积分种类「${asset}」不是农户持有的积分`);
+        const problem = decimalProblem(balance, { signed: true, scale: spec?.scale ?? 6 });
+        if (problem) errors.push(`余额「${balance}」${problem}`);
+        const day = parseSheetDate(asOf);
+        if (!day) errors.push(`截至日期「${asOf}」看不懂，请写成 2025-12-31`);
+        else if (day >= today) errors.push(`截至日期 ${day} 须在今天以前`);
+        const key = `${cell('householdNo')}|${asset}`;
+        if (!errors.length && seen.has(key)) errors.push(`户号 ${cell('householdNo')} 的 ${asset} 在这个文件里出现了两次`);
+        seen.add(key);
+        return errors.length ? { errors } : { values: [asset, balance, day] };
+      },
+      write: (m, rows) =>
+        m.query(
+          `INSERT INTO golive_opening_balances (tenant_id, migration_id, household_id, village_code, line, asset_code, balance, as_of)
+           SELECT $1, $2, r.h, r.v, r.l, r.a, r.b, r.d FROM unnest($3::uuid[], $4::varchar[], $5::int[], $6::varchar[], $7::numeric[], $8::date[]) AS r(h, v, l, a, b, d)
+           ON CONFLICT (tenant_id, migration_id, household_id, asset_code) DO UPDATE SET balance = excluded.balance, as_of = excluded.as_of, line = excluded.line`,
+          [p.tenantId, id, ...columnsOf(rows, 6)],
+        ),
+    });
   }
 
-  private async stageOpening(p: KeyPrincipal, id: string, file: string, charset: string | undefined): Promise<{ status: number; body: UploadResult }> {
-    const assets = new Map((await this.assets.list(p.tenantId)).filter((a) => a.holderType === 'household').map((a) => [a.code, a]));
+  /**
+   * POST /v1/migrations/{id}/records: a CSV `householdNo,ruleCode,quantity,occurredOn,note`
+   * (or 户号,事项代码,数量,发生日期,备注): decisions already taken on paper, each
+   * checked against the rule set in force on its day. An upload replaces the
+   * records staged by an earlier one (the history is uploaded whole).
+   */
+  async uploadRecords(p: KeyPrincipal, id: string, body: AsyncIterable<Buffer>, charset: string | undefined): Promise<{ status: number; body: UploadResult }> {
+    const rules = new Map<string, Promise<string | null>>();
+    return this.upload(p, id, body, charset, {
+      header: RECORDS_HEADER,
+      columns: ['householdNo', 'ruleCode', 'occurredOn'],
+      columnNames: '户号、事项代码、数量、发生日期、备注（或 householdNo,ruleCode,quantity,occurredOn,note）',
+      replace: (m) => m.query(`DELETE FROM golive_records WHERE tenant_id = $1 AND migration_id = $2`, [p.tenantId, id]),
+      parse: (cell, today) => {
+        const [ruleCode, quantity, occurredOn, note] = [cell('ruleCode'), cell('quantity') || '1', cell('occurredOn'), cell('note')];
+        const errors: string[] = [];
+        if (!/^[A-Z][A-Z0-9_-]{0,15}$/.test(ruleCode)) errors.push(`事项代码「${ruleCode}」格式不对，应像 R01`);
+        if (!/^(0|[1-9]\d{0,5})(\.\d{1,2})?$/.test(quantity) || Number(quantity) === 0) errors.push(`数量「${quantity}」须为大于零的数字`);
+        const day = parseSheetDate(occurredOn);
+        if (!day) errors.push(`发生日期「${occurredOn}」看不懂，请写成 2025-12-31、2025/12/31 或 2025年12月31日`);
+        else if (day >= today) errors.push(`发生日期 ${day} 须在今天以前`);
+        if (note.length > 500) errors.push('备注最多 500 字');
+        return errors.length ? { errors } : { values: [ruleCode, quantity, day, note || null] };
+      },
+      // Each rule is checked against the rule set in force on the line's day, once per village, code and day.
+      check: async (m, village, values) => {
+        const [ruleCode, , day] = values as [string, string, string];
+        const key = `${village}|${ruleCode}|${day}`;
+        if (!rules.has(key)) {
+          rules.set(key, this.records.findItem(p.tenantId, 'household', village, { ruleCode, occurredOn: day }, m).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e))));
+        }
+        const problem = await rules.get(key)!;
+        return problem ? `事项 ${ruleCode} 在 ${day} 不适用于这个村（${problem}）` : null;
+      },
+      write: (m, rows) =>
+        m.query(
+          `INSERT INTO golive_records (tenant_id, migration_id, household_id, village_code, line, rule_code, quantity, occurred_on, note)
+           SELECT $1, $2, r.h, r.v, r.l, r.c, r.q, r.d, r.n FROM unnest($3::uuid[], $4::varchar[], $5::int[], $6::varchar[], $7::numeric[], $8::date[], $9::varchar[]) AS r(h, v, l, c, q, d, n)`,
+          [p.tenantId, id, ...columnsOf(rows, 7)],
+        ),
+    });
+  }
+
+  /**
+   * One upload, streamed: the file is spooled to disk, then read and staged
+   * CHUNK lines at a time in one transaction, all or nothing: one bad line and
+   * nothing of the file is kept (422 with every bad line). Households are named
+   * by 户号, inside the uploader's scope.
+   */
+  private async upload(
+    p: KeyPrincipal,
+    id: string,
+    body: AsyncIterable<Buffer>,
+    charset: string | undefined,
+    spec: {
+      header: Record<string, string>;
+      columns: string[];
+      columnNames: string;
+      replace?: (m: EntityManager) => Promise<unknown>;
+      parse: (cell: (c: string) => string, today: string) => { errors: string[] } | { values: unknown[] };
+      check?: (m: EntityManager, village: string, values: unknown[]) => Promise<string | null>;
+      write: (m: EntityManager, rows: unknown[][]) => Promise<unknown>;
+    },
+  ): Promise<{ status: number; body: UploadResult }> {
+    const upload = await spool(body, IMPORT_LIMIT_BYTES);
     const today = shanghaiToday();
     const result: UploadResult = { accepted: 0, rejected: [] };
     const refused = new Error('refused');
@@ -119,70 +213,59 @@ export class GoLiveService {
           result.accepted = 0;
           result.rejected = [];
           GoLiveService.draft(await this.migration(m, p, id, true));
-          const seen = new Set<string>();
+          await spec.replace?.(m);
           let header: Map<string, number> | null = null;
-          let chunk: { line: number; no: string; asset: string; balance: string; asOf: string }[] = [];
+          let chunk: { line: number; no: string; values: unknown[] }[] = [];
           const flush = async () => {
             if (!chunk.length) return;
             const found = await this.holders.findByNumbers(p.tenantId, chunk.map((l) => l.no), m);
             const rows: unknown[][] = [];
             for (const l of chunk) {
               const h = found.get(l.no);
-              if (!h || !h.regionCode.startsWith(p.scopeRegionCode)) result.rejected.push({ line: l.line, errors: [`户号 ${l.no} 不在您管辖的村里`] });
-              else rows.push([h.id, l.asset, h.regionCode, l.balance, l.asOf, l.line]);
+              const problem = !h || !h.regionCode.startsWith(p.scopeRegionCode) ? `户号 ${l.no} 不在您管辖的村里` : await spec.check?.(m, h.regionCode, l.values);
+              if (problem) result.rejected.push({ line: l.line, errors: [problem] });
+              else rows.push([h!.id, h!.regionCode, l.line, ...l.values]);
             }
             chunk = [];
             if (result.rejected.length || !rows.length) return;
-            await m.query(
-              `INSERT INTO golive_opening_balances (tenant_id, migration_id, household_id, asset_code, village_code, balance, as_of, line)
-               SELECT $1, $2, r.h, r.a, r.v, r.b, r.d, r.l FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::numeric[], $7::date[], $8::int[]) AS r(h, a, v, b, d, l)
-               ON CONFLICT (tenant_id, migration_id, household_id, asset_code) DO UPDATE SET balance = excluded.balance, as_of = excluded.as_of, line = excluded.line`,
-              [p.tenantId, id, ...[0, 1, 2, 3, 4, 5].map((i) => rows.map((r) => r[i]))],
-            );
+            await spec.write(m, rows);
             result.accepted += rows.length;
           };
-          const rowsIn = csvRecords(createReadStream(file), charset);
+          const lines = csvRecords(createReadStream(upload.file), charset);
           try {
-            for await (const { record, info } of rowsIn as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+            for await (const { record, info } of lines as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
               if (!header) {
                 header = new Map();
                 for (const [i, h] of record.entries()) {
-                  const col = OPENING_HEADER[h.replace(/\s/g, '').toLowerCase()];
+                  const col = spec.header[h.replace(/[\s\u3000]/g, '').toLowerCase()];
                   if (col) header.set(col, i);
                 }
-                const missing = ['householdNo', 'asset', 'balance', 'asOf'].filter((c) => !header!.has(c));
-                if (missing.length) throw new BadInput('the first line must be the header', [{ field: 'line 1', messages: [`表头须有：户号、积分种类、余额、截至日期（或 householdNo,asset,balance,asOf）；缺少 ${missing.join('、')}`] }]);
+                const missing = spec.columns.filter((c) => !header!.has(c));
+                if (missing.length) throw new BadInput('the first line must be the header', [{ field: 'line 1', messages: [`表头须有：${spec.columnNames}；缺少 ${missing.join('、')}`] }]);
                 continue;
               }
-              const cell = (c: string) => (record[header!.get(c)!] ?? '').trim();
-              const [no, asset, balance, asOf] = [cell('householdNo'), cell('asset'), cell('balance'), cell('asOf')];
-              const errors: string[] = [];
-              if (!HOUSEHOLD_NO_RE.test(no)) errors.push(`户号「${no}」格式不对，应像 500154101001-0023`);
-              const spec = assets.get(asset);
-              if (!spec) errors.push(`积分种类「${asset}」不是农户持有的积分`);
-              const problem = decimalProblem(balance, { signed: true, scale: spec?.scale ?? 6 });
-              if (problem) errors.push(`余额「${balance}」${problem}`);
-              if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) errors.push(`截至日期「${asOf}」须写成 2025-12-31`);
-              else if (asOf >= today) errors.push(`截至日期 ${asOf} 须在今天以前`);
-              const key = `${no}|${asset}`;
-              if (!errors.length && seen.has(key)) errors.push(`户号 ${no} 的 ${asset} 在这个文件里出现了两次`);
-              seen.add(key);
+              const cell = (c: string) => (header!.has(c) ? (record[header!.get(c)!] ?? '').trim() : '');
+              const no = cell('householdNo');
+              const parsed = spec.parse(cell, today);
+              const errors = [...(HOUSEHOLD_NO_RE.test(no) ? [] : [`户号「${no}」格式不对，应像 500154101001-0023`]), ...('errors' in parsed ? parsed.errors : [])];
               if (errors.length) result.rejected.push({ line: info.lines, errors });
-              else chunk.push({ line: info.lines, no, asset, balance, asOf });
+              else chunk.push({ line: info.lines, no, values: (parsed as { values: unknown[] }).values });
               if (chunk.length >= CHUNK) await flush();
             }
             if (!header) throw new BadInput('the file is empty', [{ field: 'line 1', messages: ['a header line is required'] }]);
             await flush();
           } finally {
-            rowsIn.destroy();
+            lines.destroy();
           }
           if (result.rejected.length) throw refused;
         },
         { lane: 'job', long: true },
       );
     } catch (e) {
-      if (e !== refused) throw e;
+      if (e !== refused) throw csvProblem(e) ?? e;
       return { status: 422, body: { accepted: 0, rejected: result.rejected.sort((a, b) => a.line - b.line) } };
+    } finally {
+      await fs.rm(upload.dir, { recursive: true, force: true });
     }
     return { status: 200, body: result };
   }
@@ -252,9 +335,12 @@ export class GoLiveService {
   /** GET /v1/migrations/{id}: what it holds, and declared against computed per village. */
   async get(p: KeyPrincipal, id: string) {
     const row = await this.migration(this.dataSource, p, id);
-    const [counts] = await queryRows<{ opening: number; earliest: string | null }>(
+    const [counts] = await queryRows<{ opening: number; records: number; earliest: string | null }>(
       this.dataSource,
-      `SELECT count(*)::int AS opening, to_char(min(as_of), 'YYYY-MM-DD') AS earliest FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2`,
+      `SELECT (SELECT count(*)::int FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2) AS opening,
+              (SELECT count(*)::int FROM golive_records WHERE tenant_id = $1 AND migration_id = $2) AS records,
+              to_char(least((SELECT min(as_of) FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2),
+                            (SELECT min(occurred_on) FROM golive_records WHERE tenant_id = $1 AND migration_id = $2)), 'YYYY-MM-DD') AS earliest`,
       [p.tenantId, id],
     );
     const names = await this.users.actorNames([row.created_by, ...(row.approved_by ? [row.approved_by] : [])]);
@@ -268,7 +354,7 @@ export class GoLiveService {
       approvedBy: row.approved_by ? actorView(row.approved_by, names) : null,
       appliedAt: row.applied_at?.toISOString() ?? null,
       transactions: row.transactions,
-      counts: { openingBalances: counts.opening },
+      counts: { openingBalances: counts.opening, records: counts.records },
       earliestDay: counts.earliest,
       reconciliation: await this.reconciliation(this.dataSource, p, id, row.status === 'draft'),
     };
@@ -328,6 +414,26 @@ export class GoLiveService {
           const refused = outcomes.map((o, i) => ({ o, l: take[i] })).find((x) => x.o.kind === 'refused');
           if (refused && refused.o.kind === 'refused') throw new Unprocessable(`第 ${refused.l.line} 行不能入账：${refused.o.error.message}`, refused.o.error.code);
           transactions += outcomes.length;
+        }
+        // Then the decisions taken on paper, in file order, each valued by the rules of its day.
+        for (let from = 0; ; ) {
+          const recs = await queryRows<{ line: number; household_id: string; village_code: string; rule_code: string; quantity: string; occurred_on: string; note: string | null }>(
+            m,
+            `SELECT line, household_id, village_code, rule_code, quantity::text AS quantity, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, note
+               FROM golive_records WHERE tenant_id = $1 AND migration_id = $2 AND line > $3 ORDER BY line LIMIT $4`,
+            [p.tenantId, id, from, CHUNK],
+          );
+          if (!recs.length) break;
+          for (const r of recs) {
+            const entered = await this.records.enterHistorical(
+              m, p.tenantId,
+              { householdId: r.household_id, regionCode: r.village_code, ruleCode: r.rule_code, quantity: r.quantity, occurredOn: r.occurred_on, note: r.note },
+              row.created_by, actorRef(p), `${row.name}（${row.reference}）`,
+            );
+            if (!entered.ok) throw new Unprocessable(`记录第 ${r.line} 行不能入账：${entered.error}`, 'migration-line-refused');
+            transactions++;
+          }
+          from = recs[recs.length - 1].line;
         }
         const recon = await this.reconciliation(m, p, id, false);
         const off = recon.filter((r) => !r.matches);

@@ -22,6 +22,8 @@ import { QUANTITY_RE, RULE_CODE_RE } from './records.dto';
 import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { ImportColumn, importTemplate, isUnfilled, looksLikeXlsx, mapHeader, parseSheetDate, xlsxRecords } from './spreadsheet';
+
+export { parseSheetDate };
 import { HOUSEHOLD_NO_RE } from '../holders/holders.service';
 import { yieldToIo } from '../platform/util/yield';
 import { yieldToForeground } from '../platform/http/foreground';

@@ -257,6 +257,51 @@ export class RecordsService {
     return usage;
   }
 
+  /**
+   * A decision already taken on paper (a go-live migration, approved by a
+   * second admin): valued by the rule set in force on its day, caps applied,
+   * entered as posted without notice, its points effective on the day it
+   * occurred. Runs in the caller's transaction; answers why not, in words,
+   * instead of throwing, so the migration can name the line.
+   */
+  async enterHistorical(
+    m: EntityManager,
+    tenantId: string,
+    line: { householdId: string; regionCode: string; ruleCode: string; quantity: string; occurredOn: string; note: string | null },
+    enteredBy: string,
+    approvedBy: string,
+    reference: string,
+  ): Promise<{ ok: true; transactionId: string } | { ok: false; error: string }> {
+    if (line.occurredOn >= shanghaiToday()) return { ok: false, error: `发生日期 ${line.occurredOn} 不在今天以前` };
+    let found: { set: RuleSetView; item: RuleItem; scale: number };
+    try {
+      found = await this.findItem(tenantId, 'household', line.regionCode, { ruleCode: line.ruleCode, occurredOn: line.occurredOn }, m);
+    } catch (e) {
+      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    const { set, item, scale } = found;
+    if (item.caps?.length) await lockCapUsage(m, [capLockKey(tenantId, line.householdId, item.code)]);
+    const v = valueRecord(item, new Decimal(line.quantity), await this.usage(m, tenantId, line.householdId, item, line.occurredOn));
+    const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
+    if (points.isZero()) return { ok: false, error: `规则 ${item.code} 的${v.cappedBy?.period === 'day' ? '每日' : v.cappedBy?.period === 'month' ? '每月' : '每年'}上限已满` };
+    const id = timeOrderedUuid();
+    await m.query(
+      `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
+                            direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
+       VALUES ($1, $2, 'household', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '[]', $16, 'submitted', 0, $17)`,
+      [
+        tenantId, id, line.householdId, line.regionCode, set.id, set.version, item.code, item.name, set.asset,
+        item.direction, line.quantity, points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, line.occurredOn, line.note, enteredBy,
+      ],
+    );
+    await this.history(m, tenantId, id, null, 'submitted', enteredBy, `纸质台账迁移：${reference}`);
+    const r = (await this.load(m, tenantId, id))!;
+    const tx = await this.ledger.post(m, { ...recordPosting(tenantId, r, approvedBy), effectiveOn: line.occurredOn });
+    await m.query(`UPDATE records SET status = 'posted', approved_by = $4, transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id, tx.id, approvedBy]);
+    await this.history(m, tenantId, id, 'submitted', 'posted', approvedBy, '纸质台账上已决定，迁移时直接入账');
+    return { ok: true, transactionId: tx.id };
+  }
+
   /** Enters one record; it is valued at once (caps applied) and waits for review. */
   async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
     return this.uow.run(async (m) => this.submitWithin(m, p, dto));

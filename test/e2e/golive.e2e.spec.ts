@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { featuresSql } from '../../src/grades/grades.service';
 import { addDays, shanghaiToday } from '../../src/platform/util/business-date';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, issueKey, makeCounty } from '../helpers/fixtures';
@@ -100,5 +101,64 @@ describe('go-live migration (e2e)', () => {
     expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(other.keys.admin))).status).toBe(404);
     expect((await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(other.keys.admin))).status).toBe(404);
     expect((await t.http().post('/v1/migrations').set(bearer(c.keys.clerk)).send({ name: 'x', reference: 'y' })).status).toBe(403);
+  });
+
+  it('brings in a village\'s paper history: 200 decisions on their days, valued by the rules of their day; balances and grades as of past days see it', async () => {
+    const rs = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin)).send({
+      regionCode: c.county, asset: 'CONDUCT', name: '红黄榜（纸质时期）', effectiveFrom: addDays(today, -800),
+      items: [{ code: 'R01', name: '孝老爱亲', direction: 'credit', points: '2' }, { code: 'Y01', name: '乱扔垃圾', direction: 'debit', points: '1' }],
+    });
+    expect((await t.http().post(`/v1/rulesets/${rs.body.id}/activate`).set(bearer(c.keys.admin))).status).toBe(200);
+    const id = await draft('泉秀村 2025–2026 积分台账');
+    // 10 decisions per household, every 30 days from 330 days ago; every third one a deduction.
+    const lines: string[] = [];
+    const expected = new Map<string, { day: string; points: number }[]>();
+    households.forEach((h, i) => {
+      for (let k = 0; k < 10; k++) {
+        const day = addDays(today, -330 + k * 30 + (i % 7));
+        const debit = (i + k) % 3 === 0;
+        lines.push(`${h.no},${debit ? 'Y01' : 'R01'},1,${day.replace(/-/g, '/')},纸质台账第${k + 1}页`);
+        expected.set(h.id, [...(expected.get(h.id) ?? []), { day, points: debit ? -1 : 2 }]);
+      }
+    });
+    const up = await t.http().post(`/v1/migrations/${id}/records`).set(bearer(c.keys.admin)).set('Content-Type', 'text/csv')
+      .send(Buffer.from(['户号,事项代码,数量,发生日期,备注', ...lines].join('\n')));
+    expect(up.status).toBe(200);
+    expect(up.body.accepted).toBe(200);
+    // The county's totals: what the households held (the earlier migration) plus what the records add.
+    const before = new Map<string, number>();
+    for (const h of households) before.set(h.id, Number(await balance(h.id)));
+    const added = [...expected.values()].flat().reduce((s, x) => s + x.points, 0);
+    const total = [...before.values()].reduce((s, x) => s + x, 0) + added;
+    await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: c.villages[0], asset: 'CONDUCT', balance: total.toFixed(2) }] });
+    const applied = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2));
+    expect(applied.status).toBe(200);
+    expect(applied.body.transactions).toBe(200);
+
+    // Balances as of several past days: the opening balance (a year ago) and the decisions effective by then.
+    const h = households[5];
+    const opening = 15; // households[5]'s line in the earlier migration: 10 + 5
+    for (const d of [addDays(yearAgo, -1), addDays(today, -340), addDays(today, -200), addDays(today, -90), addDays(today, -1)]) {
+      const want = (d >= yearAgo ? opening : 0) + expected.get(h.id)!.filter((x) => x.day <= d).reduce((s, x) => s + x.points, 0);
+      expect([d, await balance(h.id, d)]).toEqual([d, want.toFixed(2)]);
+    }
+    // The records are posted, without notice, on their days; their history names the paper.
+    const recs = await t.http().get(`/v1/records?holderId=${h.id}`).set(bearer(c.keys.admin));
+    expect(recs.body.items.every((r: any) => r.status === 'posted')).toBe(true);
+
+    // Grades: as of six months ago, conduct points and debit items count only what had happened by then.
+    const sixMonths = addDays(today, -182);
+    const features = async (asOf: string) =>
+      (await t.app.get(DataSource).query(featuresSql({ tenantId: c.tenantId, regionCode: c.villages[0], asOf, current: false, windows: { conductNet: 365, debitItems: 365, volunteerHours: 365 } })))
+        .find((r: any) => r.id === h.id);
+    const inWindow = (asOf: string) => expected.get(h.id)!.filter((x) => x.day <= asOf && x.day > addDays(asOf, -365));
+    const now = await features(today);
+    const then = await features(sixMonths);
+    // The window is the 365 days up to the day: the opening balance (exactly a year ago) has left today's, not six months ago's.
+    expect(now.conductNet).toBe(String(inWindow(today).reduce((s, x) => s + x.points, 0)));
+    expect(then.conductNet).toBe(String(inWindow(sixMonths).reduce((s, x) => s + x.points, 0) + opening));
+    expect(then.debitItems).toBe(String(inWindow(sixMonths).filter((x) => x.points < 0).length));
+    expect(now.debitItems).toBe(String(inWindow(today).filter((x) => x.points < 0).length));
+    expect(Number(then.debitItems)).toBeLessThan(Number(now.debitItems));
   });
 });
