@@ -30,7 +30,7 @@ const TABLES = {
   grades: ['grade_runs', 'grade_results', 'scorecards'],
   banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'export_signing_keys', 'bank_rate_buckets'],
   boards: ['boards'],
-  golive: ['golive_migrations', 'golive_opening_balances', 'golive_records', 'golive_control_totals'],
+  golive: ['golive_migrations', 'golive_opening_balances', 'golive_records', 'golive_service_hours', 'golive_control_totals'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over
 // the registers (households, records, sanctions, hours) and grades' published
@@ -42,6 +42,7 @@ const READS = {
   banks: ['grade_runs', 'grade_results', 'households'],
   boards: ['households', 'records', 'sanctions', 'regions'],
   demo: ['records'], // the loader picks records in notice to object to
+  golive: ['boards', 'grade_runs'], // the publications a migration predates (they stay as published)
   grades: ['households', 'people', 'records', 'sanctions', 'service_records'],
   ledger: ['tenants'],
   sanctions: ['households', 'records', 'rule_sets'],
@@ -96,7 +97,7 @@ const ARROWS = {
   'service-orders': ['auth', 'holders', 'ledger', 'tenancy', 'volunteering'],
   banks: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
   boards: ['auth', 'grades', 'ledger', 'rules', 'tenancy'],
-  golive: ['auth', 'holders', 'ledger', 'records', 'tenancy'],
+  golive: ['auth', 'holders', 'ledger', 'records', 'tenancy', 'volunteering'],
   console: ['auth'],
   demo: MODULES.filter((m) => m !== 'demo'),
   cli: ['ledger'],

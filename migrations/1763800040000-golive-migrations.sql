@@ -51,6 +51,28 @@ CREATE TABLE golive_records (
   FOREIGN KEY (tenant_id, household_id) REFERENCES households (tenant_id, id)
 );
 
+-- Past volunteer hours from the paper logs: counted as backfilled and verified
+-- service (volunteering's service_records, with this migration as their
+-- source), without 益币.
+CREATE TABLE golive_service_hours (
+  tenant_id    uuid         NOT NULL,
+  migration_id uuid         NOT NULL,
+  line         integer      NOT NULL,
+  person_id    uuid         NOT NULL,
+  region_code  varchar(12)  NOT NULL,
+  title        varchar(200) NOT NULL,
+  served_on    date         NOT NULL,
+  hours        numeric      NOT NULL CHECK (hours > 0 AND hours <= 24),
+  PRIMARY KEY (tenant_id, migration_id, line),
+  FOREIGN KEY (tenant_id, migration_id) REFERENCES golive_migrations (tenant_id, id),
+  FOREIGN KEY (tenant_id, person_id) REFERENCES people (tenant_id, id)
+);
+
+ALTER TABLE service_records ADD COLUMN migration_id uuid;
+ALTER TABLE service_records DROP CONSTRAINT service_records_one_source;
+ALTER TABLE service_records ADD CONSTRAINT service_records_one_source
+  CHECK ((activity_id IS NOT NULL)::int + (order_id IS NOT NULL)::int + (migration_id IS NOT NULL)::int = 1);
+
 CREATE TABLE golive_control_totals (
   tenant_id    uuid         NOT NULL,
   migration_id uuid         NOT NULL,
@@ -63,6 +85,11 @@ CREATE TABLE golive_control_totals (
 );
 
 -- migrate:down
+DELETE FROM service_records WHERE migration_id IS NOT NULL;
+ALTER TABLE service_records DROP CONSTRAINT service_records_one_source;
+ALTER TABLE service_records ADD CONSTRAINT service_records_one_source CHECK ((activity_id IS NULL) <> (order_id IS NULL));
+ALTER TABLE service_records DROP COLUMN migration_id;
+DROP TABLE golive_service_hours;
 DROP TABLE golive_control_totals;
 DROP TABLE golive_records;
 DROP TABLE golive_opening_balances;

@@ -18,6 +18,8 @@ interface Answer {
   raw: Buffer;
 }
 
+const addDaysTo = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
 export async function runTour(base: string, facts: DemoFacts, print: Print): Promise<void> {
   const run = Date.now().toString(36);
   let serial = 0;
@@ -187,6 +189,34 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   );
   const again = await call('reviewer', 'POST', '/v1/boards', { villageCode: t.villageCode, period });
   expect('已公示的榜单不可再改 → 409', again.status === 409 && !!board, again.body);
+
+  step('县中心导入纸质台账', 'The county brings a paper ledger in, with its real dates');
+  const joined = addDaysTo(today, -3 * 365);
+  const oldHousehold = await call('clerk', 'POST', '/v1/households', { villageCode: t.villageCode, headName: '纸质台账户', enrolledOn: joined });
+  expect(`文书登记一户 ${joined} 入会的老户：户号 ${oldHousehold.body?.no}`, oldHousehold.status === 201 && oldHousehold.body.enrolledOn === joined, oldHousehold.body);
+  const drafted = await call('admin', 'POST', '/v1/migrations', { name: `导览：${oldHousehold.body.no} 的纸质台账`, reference: '积分台账第 3 册' });
+  expect('县中心起草迁移 → draft', drafted.status === 201 && drafted.body.status === 'draft', drafted.body);
+  const paperDay = addDaysTo(today, -400);
+  const csvUpload = async (path: string, body: string) => {
+    const res = await fetch(`${base}/v1/migrations/${drafted.body.id}/${path}`, { method: 'POST', headers: { Authorization: `Bearer ${credential('admin')}`, 'Content-Type': 'text/csv; charset=utf-8' }, body });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const opening = await csvUpload('opening-balances', `户号,积分种类,余额,截至日期\n${oldHousehold.body.no},CONDUCT,30,${paperDay}\n`);
+  expect(`上传期初余额：${paperDay} 结余 30 分`, opening.status === 200 && opening.body.accepted === 1, opening.body);
+  const pending = await call('admin', 'GET', `/v1/migrations/${drafted.body.id}`);
+  const village = pending.body.reconciliation?.find((r: any) => r.villageCode === t.villageCode && r.asset === 'CONDUCT');
+  const totals = await call('admin', 'POST', `/v1/migrations/${drafted.body.id}/control-totals`, { totals: [{ villageCode: t.villageCode, asset: 'CONDUCT', balance: village?.computed }] });
+  expect(`申报纸质台账的村合计 ${village?.computed}：与计算一致`, totals.status === 200 && totals.body.reconciliation?.every((r: any) => r.matches), totals.body);
+  const selfApproved = await call('admin', 'POST', `/v1/migrations/${drafted.body.id}/approve`);
+  expect('起草人不能自己批准 → 422', selfApproved.status === 422, selfApproved.body);
+  // The second admin is the centre's other account (its key): a person other than the drafter.
+  const appliedMigration = await fetch(`${base}/v1/migrations/${drafted.body.id}/approve`, { method: 'POST', headers: { Authorization: `Bearer ${facts.keys.admin}` } });
+  const applied = (await appliedMigration.json()) as any;
+  expect(`另一位管理员批准：一次写入 ${applied.transactions} 笔，生效日为纸质台账的日期`, appliedMigration.status === 200 && applied.status === 'applied', applied);
+  const asOfThen = await call('admin', 'GET', `/v1/holders/household/${oldHousehold.body.id}/balances?asOf=${paperDay}`);
+  const dayBefore = await call('admin', 'GET', `/v1/holders/household/${oldHousehold.body.id}/balances?asOf=${addDaysTo(paperDay, -1)}`);
+  const conduct = (r: Answer) => r.body.balances?.find((b: any) => b.asset === 'CONDUCT')?.balance;
+  expect(`按业务日期查余额：${addDaysTo(paperDay, -1)} 为 ${conduct(dayBefore)}，${paperDay} 为 ${conduct(asOfThen)}`, conduct(dayBefore) === '0.00' && conduct(asOfThen) === '30.00', [dayBefore.body, asOfThen.body]);
 
   step('孝善信用评级：计算并公示', 'A grade run is computed and published');
   const cards = await call('admin', 'GET', '/v1/scorecards');

@@ -61,6 +61,17 @@ export class GoLiveController {
     res.status(status).json(body);
   }
 
+  /** Past volunteer hours from the paper logs: CSV `idNumber,title,date,hours` (or 身份证号,服务内容,服务日期,时长); counted as backfilled, without 益币; an upload replaces the one before. */
+  @Post(':id/service-hours')
+  @Access({ roles: ['admin'] })
+  @IdempotencyNotOffered()
+  @ApiConsumes('text/csv')
+  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  async serviceHours(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const { status, body } = await this.golive.uploadServiceHours(p, id, req, csvCharset(req));
+    res.status(status).json(body);
+  }
+
   /** The paper ledger's closing totals per village and asset (replacing those declared before). */
   @Post(':id/control-totals')
   @HttpCode(200)

@@ -4,11 +4,12 @@ import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { RecordsModule } from '../records/records.module';
 import { TenancyModule } from '../tenancy/tenancy.module';
+import { VolunteeringModule } from '../volunteering/volunteering.module';
 import { GoLiveController } from './golive.controller';
 import { GoLiveService } from './golive.service';
 
 @Module({
-  imports: [AuthModule, HoldersModule, LedgerModule, RecordsModule, TenancyModule],
+  imports: [AuthModule, HoldersModule, LedgerModule, RecordsModule, TenancyModule, VolunteeringModule],
   providers: [GoLiveService],
   controllers: [GoLiveController],
 })

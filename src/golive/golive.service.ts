@@ -17,6 +17,7 @@ import { shanghaiToday } from '../platform/util/business-date';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { csvProblem, csvRecords, IMPORT_LIMIT_BYTES, parseSheetDate, spool } from '../records/records-import.service';
 import { RecordsService } from '../records/records.service';
+import { VolunteeringService } from '../volunteering/volunteering.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
 
@@ -46,6 +47,12 @@ const OPENING_HEADER: Record<string, string> = {
   asset: 'asset', 积分种类: 'asset',
   balance: 'balance', 余额: 'balance', 期初余额: 'balance',
   asof: 'asOf', 截至日期: 'asOf', 日期: 'asOf',
+};
+const HOURS_HEADER: Record<string, string> = {
+  idnumber: 'idNumber', 身份证号: 'idNumber', 身份证号码: 'idNumber',
+  title: 'title', 服务内容: 'title', 活动: 'title',
+  date: 'date', 服务日期: 'date', 日期: 'date',
+  hours: 'hours', 时长: 'hours', 小时: 'hours',
 };
 const RECORDS_HEADER: Record<string, string> = {
   householdno: 'householdNo', 户号: 'householdNo',
@@ -77,6 +84,7 @@ export class GoLiveService {
     private readonly tenancy: TenancyService,
     private readonly users: UsersService,
     private readonly records: RecordsService,
+    private readonly volunteering: VolunteeringService,
   ) {}
 
   async create(p: KeyPrincipal, dto: CreateMigrationDto) {
@@ -183,6 +191,37 @@ export class GoLiveService {
   }
 
   /**
+   * POST /v1/migrations/{id}/service-hours: a CSV `idNumber,title,date,hours`
+   * (or 身份证号,服务内容,服务日期,时长): past volunteer hours, counted as
+   * backfilled service without 益币. An upload replaces the one before.
+   */
+  async uploadServiceHours(p: KeyPrincipal, id: string, body: AsyncIterable<Buffer>, charset: string | undefined): Promise<{ status: number; body: UploadResult }> {
+    return this.upload(p, id, body, charset, {
+      header: HOURS_HEADER,
+      who: 'person',
+      columns: ['idNumber', 'title', 'date', 'hours'],
+      columnNames: '身份证号、服务内容、服务日期、时长（或 idNumber,title,date,hours）',
+      replace: (m) => m.query(`DELETE FROM golive_service_hours WHERE tenant_id = $1 AND migration_id = $2`, [p.tenantId, id]),
+      parse: (cell, today) => {
+        const [title, date, hours] = [cell('title'), cell('date'), cell('hours')];
+        const errors: string[] = [];
+        if (!title || title.length > 200) errors.push('服务内容须填写，最多 200 字');
+        const day = parseSheetDate(date);
+        if (!day) errors.push(`服务日期「${date}」看不懂，请写成 2025-12-31`);
+        else if (day >= today) errors.push(`服务日期 ${day} 须在今天以前`);
+        if (!/^\d{1,2}(\.\d{1,2})?$/.test(hours) || Number(hours) <= 0 || Number(hours) > 24) errors.push(`时长「${hours}」须为 0 到 24 之间的小时数`);
+        return errors.length ? { errors } : { values: [title, day, hours] };
+      },
+      write: (m, rows) =>
+        m.query(
+          `INSERT INTO golive_service_hours (tenant_id, migration_id, person_id, region_code, line, title, served_on, hours)
+           SELECT $1, $2, r.p, r.v, r.l, r.t, r.d, r.h FROM unnest($3::uuid[], $4::varchar[], $5::int[], $6::varchar[], $7::date[], $8::numeric[]) AS r(p, v, l, t, d, h)`,
+          [p.tenantId, id, ...columnsOf(rows, 6)],
+        ),
+    });
+  }
+
+  /**
    * One upload, streamed: the file is spooled to disk, then read and staged
    * CHUNK lines at a time in one transaction, all or nothing: one bad line and
    * nothing of the file is kept (422 with every bad line). Households are named
@@ -195,6 +234,8 @@ export class GoLiveService {
     charset: string | undefined,
     spec: {
       header: Record<string, string>;
+      /** Who a line is about: a household by 户号 (default), or a person by ID number. */
+      who?: 'household' | 'person';
       columns: string[];
       columnNames: string;
       replace?: (m: EntityManager) => Promise<unknown>;
@@ -215,14 +256,17 @@ export class GoLiveService {
           GoLiveService.draft(await this.migration(m, p, id, true));
           await spec.replace?.(m);
           let header: Map<string, number> | null = null;
+          const people = spec.who === 'person';
           let chunk: { line: number; no: string; values: unknown[] }[] = [];
           const flush = async () => {
             if (!chunk.length) return;
-            const found = await this.holders.findByNumbers(p.tenantId, chunk.map((l) => l.no), m);
+            const keys = chunk.map((l) => l.no);
+            const found = people ? await this.holders.findPeopleByIdNumbers(p.tenantId, keys, m) : await this.holders.findByNumbers(p.tenantId, keys, m);
             const rows: unknown[][] = [];
             for (const l of chunk) {
               const h = found.get(l.no);
-              const problem = !h || !h.regionCode.startsWith(p.scopeRegionCode) ? `户号 ${l.no} 不在您管辖的村里` : await spec.check?.(m, h.regionCode, l.values);
+              const unknown = people ? '没有找到这个身份证号的志愿者（或不在您的管辖范围）' : `户号 ${l.no} 不在您管辖的村里`;
+              const problem = !h || !h.regionCode.startsWith(p.scopeRegionCode) ? unknown : await spec.check?.(m, h.regionCode, l.values);
               if (problem) result.rejected.push({ line: l.line, errors: [problem] });
               else rows.push([h!.id, h!.regionCode, l.line, ...l.values]);
             }
@@ -245,9 +289,12 @@ export class GoLiveService {
                 continue;
               }
               const cell = (c: string) => (header!.has(c) ? (record[header!.get(c)!] ?? '').trim() : '');
-              const no = cell('householdNo');
+              const no = people ? cell('idNumber').toUpperCase() : cell('householdNo');
               const parsed = spec.parse(cell, today);
-              const errors = [...(HOUSEHOLD_NO_RE.test(no) ? [] : [`户号「${no}」格式不对，应像 500154101001-0023`]), ...('errors' in parsed ? parsed.errors : [])];
+              const whoProblem = people
+                ? /^\d{17}[\dX]$/.test(no) ? [] : [`身份证号「${no}」须为 18 位`]
+                : HOUSEHOLD_NO_RE.test(no) ? [] : [`户号「${no}」格式不对，应像 500154101001-0023`];
+              const errors = [...whoProblem, ...('errors' in parsed ? parsed.errors : [])];
               if (errors.length) result.rejected.push({ line: info.lines, errors });
               else chunk.push({ line: info.lines, no, values: (parsed as { values: unknown[] }).values });
               if (chunk.length >= CHUNK) await flush();
@@ -335,15 +382,36 @@ export class GoLiveService {
   /** GET /v1/migrations/{id}: what it holds, and declared against computed per village. */
   async get(p: KeyPrincipal, id: string) {
     const row = await this.migration(this.dataSource, p, id);
-    const [counts] = await queryRows<{ opening: number; records: number; earliest: string | null }>(
+    const [counts] = await queryRows<{ opening: number; records: number; hours: number; earliest: string | null }>(
       this.dataSource,
       `SELECT (SELECT count(*)::int FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2) AS opening,
               (SELECT count(*)::int FROM golive_records WHERE tenant_id = $1 AND migration_id = $2) AS records,
+              (SELECT count(*)::int FROM golive_service_hours WHERE tenant_id = $1 AND migration_id = $2) AS hours,
               to_char(least((SELECT min(as_of) FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2),
                             (SELECT min(occurred_on) FROM golive_records WHERE tenant_id = $1 AND migration_id = $2)), 'YYYY-MM-DD') AS earliest`,
       [p.tenantId, id],
     );
     const names = await this.users.actorNames([row.created_by, ...(row.approved_by ? [row.approved_by] : [])]);
+    // Publications made before the days this migration reaches back to: they stay as published (stored), and are listed so nobody is surprised.
+    const predates = counts.earliest
+      ? {
+          boards: await queryRows<{ id: string; villageCode: string; period: string }>(
+            this.dataSource,
+            `SELECT id, village_code AS "villageCode", period FROM boards
+              WHERE tenant_id = $1 AND status = 'published' AND starts_with(village_code, $2)
+                AND (CASE WHEN period ~ 'Q' THEN make_date(left(period, 4)::int, right(period, 1)::int * 3, 1) + interval '1 month' - interval '1 day'
+                          ELSE to_date(period || '-01', 'YYYY-MM-DD') + interval '1 month' - interval '1 day' END)::date >= $3::date
+              ORDER BY period, village_code LIMIT 500`,
+            [p.tenantId, p.scopeRegionCode, counts.earliest],
+          ),
+          gradeRuns: await queryRows<{ id: string; regionCode: string; asOf: string }>(
+            this.dataSource,
+            `SELECT id, region_code AS "regionCode", to_char(as_of, 'YYYY-MM-DD') AS "asOf" FROM grade_runs
+              WHERE tenant_id = $1 AND status = 'published' AND as_of >= $2::date ORDER BY as_of LIMIT 500`,
+            [p.tenantId, counts.earliest],
+          ),
+        }
+      : { boards: [], gradeRuns: [] };
     return {
       id: row.id,
       name: row.name,
@@ -354,8 +422,9 @@ export class GoLiveService {
       approvedBy: row.approved_by ? actorView(row.approved_by, names) : null,
       appliedAt: row.applied_at?.toISOString() ?? null,
       transactions: row.transactions,
-      counts: { openingBalances: counts.opening, records: counts.records },
+      counts: { openingBalances: counts.opening, records: counts.records, serviceHours: counts.hours },
       earliestDay: counts.earliest,
+      predates,
       reconciliation: await this.reconciliation(this.dataSource, p, id, row.status === 'draft'),
     };
   }
@@ -434,6 +503,21 @@ export class GoLiveService {
             transactions++;
           }
           from = recs[recs.length - 1].line;
+        }
+        // Past volunteer hours: verified service on the day served, without 益币.
+        for (let from = 0; ; ) {
+          const hrs = await queryRows<{ line: number; person_id: string; region_code: string; title: string; served_on: string; hours: string }>(
+            m,
+            `SELECT line, person_id, region_code, title, to_char(served_on, 'YYYY-MM-DD') AS served_on, hours::text AS hours
+               FROM golive_service_hours WHERE tenant_id = $1 AND migration_id = $2 AND line > $3 ORDER BY line LIMIT $4`,
+            [p.tenantId, id, from, CHUNK],
+          );
+          if (!hrs.length) break;
+          for (const h of hrs) {
+            if (h.served_on >= today) throw new Unprocessable(`时长第 ${h.line} 行的服务日期 ${h.served_on} 不在今天以前`, 'not-in-the-past');
+            await this.volunteering.enterHistoricalHours(m, p.tenantId, { personId: h.person_id, regionCode: h.region_code, title: h.title, servedOn: h.served_on, hours: h.hours, migrationId: id }, row.created_by, actorRef(p));
+          }
+          from = hrs[hrs.length - 1].line;
         }
         const recon = await this.reconciliation(m, p, id, false);
         const off = recon.filter((r) => !r.matches);

@@ -257,6 +257,21 @@ export class HoldersService implements HolderLookup {
     return new Map(rows.map((r) => [byLookup.get(r.lookup.toString('hex'))!, { id: r.id, regionCode: r.village_code, name: r.head_name, no: r.no }]));
   }
 
+  /** People by ID number (a migration's hours): the raw number as given → the person. */
+  async findPeopleByIdNumbers(tenantId: string, raws: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string }>> {
+    const byLookup = new Map<string, string>();
+    for (const raw of raws) {
+      const n = normaliseIdNumber(raw);
+      if (n) byLookup.set(this.pii.lookup(n).toString('hex'), raw);
+    }
+    const rows: { lookup: Buffer; id: string; region_code: string; name: string }[] = byLookup.size
+      ? await m.query(`SELECT id_lookup AS lookup, id, region_code, name FROM people WHERE tenant_id = $1 AND id_lookup = ANY($2::bytea[])`, [
+          requireTenant(tenantId), [...byLookup.keys()].map((h) => Buffer.from(h, 'hex')),
+        ])
+      : [];
+    return new Map(rows.map((r) => [byLookup.get(r.lookup.toString('hex'))!, { id: r.id, regionCode: r.region_code, name: r.name }]));
+  }
+
   /** What a door card shows, for one household or a village's sheet; a card token is given to households that have none. */
   async cards(p: Principal & { kind: 'key' }, filter: { householdId: string } | { villageCode: string }): Promise<DoorCard[]> {
     const rows = await queryRows<{ id: string; no: string; village_code: string; head_name: string; card_token_cipher: Buffer | null }>(

@@ -299,7 +299,7 @@ export class VolunteeringService {
       if (!person) throw new NotFound(`person ${e.personId}`);
       assertRegionInScope(p, person.regionCode, `person ${e.personId}`);
       const clash = await m.query(
-        `SELECT COALESCE(s.activity_id, s.order_id) AS source FROM service_records s
+        `SELECT COALESCE(s.activity_id, s.order_id, s.migration_id) AS source FROM service_records s
           WHERE s.tenant_id = $1 AND s.person_id = $2
             AND (s.activity_id = $3 OR s.order_id = $3 OR tstzrange(s.starts_at, s.ends_at) && tstzrange($4::timestamptz, $5::timestamptz))
           LIMIT 1`,
@@ -323,6 +323,28 @@ export class VolunteeringService {
       out.push({ id, personId: e.personId, hours: formatHours(hours), kind: e.kind, status: 'submitted' });
     }
     return out;
+  }
+
+  /**
+   * Past volunteer hours from a paper log (a go-live migration, approved by a
+   * second admin): entered as backfilled and verified service on the day
+   * served (from 09:00 Beijing time), so that grades count them, with no 益币
+   * (nothing is credited for them). Paper logs do not say the hour: lines of
+   * one person and day are not checked for overlap. In the caller's transaction.
+   */
+  async enterHistoricalHours(
+    m: EntityManager,
+    tenantId: string,
+    line: { personId: string; regionCode: string; title: string; servedOn: string; hours: string; migrationId: string },
+    enteredBy: string,
+    verifiedBy: string,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO service_records (tenant_id, id, migration_id, person_id, region_code, hours, kind, status, entered_by, verified_by, verified_at, starts_at, ends_at, title, reason)
+       SELECT $1, $2, $3, $4, $5, $6::numeric, 'backfilled', 'verified', $7, $8, now(), s, s + make_interval(secs => ($6::numeric * 3600)::double precision), $9, '纸质志愿服务记录迁移'
+         FROM (SELECT ($10::date + time '09:00') AT TIME ZONE 'Asia/Shanghai' AS s) w`,
+      [tenantId, timeOrderedUuid(), line.migrationId, line.personId, line.regionCode, line.hours, enteredBy, verifiedBy, line.title, line.servedOn],
+    );
   }
 
   /**

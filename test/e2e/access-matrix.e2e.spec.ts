@@ -201,6 +201,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/migrations/{id}', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000', platform: false, roles: ['admin', 'auditor'] },
   { method: 'post', path: '/v1/migrations/{id}/opening-balances', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/opening-balances', platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/migrations/{id}/records', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/records', platform: false, roles: ['admin'] },
+  { method: 'post', path: '/v1/migrations/{id}/service-hours', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/service-hours', platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/migrations/{id}/control-totals', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/control-totals', body: () => ({}), platform: false, roles: ['admin'] },
   { method: 'post', path: '/v1/migrations/{id}/approve', url: () => '/v1/migrations/00000000-0000-4000-8000-000000000000/approve', platform: false, roles: ['admin'] },
   // people and sign-in

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { featuresSql } from '../../src/grades/grades.service';
 import { addDays, shanghaiToday } from '../../src/platform/util/business-date';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { County, issueKey, makeCounty } from '../helpers/fixtures';
+import { County, issueKey, makeCounty, newIdNumber } from '../helpers/fixtures';
 
 /**
  * Go-live migration (issue 20): a village's paper ledger comes in with its
@@ -125,15 +125,36 @@ describe('go-live migration (e2e)', () => {
       .send(Buffer.from(['户号,事项代码,数量,发生日期,备注', ...lines].join('\n')));
     expect(up.status).toBe(200);
     expect(up.body.accepted).toBe(200);
+    // 50 past volunteer hours of five members of households[5]'s family and neighbours, from the paper logs.
+    const people: { id: string; idNumber: string }[] = [];
+    for (let i = 0; i < 5; i++) {
+      const idNumber = newIdNumber();
+      const res = await t.http().post('/v1/people').set(bearer(c.keys.clerk)).send({ name: `志愿者${i}`, regionCode: c.villages[0], idNumber, householdId: households[5 + (i % 2)].id });
+      people.push({ id: res.body.id, idNumber });
+    }
+    const hourLines = Array.from({ length: 50 }, (_, k) => `${people[k % 5].idNumber},帮扶独居老人,${addDays(today, -300 + k * 5)},1.5`);
+    const hoursUp = await t.http().post(`/v1/migrations/${id}/service-hours`).set(bearer(c.keys.admin)).set('Content-Type', 'text/csv')
+      .send(Buffer.from(['身份证号,服务内容,服务日期,时长', ...hourLines, `110101199001011234,x,${yearAgo},1`].join('\n')));
+    expect(hoursUp.status).toBe(422); // an ID number nobody has
+    expect(hoursUp.body.rejected).toEqual([{ line: 52, errors: [expect.stringContaining('身份证号')] }]);
+    expect((await t.http().post(`/v1/migrations/${id}/service-hours`).set(bearer(c.keys.admin)).set('Content-Type', 'text/csv')
+      .send(Buffer.from(['身份证号,服务内容,服务日期,时长', ...hourLines].join('\n')))).body).toEqual({ accepted: 50, rejected: [] });
     // The county's totals: what the households held (the earlier migration) plus what the records add.
     const before = new Map<string, number>();
     for (const h of households) before.set(h.id, Number(await balance(h.id)));
     const added = [...expected.values()].flat().reduce((s, x) => s + x.points, 0);
     const total = [...before.values()].reduce((s, x) => s + x, 0) + added;
     await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: c.villages[0], asset: 'CONDUCT', balance: total.toFixed(2) }] });
+    // A board published for last month: the migration reaches back before it, and lists it; it stays as published.
+    const lastMonth = addDays(today, -35).slice(0, 7);
+    const board = await t.http().post('/v1/boards').set(bearer(c.keys.reviewer)).send({ villageCode: c.villages[0], period: lastMonth });
+    expect((await t.http().post(`/v1/boards/${board.body.id}/publish`).set(bearer(c.keys.reviewer))).status).toBe(200);
+    const published = (await t.http().get(`/public/boards/${c.villages[0]}/${lastMonth}`).set('Accept', 'application/json')).body;
+    expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(c.keys.admin))).body.predates.boards).toEqual([{ id: board.body.id, villageCode: c.villages[0], period: lastMonth }]);
     const applied = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2));
     expect(applied.status).toBe(200);
     expect(applied.body.transactions).toBe(200);
+    expect((await t.http().get(`/public/boards/${c.villages[0]}/${lastMonth}`).set('Accept', 'application/json')).body).toEqual(published);
 
     // Balances as of several past days: the opening balance (a year ago) and the decisions effective by then.
     const h = households[5];
@@ -160,5 +181,12 @@ describe('go-live migration (e2e)', () => {
     expect(then.debitItems).toBe(String(inWindow(sixMonths).filter((x) => x.points < 0).length));
     expect(now.debitItems).toBe(String(inWindow(today).filter((x) => x.points < 0).length));
     expect(Number(then.debitItems)).toBeLessThan(Number(now.debitItems));
+    // The hours count for the families' grades by the day served, and credit no 益币.
+    const served = (asOf: string, family: number) => hourLines.filter((_l, k) => (k % 5) % 2 === family && addDays(today, -300 + k * 5) <= asOf && addDays(today, -300 + k * 5) > addDays(asOf, -365)).length * 1.5;
+    expect(Number(now.volunteerHours)).toBe(served(today, 0));
+    expect(Number(then.volunteerHours)).toBe(served(sixMonths, 0));
+    const coins = await t.http().get(`/v1/holders/person/${people[0].id}/balances`).set(bearer(c.keys.admin));
+    expect(coins.body.balances.find((b: any) => b.asset === 'YIBI').balance).toBe('0.00');
+    expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(c.keys.auditor))).body.counts).toEqual({ openingBalances: 0, records: 200, serviceHours: 50 });
   });
 });

@@ -55,7 +55,8 @@ describe('the demo county and the guided tour (e2e)', () => {
     const facts = new DemoLoader(t.app, dir, () => undefined).readFacts()!;
     const transcript: string[] = [];
     await runTour(base, facts, (l) => transcript.push(l));
-    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(11);
+    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(12);
+    expect(transcript.join('\n')).toContain('▶ 县中心导入纸质台账');
     // People sign in as users (only the bank's system uses its key), and the trails name them.
     expect(transcript.filter((l) => /登录 → 201/.test(l))).toHaveLength(6);
     expect(transcript.find((l) => l.includes('记录留痕'))).toMatch(/submitted（王文书）.*in_notice（李站长）/);
