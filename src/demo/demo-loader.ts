@@ -24,6 +24,7 @@ import { TenancyService } from '../tenancy/tenancy.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
 import { ServiceOrdersService } from '../service-orders/service-orders.service';
 import { UsersService } from '../auth/users.service';
+import { GoLiveService } from '../golive/golive.service';
 
 /** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
 export interface DemoFacts {
@@ -164,7 +165,7 @@ export class DemoLoader {
 
     // Households and people.
     const holders = this.get(HoldersService);
-    const households: { id: string; village: number; name: string; idNumber: string; pin: boolean }[] = [];
+    const households: { id: string; no: string; village: number; name: string; idNumber: string; pin: boolean }[] = [];
     const people: { id: string; village: number; household: string }[] = [];
     let serial = 0;
     const name = () => rnd.pick([...cfg.surnames]) + rnd.pick([...cfg.givenNames]) + (rnd.next() < 0.7 ? rnd.pick([...cfg.givenNames]) : '');
@@ -176,8 +177,10 @@ export class DemoLoader {
         const idNumber = first17 + idCheckDigit(first17);
         const head = name();
         const pin = i % cfg.withPin === 0;
-        const h = await holders.createHousehold(clerk.p, { villageCode: v.code, headName: head, headIdNumber: idNumber, ...(pin ? { pin: PIN } : {}) });
-        households.push({ id: h.id, village: vi, name: head, idNumber, pin });
+        // Households joined the program over the last six years (the program ran on paper before jifen).
+        const enrolledOn = addDays(today, -(20 + rnd.int(6 * 365)));
+        const h = await holders.createHousehold(clerk.p, { villageCode: v.code, headName: head, headIdNumber: idNumber, enrolledOn, ...(pin ? { pin: PIN } : {}) });
+        households.push({ id: h.id, no: h.no, village: vi, name: head, idNumber, pin });
         if (i % 3 === 0) {
           const person = await holders.createPerson(clerk.p, { name: head.slice(0, 1) + rnd.pick([...cfg.givenNames]) + rnd.pick([...cfg.givenNames]), regionCode: v.code, householdId: h.id });
           people.push({ id: person.id, village: vi, household: h.id });
@@ -186,16 +189,51 @@ export class DemoLoader {
     }
     step(`${households.length} 户农户、${people.length} 名志愿者（开户初始积分已发放）`);
 
-    // Three months of conduct records through the workflow.
-    const records = this.get(RecordsService);
+    // Go-live: the paper ledger comes in as a migration, each posting effective on its own day:
+    // balances as of ten months ago, and the decisions of the first two of the three months.
     const pool = CONDUCT_ITEMS.flatMap((it) => Array.from({ length: it.weight }, () => it));
+    const golive = this.get(GoLiveService);
+    const secondAdmin = await issue('admin', '演示：县文明实践中心副主任');
+    const migration = await golive.create(admin.p, { name: '开州区 2026 年纸质积分台账', reference: '各村积分台账（纸质）第 1–4 册' });
+    const paperDay = addDays(today, -300);
+    const openingCsv = ['户号,积分种类,余额,截至日期'];
+    for (const h of households) {
+      openingCsv.push(`${h.no},CONDUCT,${10 + rnd.int(60)},${paperDay}`);
+      if (rnd.next() < 0.6) openingCsv.push(`${h.no},XIAOSHAN,${50 * (1 + rnd.int(12))},${paperDay}`);
+    }
+    const recordsCsv = ['户号,事项代码,数量,发生日期,备注'];
+    for (const h of households) {
+      // Distinct items per household: no cap of the paper period is reached twice.
+      const codes = new Set<string>();
+      for (let k = 0; k < 1 + rnd.int(3); k++) {
+        const it = rnd.pick(pool);
+        if (codes.has(it.code)) continue;
+        codes.add(it.code);
+        recordsCsv.push(`${h.no},${it.code},${it.hourly ? 1 + rnd.int(4) : 1},${addDays(today, -(31 + rnd.int(57)))},纸质台账`);
+      }
+    }
+    const csvOf = (lines: string[]) => Readable.from([Buffer.from(lines.join('\n'))]);
+    for (const [what, up] of [
+      ['opening balances', await golive.uploadOpeningBalances(admin.p, migration.id, csvOf(openingCsv), 'utf-8')],
+      ['records', await golive.uploadRecords(admin.p, migration.id, csvOf(recordsCsv), 'utf-8')],
+    ] as const) {
+      if (up.status !== 200) throw new Error(`demo migration: ${what} refused: ${JSON.stringify(up.body.rejected.slice(0, 3))}`);
+    }
+    // The paper's totals per village (here: what a trial application computes, as a county would check its books against it).
+    const trial = await golive.approve(admin.p, migration.id, { dryRun: true });
+    await golive.controlTotals(admin.p, migration.id, { totals: (trial.reconciliation ?? []).map((r) => ({ villageCode: r.villageCode, asset: r.asset, balance: r.computed })) });
+    const applied = await golive.approve(secondAdmin.p, migration.id);
+    step(`上线迁移：纸质台账 ${openingCsv.length - 1} 笔期初余额（${paperDay}）、${recordsCsv.length - 1} 条历史记录，按原日期生效，${applied.transactions} 笔`);
+
+    // The last month of conduct records through the workflow.
+    const records = this.get(RecordsService);
     let entered = 0;
     const late: { id: string; township: number }[] = [];
     for (const h of households) {
       const township = villages[h.village].township;
-      for (let k = 0; k < 2 + rnd.int(2); k++) {
+      for (let k = 0; k < 1 + rnd.int(2); k++) {
         const it = rnd.pick(pool);
-        const occurredOn = addDays(today, -rnd.int(88));
+        const occurredOn = addDays(today, -rnd.int(30));
         try {
           const rec = await records.submit(clerks[township].p, {
             holder: { type: 'household', id: h.id },

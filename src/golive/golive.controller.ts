@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
@@ -7,7 +7,7 @@ import { AppError } from '../platform/http/app-error';
 import { markBulk } from '../platform/http/foreground';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
-import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
+import { ApproveQuery, ControlTotalsDto, CreateMigrationDto } from './golive.dto';
 import { GoLiveService } from './golive.service';
 
 /** A CSV upload's charset (415 for anything but text/csv); the upload steps aside for interactive requests. */
@@ -80,11 +80,11 @@ export class GoLiveController {
     return this.golive.controlTotals(p, id, dto);
   }
 
-  /** Applies it all in one database transaction, by an admin other than the drafter; 422 and nothing written when a village's result differs from its declared total. */
+  /** Applies it all in one database transaction, by an admin other than the drafter; 422 and nothing written when a village's result differs from its declared total. `?dryRun=true`: applies, computes and rolls back (the drafter may), answering what the villages would hold. */
   @Post(':id/approve')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
-    return this.golive.approve(p, id);
+  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: ApproveQuery) {
+    return this.golive.approve(p, id, { dryRun: q.dryRun === 'true' });
   }
 }

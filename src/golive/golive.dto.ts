@@ -1,5 +1,5 @@
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
-import { IsDecimalString, Nested } from '../platform/http/validators';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsDecimalString, IsOptional, Nested } from '../platform/http/validators';
 
 export class CreateMigrationDto {
   /** What is being brought in, e.g. 泉秀村 2019–2026 积分台账. */
@@ -26,4 +26,10 @@ export class ControlTotalDto {
 export class ControlTotalsDto {
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(2000) @Nested(() => ControlTotalDto, { each: true })
   totals!: ControlTotalDto[];
+}
+
+export class ApproveQuery {
+  /** Apply, compute the villages' totals, and roll everything back (nothing is written). */
+  @IsOptional() @IsIn(['true', 'false'])
+  dryRun?: 'true' | 'false';
 }

@@ -430,19 +430,25 @@ export class GoLiveService {
   }
 
   /**
-   * POST /v1/migrations/{id}/approve, by an admin other than the one who drafted
-   * it: posts every staged line, each effective on its own day, in one database
+   * POST /v1/migrations/{id}/approve (`?dryRun=true`: by anyone who may approve,
+   * drafter included: everything is applied, the totals computed, and all of it
+   * rolled back; the answer says what the villages would hold), by an admin other
+   * than the one who drafted it: posts every staged line, each effective on its own day, in one database
    * transaction; then every village with staged lines must have a declared
    * total equal to what its households now hold, or nothing is written (422
    * with each village's difference).
    */
-  async approve(p: KeyPrincipal, id: string) {
+  async approve(p: KeyPrincipal, id: string, options: { dryRun?: boolean } = {}) {
     const today = shanghaiToday();
-    const posted = await this.uow.run(
+    let trial: Awaited<ReturnType<GoLiveService['reconciliation']>> | null = null;
+    const rollBack = new Error('dry run');
+    let posted = 0;
+    try {
+      posted = await this.uow.run(
       async (m) => {
         const row = await this.migration(m, p, id, true);
         GoLiveService.draft(row);
-        if (row.created_by === actorRef(p)) throw new Unprocessable('迁移须由起草人以外的另一位管理员批准', 'maker-checker');
+        if (!options.dryRun && row.created_by === actorRef(p)) throw new Unprocessable('迁移须由起草人以外的另一位管理员批准', 'maker-checker');
         let transactions = 0;
         let after = '00000000-0000-0000-0000-000000000000';
         for (;;) {
@@ -520,6 +526,12 @@ export class GoLiveService {
           from = hrs[hrs.length - 1].line;
         }
         const recon = await this.reconciliation(m, p, id, false);
+        if (options.dryRun) {
+          // Everything valued and posted as approval would, then rolled back: what the totals will be.
+          trial = recon;
+          posted = transactions;
+          throw rollBack;
+        }
         const off = recon.filter((r) => !r.matches);
         if (off.length) {
           throw new AppError(
@@ -535,7 +547,11 @@ export class GoLiveService {
         return transactions;
       },
       { lane: 'job', long: true },
-    );
+      );
+    } catch (e) {
+      if (e !== rollBack) throw e;
+      return { id, status: 'draft' as const, dryRun: true as const, transactions: posted, reconciliation: trial! };
+    }
     return { id, status: 'applied' as const, transactions: posted };
   }
 }
