@@ -68,6 +68,13 @@ describe('go-live migration (e2e)', () => {
     expect(await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId])).toEqual(before);
     expect(await balance(households[3].id)).toBe('0.00');
 
+    // A trial application, by the drafter: what the villages would hold, nothing written.
+    const trial = await t.http().post(`/v1/migrations/${id}/approve?dryRun=true`).set(bearer(c.keys.admin));
+    expect(trial.status).toBe(200);
+    expect(trial.body).toMatchObject({ status: 'draft', dryRun: true, transactions: 20 });
+    expect(trial.body.reconciliation[0]).toMatchObject({ computed: `${total}.00`, matches: false });
+    expect(await balance(households[3].id)).toBe('0.00');
+    expect(await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM ledger_transactions WHERE tenant_id = $1`, [c.tenantId])).toEqual(before);
     const declared = await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: c.villages[0], asset: 'CONDUCT', balance: String(total) }] });
     expect(declared.body.reconciliation).toEqual([{ villageCode: c.villages[0], asset: 'CONDUCT', declared: `${total}.00`, computed: `${total}.00`, difference: '0.00', matches: true }]);
     // The drafter does not approve their own migration.
