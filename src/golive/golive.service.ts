@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { createReadStream, promises as fs } from 'fs';
 import { DataSource, EntityManager } from 'typeorm';
@@ -75,6 +75,8 @@ const columnsOf = (rows: unknown[][], n: number) => Array.from({ length: n }, (_
  */
 @Injectable()
 export class GoLiveService {
+  private readonly logger = new Logger('GoLive');
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly uow: UnitOfWork,
@@ -441,6 +443,7 @@ export class GoLiveService {
   async approve(p: KeyPrincipal, id: string, options: { dryRun?: boolean } = {}) {
     const today = shanghaiToday();
     let trial: Awaited<ReturnType<GoLiveService['reconciliation']>> | null = null;
+    const started = Date.now();
     const rollBack = new Error('dry run');
     let posted = 0;
     try {
@@ -506,7 +509,7 @@ export class GoLiveService {
               row.created_by, actorRef(p), `${row.name}（${row.reference}）`,
             );
             if (!entered.ok) throw new Unprocessable(`记录第 ${r.line} 行不能入账：${entered.error}`, 'migration-line-refused');
-            transactions++;
+            if (++transactions % 2000 === 0) this.logger.log(`迁移 ${id}：已入账 ${transactions} 笔（${((Date.now() - started) / 1000).toFixed(1)} 秒）`);
           }
           from = recs[recs.length - 1].line;
         }
@@ -550,8 +553,10 @@ export class GoLiveService {
       );
     } catch (e) {
       if (e !== rollBack) throw e;
+      this.logger.log(`迁移 ${id} 试算：${posted} 笔，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒，已回滚`);
       return { id, status: 'draft' as const, dryRun: true as const, transactions: posted, reconciliation: trial! };
     }
+    this.logger.log(`迁移 ${id} 已批准：${posted} 笔，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒`);
     return { id, status: 'applied' as const, transactions: posted };
   }
 }
