@@ -58,8 +58,8 @@ async function main(): Promise<void> {
     // The fixture is bulk work: on the job lane, where no statement_timeout applies.
     await detachedOnLane('job', () => ds.transaction(async (m) => {
       await m.query(
-        `INSERT INTO households (tenant_id, id, village_code, head_name, created_at, no)
-         SELECT $1, gen_random_uuid(), '500154101' || lpad((1 + i % 10)::text, 3, '0'), '户主' || i, now() - interval '800 days',
+        `INSERT INTO households (tenant_id, id, village_code, head_name, created_at, enrolled_on, no)
+         SELECT $1, gen_random_uuid(), '500154101' || lpad((1 + i % 10)::text, 3, '0'), '户主' || i, now() - interval '800 days', (now() - interval '800 days')::date,
                 '500154101' || lpad((1 + i % 10)::text, 3, '0') || '-' || lpad(i::text, 6, '0')
            FROM generate_series(1, $2) i`,
         [t, HOUSEHOLDS],
