@@ -7,7 +7,6 @@ import { AppConfig } from '../platform/config/app-config';
 import { sha256 } from '../platform/util/sha256';
 import { Forbidden, Unauthorized } from '../platform/http/app-error';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
-import { ApiKeysService } from './api-keys.service';
 import { UsersService } from './users.service';
 import type { Principal } from './principal';
 
@@ -23,7 +22,6 @@ export class AuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly keys: ApiKeysService,
     private readonly users: UsersService,
     private readonly sessions: ConsoleSessions,
     config: AppConfig,
@@ -64,6 +62,6 @@ export class AuthGuard implements CanActivate {
   /** ADMIN_TOKEN, an API key (`jf_…`) or a user's session token (`js_…`). */
   async authenticate(token: string): Promise<Principal | null> {
     if (timingSafeEqual(sha256(token), this.adminDigest)) return { kind: 'platform' };
-    return token.startsWith('js_') ? this.users.verifySession(token) : this.keys.verify(token);
+    return this.users.tenantPrincipal(token);
   }
 }

@@ -210,6 +210,11 @@ export class UsersService {
     }
   }
 
+  /** A tenant principal for a presented token: a user's session (`js_…`) or an API key (`jf_…`); null when neither is valid. */
+  tenantPrincipal(token: string): Promise<KeyPrincipal | null> {
+    return token.startsWith('js_') ? this.verifySession(token) : this.keys.verify(token);
+  }
+
   /** The principal of a live session token, or null (unknown, ended, lapsed, or its user disabled). */
   async verifySession(token: string): Promise<KeyPrincipal | null> {
     if (!SESSION_RE.test(token)) return null;

@@ -67,7 +67,7 @@ export class ConsoleController {
   @Public()
   async who(@Req() req: Request) {
     const token = this.sessions.token(req);
-    const p = token ? (token.startsWith('js_') ? await this.users.verifySession(token) : await this.keys.verify(token)) : null;
+    const p = token ? await this.users.tenantPrincipal(token) : null;
     if (!p) throw new Unauthorized('请先登录');
     return this.users.me(p);
   }

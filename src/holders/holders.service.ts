@@ -241,13 +241,19 @@ export class HoldersService implements HolderLookup {
     return new Map(rows.map((r) => [r.no, { id: r.id, regionCode: r.village_code, name: r.head_name }]));
   }
 
-  /** Many heads' ID numbers at once (the import): keyed hash → household. */
-  async findByIdNumbers(tenantId: string, raws: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string; no: string }>> {
+  /** Raw ID numbers as given, keyed by the hex of their lookup hash (invalid ones left out). */
+  private idLookups(raws: string[]): Map<string, string> {
     const byLookup = new Map<string, string>();
     for (const raw of raws) {
       const n = normaliseIdNumber(raw);
       if (n) byLookup.set(this.pii.lookup(n).toString('hex'), raw);
     }
+    return byLookup;
+  }
+
+  /** Many heads' ID numbers at once (the import): the raw number as given → the household. */
+  async findByIdNumbers(tenantId: string, raws: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string; no: string }>> {
+    const byLookup = this.idLookups(raws);
     const rows: { lookup: Buffer; id: string; village_code: string; head_name: string; no: string }[] = byLookup.size
       ? await m.query(
           `SELECT head_id_lookup AS lookup, id, village_code, head_name, no FROM households WHERE tenant_id = $1 AND head_id_lookup = ANY($2::bytea[])`,
@@ -259,11 +265,7 @@ export class HoldersService implements HolderLookup {
 
   /** People by ID number (a migration's hours): the raw number as given → the person. */
   async findPeopleByIdNumbers(tenantId: string, raws: string[], m: EntityManager): Promise<Map<string, { id: string; regionCode: string; name: string }>> {
-    const byLookup = new Map<string, string>();
-    for (const raw of raws) {
-      const n = normaliseIdNumber(raw);
-      if (n) byLookup.set(this.pii.lookup(n).toString('hex'), raw);
-    }
+    const byLookup = this.idLookups(raws);
     const rows: { lookup: Buffer; id: string; region_code: string; name: string }[] = byLookup.size
       ? await m.query(`SELECT id_lookup AS lookup, id, region_code, name FROM people WHERE tenant_id = $1 AND id_lookup = ANY($2::bytea[])`, [
           requireTenant(tenantId), [...byLookup.keys()].map((h) => Buffer.from(h, 'hex')),

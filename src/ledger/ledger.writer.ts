@@ -4,7 +4,7 @@ import { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import { LedgerError } from './domain/errors';
 import { transactionHash } from './domain/hash';
-import { shanghaiDate } from '../platform/util/business-date';
+import { businessDayNumber, shanghaiDate } from '../platform/util/business-date';
 import { Clock } from '../platform/util/clock';
 import { AccountState, PostedTransaction, PostingRequest } from './domain/model';
 import { applyPosting, monotonicNow, ResolvedEntry } from './domain/posting';
@@ -363,10 +363,10 @@ export class LedgerWriter {
         }
         // An account's first posting on a new business day closes its last day: that day's
         // closing balance goes to account_days (once a day per account, not once a batch).
-        const today = shanghaiDate(createdAt);
+        // Compared as day numbers: no date text is built on the posting path unless a day closes.
+        const today = businessDayNumber(createdAt);
         for (const s of involved) {
-          const last = s.lastEntryAt && shanghaiDate(s.lastEntryAt);
-          if (last && last < today) closings.push({ tenantId: s.tenantId, accountId: s.id, day: last, balance: s.balance });
+          if (s.lastEntryAt && businessDayNumber(s.lastEntryAt) < today) closings.push({ tenantId: s.tenantId, accountId: s.id, day: shanghaiDate(s.lastEntryAt), balance: s.balance });
         }
         const rows = applyPosting(states, req.kind, item.entries, createdAt, release, req.spendFloor);
         for (const e of item.entries) touched.add(e.accountId);

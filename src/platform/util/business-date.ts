@@ -4,6 +4,9 @@
  */
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
+/** The business day (Asia/Shanghai) of an instant as a number of days since 1970-01-01: ordered as the days are. */
+export const businessDayNumber = (d: Date): number => Math.floor((d.getTime() + SHANGHAI_OFFSET_MS) / 86_400_000);
+
 export const shanghaiDate = (d: Date): string => new Date(d.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 
 export const shanghaiToday = (): string => shanghaiDate(new Date());
