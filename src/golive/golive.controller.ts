@@ -1,22 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
-import { AppError } from '../platform/http/app-error';
-import { markBulk } from '../platform/http/foreground';
+import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
 import { ApproveQuery, ControlTotalsDto, CreateMigrationDto } from './golive.dto';
 import { GoLiveService } from './golive.service';
 
-/** A CSV upload's charset (415 for anything but text/csv); the upload steps aside for interactive requests. */
-function csvCharset(req: Request): string | undefined {
-  const type = req.headers['content-type'] ?? '';
-  if (!/^text\/csv\b/i.test(type)) throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv');
-  markBulk(req);
-  return /charset=([\w-]+)/i.exec(type)?.[1];
-}
 
 /** Go-live migration: a county's paper ledger brought in with its real dates (docs/golive.md). */
 @ApiTags('migrations')
@@ -39,36 +31,33 @@ export class GoLiveController {
     return this.golive.get(p, id);
   }
 
-  /** Opening balances from the paper ledger: CSV `householdNo,asset,balance,asOf` (or 户号,积分种类,余额,截至日期), UTF-8 or GBK; all or nothing. */
+  /** Opening balances from the paper ledger: CSV or .xlsx `householdNo,asset,balance,asOf` (or 户号,积分种类,余额,截至日期), UTF-8 or GBK; all or nothing. */
   @Post(':id/opening-balances')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @ApiConsumes('text/csv')
-  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  @SpreadsheetBody()
   async openingBalances(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, csvCharset(req));
+    const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);
   }
 
-  /** Decisions already taken on paper: CSV `householdNo,ruleCode,quantity,occurredOn,note` (or 户号,事项代码,数量,发生日期,备注); posted without notice, effective on their day; an upload replaces the one before. */
+  /** Decisions already taken on paper: CSV or .xlsx `householdNo,ruleCode,quantity,occurredOn,note` (or 户号,事项代码,数量,发生日期,备注); posted without notice, effective on their day; an upload replaces the one before. */
   @Post(':id/records')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @ApiConsumes('text/csv')
-  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  @SpreadsheetBody()
   async records(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const { status, body } = await this.golive.uploadRecords(p, id, req, csvCharset(req));
+    const { status, body } = await this.golive.uploadRecords(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);
   }
 
-  /** Past volunteer hours from the paper logs: CSV `idNumber,title,date,hours` (or 身份证号,服务内容,服务日期,时长); counted as backfilled, without 益币; an upload replaces the one before. */
+  /** Past volunteer hours from the paper logs: CSV or .xlsx `idNumber,title,date,hours` (or 身份证号,服务内容,服务日期,时长); counted as backfilled, without 益币; an upload replaces the one before. */
   @Post(':id/service-hours')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @ApiConsumes('text/csv')
-  @ApiBody({ required: true, description: 'The CSV file: UTF-8 (with or without BOM) or GBK.', schema: { type: 'string', format: 'binary' } })
+  @SpreadsheetBody()
   async serviceHours(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const { status, body } = await this.golive.uploadServiceHours(p, id, req, csvCharset(req));
+    const { status, body } = await this.golive.uploadServiceHours(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
-import { createReadStream, promises as fs } from 'fs';
+import { promises as fs } from 'fs';
 import { DataSource, EntityManager } from 'typeorm';
 import { actorRef, actorView, type KeyPrincipal } from '../auth/principal';
 import { UsersService } from '../auth/users.service';
@@ -15,8 +15,9 @@ import { AppError, BadInput, Conflict, NotFound, Unprocessable } from '../platfo
 import { decimalProblem } from '../platform/http/validators';
 import { shanghaiToday } from '../platform/util/business-date';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
-import { csvProblem, csvRecords, IMPORT_LIMIT_BYTES, parseSheetDate, spool } from '../records/records-import.service';
-import { RecordsService } from '../records/records.service';
+import { csvProblem, IMPORT_LIMIT_BYTES, parseSheetDate, spool, uploadRows } from '../records/records-import.service';
+import { HistoricalRun, RecordsService } from '../records/records.service';
+import { OpeningGrant, OpeningPoints } from '../records/enrolment';
 import { VolunteeringService } from '../volunteering/volunteering.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';
@@ -86,6 +87,7 @@ export class GoLiveService {
     private readonly tenancy: TenancyService,
     private readonly users: UsersService,
     private readonly records: RecordsService,
+    private readonly opening: OpeningPoints,
     private readonly volunteering: VolunteeringService,
   ) {}
 
@@ -277,7 +279,7 @@ export class GoLiveService {
             await spec.write(m, rows);
             result.accepted += rows.length;
           };
-          const lines = csvRecords(createReadStream(upload.file), charset);
+          const lines = await uploadRows(upload.file, charset);
           try {
             for await (const { record, info } of lines as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
               if (!header) {
@@ -345,8 +347,40 @@ export class GoLiveService {
   }
 
   /**
+   * The opening grants approval would post: households of the migration's
+   * villages enrolled on a past day whose grant is pending, except those whose
+   * paper opening balance the migration carries (it includes them).
+   */
+  private async pendingGrants(m: EntityManager | DataSource, p: KeyPrincipal, id: string, lock: boolean): Promise<{ grants: OpeningGrant[]; households: string[] }> {
+    const villages = (
+      await queryRows<{ v: string }>(
+        m,
+        `SELECT village_code AS v FROM golive_control_totals WHERE tenant_id = $1 AND migration_id = $2
+         UNION SELECT village_code FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2
+         UNION SELECT village_code FROM golive_records WHERE tenant_id = $1 AND migration_id = $2`,
+        [requireTenant(p.tenantId), id],
+      )
+    ).map((r) => r.v);
+    const pending = await this.holders.openingPending(m, p.tenantId, villages, lock);
+    if (!pending.length) return { grants: [], households: [] };
+    const carried = new Set(
+      (
+        await queryRows<{ household_id: string }>(
+          m,
+          `SELECT DISTINCT household_id FROM golive_opening_balances WHERE tenant_id = $1 AND migration_id = $2 AND household_id = ANY($3::uuid[])`,
+          [p.tenantId, id, pending.map((h) => h.id)],
+        )
+      ).map((r) => r.household_id),
+    );
+    const grants = await this.opening.plan(m instanceof DataSource ? m.manager : m, p.tenantId, pending.filter((h) => !carried.has(h.id)));
+    return { grants, households: pending.map((h) => h.id) };
+  }
+
+  /**
    * Declared against computed, per village and asset: computed is what the
-   * village's households hold, plus (for a draft) what the migration would add.
+   * village's households hold, plus (for a draft) the opening balances and opening
+   * grants the migration would add; its records are valued only when it is
+   * applied (`?dryRun=true` shows everything).
    */
   private async reconciliation(m: EntityManager | DataSource, p: KeyPrincipal, id: string, staged: boolean) {
     const rows = await queryRows<{ village_code: string; asset_code: string; declared: string | null; computed: string }>(
@@ -366,9 +400,12 @@ export class GoLiveService {
       [requireTenant(p.tenantId), id, staged],
     );
     const scales = new Map((await this.assets.list(p.tenantId)).map((a) => [a.code, a.scale]));
+    // A draft's opening grants still to come, per village (CONDUCT).
+    const granted = new Map<string, Decimal>();
+    if (staged) for (const g of (await this.pendingGrants(m, p, id, false)).grants) granted.set(g.regionCode, (granted.get(g.regionCode) ?? new Decimal(0)).plus(g.amount));
     return rows.map((r) => {
       const scale = scales.get(r.asset_code) ?? 2;
-      const computed = new Decimal(r.computed);
+      const computed = new Decimal(r.computed).plus(r.asset_code === 'CONDUCT' ? (granted.get(r.village_code) ?? 0) : 0);
       const difference = r.declared === null ? null : computed.minus(r.declared);
       return {
         villageCode: r.village_code,
@@ -493,7 +530,13 @@ export class GoLiveService {
           if (refused && refused.o.kind === 'refused') throw new Unprocessable(`第 ${refused.l.line} 行不能入账：${refused.o.error.message}`, refused.o.error.code);
           transactions += outcomes.length;
         }
-        // Then the decisions taken on paper, in file order, each valued by the rules of its day.
+        // Households that joined before jifen and are still owed their opening points: granted on their
+        // enrolment day, by the rules of that day (unless this migration carries their paper opening balance, which includes them).
+        const pending = await this.pendingGrants(m, p, id, true);
+        transactions += await this.opening.grantBackdated(m, p.tenantId, pending.grants, actorRef(p));
+        await this.holders.openingSettled(m, p.tenantId, pending.households);
+        // Then the decisions taken on paper, in file order, each valued by the rules of its day, a chunk at a time.
+        const history = new HistoricalRun(p.tenantId, row.created_by, actorRef(p), `${row.name}（${row.reference}）`);
         for (let from = 0; ; ) {
           const recs = await queryRows<{ line: number; household_id: string; village_code: string; rule_code: string; quantity: string; occurred_on: string; note: string | null }>(
             m,
@@ -502,15 +545,13 @@ export class GoLiveService {
             [p.tenantId, id, from, CHUNK],
           );
           if (!recs.length) break;
-          for (const r of recs) {
-            const entered = await this.records.enterHistorical(
-              m, p.tenantId,
-              { householdId: r.household_id, regionCode: r.village_code, ruleCode: r.rule_code, quantity: r.quantity, occurredOn: r.occurred_on, note: r.note },
-              row.created_by, actorRef(p), `${row.name}（${row.reference}）`,
-            );
-            if (!entered.ok) throw new Unprocessable(`记录第 ${r.line} 行不能入账：${entered.error}`, 'migration-line-refused');
-            if (++transactions % 2000 === 0) this.logger.log(`迁移 ${id}：已入账 ${transactions} 笔（${((Date.now() - started) / 1000).toFixed(1)} 秒）`);
-          }
+          const entered = await this.records.enterHistoricalMany(
+            m, history,
+            recs.map((r) => ({ line: r.line, householdId: r.household_id, regionCode: r.village_code, ruleCode: r.rule_code, quantity: r.quantity, occurredOn: r.occurred_on, note: r.note })),
+          );
+          if (!entered.ok) throw new Unprocessable(`记录第 ${entered.line} 行不能入账：${entered.error}`, 'migration-line-refused');
+          transactions += entered.posted;
+          this.logger.log(`迁移 ${id}：已入账 ${transactions} 笔（${((Date.now() - started) / 1000).toFixed(1)} 秒）`);
           from = recs[recs.length - 1].line;
         }
         // Past volunteer hours: verified service on the day served, without 益币.
@@ -522,10 +563,13 @@ export class GoLiveService {
             [p.tenantId, id, from, CHUNK],
           );
           if (!hrs.length) break;
-          for (const h of hrs) {
-            if (h.served_on >= today) throw new Unprocessable(`时长第 ${h.line} 行的服务日期 ${h.served_on} 不在今天以前`, 'not-in-the-past');
-            await this.volunteering.enterHistoricalHours(m, p.tenantId, { personId: h.person_id, regionCode: h.region_code, title: h.title, servedOn: h.served_on, hours: h.hours, migrationId: id }, row.created_by, actorRef(p));
-          }
+          const late = hrs.find((h) => h.served_on >= today);
+          if (late) throw new Unprocessable(`时长第 ${late.line} 行的服务日期 ${late.served_on} 不在今天以前`, 'not-in-the-past');
+          await this.volunteering.enterHistoricalHoursMany(
+            m, p.tenantId, id,
+            hrs.map((h) => ({ personId: h.person_id, regionCode: h.region_code, title: h.title, servedOn: h.served_on, hours: h.hours })),
+            row.created_by, actorRef(p),
+          );
           from = hrs[hrs.length - 1].line;
         }
         const recon = await this.reconciliation(m, p, id, false);

@@ -102,9 +102,33 @@ export class HoldersService implements HolderLookup {
     });
   }
 
-  /** Work done in the enrolment transaction of a household (the opening points grant). */
+  /**
+   * Work done in the enrolment transaction of a household (the opening points
+   * grant), for a household enrolled today; one enrolled on a past day is left
+   * `opening_pending` for a go-live migration (openingPending).
+   */
   onEnrolled(listener: (m: EntityManager, household: HolderInfo, tenantId: string, actor: string) => Promise<void>): void {
     this.enrolledListeners.push(listener);
+  }
+
+  /**
+   * Households of these villages enrolled on a past day whose opening grant is
+   * still pending (a go-live migration posts it on their enrolment day);
+   * `lock` when they are about to be granted, so two approvals cannot both.
+   */
+  async openingPending(m: EntityManager | DataSource, tenantId: string, villages: string[], lock = false): Promise<{ id: string; regionCode: string; enrolledOn: string }[]> {
+    if (!villages.length) return [];
+    return queryRows(
+      m,
+      `SELECT id, village_code AS "regionCode", to_char(enrolled_on, 'YYYY-MM-DD') AS "enrolledOn" FROM households
+        WHERE tenant_id = $1 AND village_code = ANY($2::varchar[]) AND opening_pending ORDER BY id ${lock ? 'FOR NO KEY UPDATE' : ''}`,
+      [requireTenant(tenantId), villages],
+    );
+  }
+
+  /** Their opening grant is settled (posted on the enrolment day, or carried in a paper opening balance). */
+  async openingSettled(m: EntityManager, tenantId: string, ids: string[]): Promise<void> {
+    if (ids.length) await m.query(`UPDATE households SET opening_pending = false WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [requireTenant(tenantId), ids]);
   }
 
   /** The records module answers "which sanctions are active" for household views. */
@@ -184,21 +208,24 @@ export class HoldersService implements HolderLookup {
     const id = randomUUID();
     const pinHash = dto.pin ? await hashPin(dto.pin) : null;
     const enrolledOn = enrolmentDay(dto.enrolledOn);
+    // Joined before today: its opening grant belongs on that day, which only a migration may post into.
+    const backdated = enrolledOn < shanghaiToday();
     let no = '';
     try {
       await this.uow.run(async (m) => {
         no = await this.nextNumber(m, p.tenantId, dto.villageCode);
         const card = this.newCardToken();
         await m.query(
-          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash, no, card_token_hash, card_token_cipher, enrolled_on)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          `INSERT INTO households (tenant_id, id, village_code, head_name, head_id_cipher, head_id_lookup, head_id_masked, phone_cipher, phone_masked, pin_hash, no, card_token_hash, card_token_cipher,
+                                   enrolled_on, opening_pending)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
           [
             p.tenantId, id, dto.villageCode, dto.headName, idn.cipher, idn.lookup, idn.masked,
             dto.phone ? this.pii.encrypt(dto.phone) : null, dto.phone ? maskPhone(dto.phone) : null,
-            pinHash, no, card.hash, card.cipher, enrolledOn,
+            pinHash, no, card.hash, card.cipher, enrolledOn, backdated,
           ],
         );
-        for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, actorRef(p));
+        if (!backdated) for (const listener of this.enrolledListeners) await listener(m, { type: 'household', id, regionCode: dto.villageCode }, p.tenantId, actorRef(p));
       });
     } catch (e) {
       if (pgCode(e) === PG.uniqueViolation) throw new Conflict('a household with this head ID number already exists', 'household-exists');

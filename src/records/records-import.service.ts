@@ -12,14 +12,15 @@ import { actorRef, type KeyPrincipal } from '../auth/principal';
 import { HolderInfo, HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import { LedgerQueries } from '../ledger/ledger-queries.service';
-import { arrayLiteral, columns } from '../platform/database/sql-arrays';
+import { arrayLiteral } from '../platform/database/sql-arrays';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { AppError, BadInput, mapError } from '../platform/http/app-error';
 import { isUuid } from '../platform/http/validation';
-import { capWindow, DEFAULT_NOTICE_DAYS, RuleItem, valueRecord } from '../rules/domain/rules';
+import { DEFAULT_NOTICE_DAYS, RuleItem } from '../rules/domain/rules';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { QUANTITY_RE, RULE_CODE_RE } from './records.dto';
-import { capLockKey, COUNTS_TOWARD_CAPS, lockCapUsage, RecordsService } from './records.service';
+import { RecordsService } from './records.service';
+import { CapUsageTracker } from './cap-usage';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { ImportColumn, importTemplate, isUnfilled, looksLikeXlsx, mapHeader, parseSheetDate, xlsxRecords } from './spreadsheet';
 
@@ -122,6 +123,22 @@ export async function spool(body: AsyncIterable<Buffer>, limit: number): Promise
 }
 
 /**
+ * The rows of a spooled upload: the first sheet of an .xlsx workbook when the
+ * file is one (by its first bytes, not its name), otherwise CSV in the charset
+ * given or detected.
+ */
+export async function uploadRows(file: string, charset: string | undefined): Promise<Readable> {
+  const handle = await fs.open(file, 'r');
+  const head = Buffer.alloc(4);
+  try {
+    await handle.read(head, 0, 4, 0);
+  } finally {
+    await handle.close();
+  }
+  return looksLikeXlsx(head) ? xlsxRecords(file) : csvRecords(createReadStream(file), charset);
+}
+
+/**
  * The file's records as one stream whose every stage has its errors wired
  * (stream.pipeline): a byte sequence that is not text, a quote that never
  * closes, or a client that hangs up halfway ends the iteration with that
@@ -217,8 +234,7 @@ interface ImportRun {
   /** The item each (holder type, village, rule code, date) finds, or why none applies: one lookup per distinct question, not per line. */
   items: Map<string, { set: RuleSetView; item: RuleItem; scale: number } | { refused: string }>;
   /** Cap usage per holder, item and window, seeded from the database once and then kept up to date in memory. */
-  usage: Map<string, { points: Decimal; count: number }>;
-  locked: Set<string>;
+  caps: CapUsageTracker;
   /** Holders found so far (ids are not looked up twice in one import). */
   holders: Map<string, HolderInfo>;
   /** The previous chunk's writes, still running in the database while the next chunk is prepared. */
@@ -316,20 +332,12 @@ export class RecordsImportService {
   async importFile(p: KeyPrincipal, body: AsyncIterable<Buffer>, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     const upload = await spool(body, IMPORT_LIMIT_BYTES);
     try {
-      const handle = await fs.open(upload.file, 'r');
-      const head = Buffer.alloc(4);
-      try {
-        await handle.read(head, 0, 4, 0);
-      } finally {
-        await handle.close();
-      }
-      return await this.enter(p, upload.file, looksLikeXlsx(head), charset, options);
+      return await this.enter(p, upload.file, charset, options);
     } finally {
       await fs.rm(upload.dir, { recursive: true, force: true });
     }
   }
 
-  /** GET /v1/records/import/template: the village's households and the items of the rule sets that apply to it today. */
   async template(p: KeyPrincipal, villageCode: string): Promise<{ villageName: string; file: Buffer }> {
     const { villageName, households } = await this.holders.villageHouseholds(p, villageCode);
     const today = shanghaiToday();
@@ -342,7 +350,7 @@ export class RecordsImportService {
   }
 
   /** Checks, values and enters every line of the file in one transaction; answers what importCsv answers, before any posting. */
-  private async enter(p: KeyPrincipal, file: string, xlsx: boolean, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
+  private async enter(p: KeyPrincipal, file: string, charset: string | undefined, options: ImportOptions): Promise<{ status: number; body: ImportResult }> {
     let run!: ImportRun;
     try {
       await this.uow.run(
@@ -355,14 +363,13 @@ export class RecordsImportService {
             result: { accepted: 0, rejected: [] },
             rules: new Map(),
             items: new Map(),
-            usage: new Map(),
-            locked: new Set(),
+            caps: new CapUsageTracker(p.tenantId),
             holders: new Map(),
             writing: Promise.resolve(),
             importId: timeOrderedUuid(),
             balances: new Map(),
           };
-          const rows = xlsx ? xlsxRecords(file) : csvRecords(createReadStream(file), charset);
+          const rows = await uploadRows(file, charset);
           try {
             await m.query(
               `INSERT INTO record_imports (tenant_id, id, entered_by, lines, accepted) VALUES ($1, $2, $3, 0, 0)`,
@@ -456,51 +463,22 @@ export class RecordsImportService {
       }
     }
 
-    // Caps: lock the holder × item pairs, seed the windows not seen yet with one query, then value in file order.
-    const capped = candidates.filter((c) => c.item.caps?.length);
-    const lockKeys = [...new Set(capped.map((c) => capLockKey(p.tenantId, c.holder.id, c.item.code)))].filter((k) => !run.locked.has(k));
-    await lockCapUsage(m, lockKeys);
-    lockKeys.forEach((k) => run.locked.add(k));
-    const windowKey = (c: { line: Line; holder: HolderInfo; item: RuleItem }, period: 'day' | 'month' | 'year') => {
-      const w = capWindow(period, c.line.occurredOn);
-      return { key: `${c.line.holderType}|${c.holder.id}|${c.item.code}|${w.from}|${w.to}`, ...w };
-    };
-    const seed = new Map<string, { holderType: string; holderId: string; code: string; from: string; to: string }>();
-    for (const c of capped) {
-      for (const cap of c.item.caps!) {
-        const w = windowKey(c, cap.period);
-        if (!run.usage.has(w.key)) seed.set(w.key, { holderType: c.line.holderType, holderId: c.holder.id, code: c.item.code, from: w.from, to: w.to });
-      }
-    }
-    if (seed.size) {
-      const keys = [...seed.keys()];
-      const rows: { i: number; points: string; n: number }[] = await m.query(
-        `SELECT k.i::int AS i, COALESCE(sum(r.points), 0)::text AS points, count(r.id)::int AS n
-           FROM unnest($2::varchar[], $3::uuid[], $4::varchar[], $5::date[], $6::date[]) WITH ORDINALITY AS k(holder_type, holder_id, code, d_from, d_to, i)
-           LEFT JOIN records r ON r.tenant_id = $1 AND r.holder_type = k.holder_type AND r.holder_id = k.holder_id AND r.rule_code = k.code
-                              AND r.occurred_on >= k.d_from AND r.occurred_on < k.d_to AND r.${COUNTS_TOWARD_CAPS}
-          GROUP BY k.i`,
-        [p.tenantId, ...columns([...seed.values()].map((s) => [s.holderType, s.holderId, s.code, s.from, s.to]), 5)],
-      );
-      for (const r of rows) run.usage.set(keys[r.i - 1], { points: new Decimal(r.points), count: r.n });
-    }
+    // Caps: lock the holder × item pairs and read the windows not seen yet, then value in file order.
+    const subject = (c: { line: Line; holder: HolderInfo; item: RuleItem }) => ({ holderType: c.line.holderType, holderId: c.holder.id, item: c.item, occurredOn: c.line.occurredOn });
+    await run.caps.prepare(m, candidates.map(subject));
     const valued: Valued[] = [];
     for (let i = 0; i < candidates.length; i++) {
       if (i % 250 === 249) await yieldToIo();
       const c = candidates[i];
-      const usage: Parameters<typeof valueRecord>[2] = {};
-      for (const cap of c.item.caps ?? []) usage[cap.period] = run.usage.get(windowKey(c, cap.period).key);
-      const v = valueRecord(c.item, c.line.quantity, usage);
-      const points = v.points.toDecimalPlaces(c.scale, Decimal.ROUND_DOWN);
-      if (points.isZero()) {
+      const v = run.caps.value(subject(c), c.line.quantity, c.scale);
+      if (v.points.isZero()) {
         refuse(c.line, `the ${v.cappedBy?.period ?? ''} cap of rule ${c.item.code} is reached for this holder`);
         continue;
       }
-      if (c.item.caps?.length) this.use(run, c.item, (period) => windowKey(c, period).key, points, 1);
-      valued.push({ ...c, id: timeOrderedUuid(), points, uncapped: v.uncapped, capped: v.cappedBy !== null });
+      valued.push({ ...c, id: timeOrderedUuid(), points: v.points, uncapped: v.uncapped, capped: v.cappedBy !== null });
     }
 
-    const writable = await this.withinBalances(m, run, valued, (v) => this.use(run, v.item, (period) => windowKey(v, period).key, v.points.negated(), -1));
+    const writable = await this.withinBalances(m, run, valued, (v) => run.caps.unuse(subject(v), v.points));
     // An all-or-nothing import with a bad line will roll back: only check the rest.
     if (run.result.rejected.length && !run.options.partial && !run.options.dryRun) return;
     await this.write(m, run, writable);
@@ -565,14 +543,6 @@ export class RecordsImportService {
       kept.push(v);
     }
     return kept;
-  }
-
-  private use(run: ImportRun, item: RuleItem, key: (period: 'day' | 'month' | 'year') => string, points: Decimal, count: number): void {
-    for (const cap of item.caps ?? []) {
-      const k = key(cap.period);
-      const u = run.usage.get(k) ?? { points: new Decimal(0), count: 0 };
-      run.usage.set(k, { points: u.points.plus(points), count: u.count + count });
-    }
   }
 
   /** Writes the records (all `submitted`) and their history in bulk. */

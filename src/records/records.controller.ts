@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
-import { AppError, Unprocessable } from '../platform/http/app-error';
-import { markBulk } from '../platform/http/foreground';
+import { Unprocessable } from '../platform/http/app-error';
+import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
@@ -37,18 +37,12 @@ export class RecordsController {
   @Post('records/import')
   @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   @IdempotencyNotOffered()
-  @ApiConsumes('text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
-  @ApiBody({ required: true, description: 'The CSV file (UTF-8 with or without BOM, or GBK) or the .xlsx workbook.', schema: { type: 'string', format: 'binary' } })
+  @SpreadsheetBody()
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (q.approve === 'true') {
       throw new Unprocessable('导入后须由另一位审核人审批：先导入（不带 approve），再由另一位审核人调用 POST /v1/records/imports/{importId}/approve', 'approve-on-entry-removed');
     }
-    const type = req.headers['content-type'] ?? '';
-    if (!/^text\/csv\b/i.test(type) && !/^application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet\b/i.test(type)) {
-      throw new AppError(415, 'unsupported-media-type', 'send the file as text/csv or as .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)');
-    }
-    const charset = /charset=([\w-]+)/i.exec(type)?.[1];
-    markBulk(req); // the import steps aside for interactive requests, not for itself
+    const charset = spreadsheetCharset(req);
     const { status, body } = await this.importer.importFile(p, req, charset, {
       partial: q.partial === 'true',
       dryRun: q.dryRun === 'true',

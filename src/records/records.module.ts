@@ -14,6 +14,6 @@ import { RecordsService } from './records.service';
   imports: [AuthModule, RulesModule, HoldersModule, LedgerModule, SanctionsModule],
   providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints],
   controllers: [RecordsController],
-  exports: [RecordsService],
+  exports: [RecordsService, OpeningPoints],
 })
 export class RecordsModule {}

@@ -14,6 +14,8 @@ import { onLane } from '../platform/database/db-context';
 import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
+import { capLockKey, capReachedMessage, CapUsageTracker, COUNTS_TOWARD_CAPS, lockCapUsage } from './cap-usage';
+import { arrayLiteral } from '../platform/database/sql-arrays';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { CreateRecordDto, ListRecordsQuery } from './records.dto';
 import { SanctionsService } from '../sanctions/sanctions.service';
@@ -110,9 +112,6 @@ const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_
   to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, note, status, notice_days,
   to_char(notice_ends_on, 'YYYY-MM-DD') AS notice_ends_on, entered_by, approved_by, transaction_id, reversal_transaction_id, created_at`;
 
-/** Records that use up a cap: everything not rejected or voided. */
-export const COUNTS_TOWARD_CAPS = `status NOT IN ('rejected', 'voided')`;
-
 /**
  * Approved records posted per transaction: 1,000 when no one is waiting, 250
  * (their balance rows locked for a few tens of milliseconds) while interactive
@@ -121,22 +120,6 @@ export const COUNTS_TOWARD_CAPS = `status NOT IN ('rejected', 'voided')`;
 /** Approving more records than this at once refreshes the table's statistics before posting them. */
 const ANALYZE_AFTER_APPROVING = 5_000;
 const APPROVED_CHUNK = { idle: 1000, busy: 250 };
-
-export const capLockKey = (tenantId: string, holderId: string, ruleCode: string) => `${tenantId}.${holderId}.${ruleCode}`;
-
-/**
- * Serialises cap checks of the same holder and item: an advisory lock on one
- * of 1,024 buckets (namespace 7301) per key, taken in bucket order. Buckets,
- * not one lock per key, so that an import of 100,000 lines holds at most 1,024
- * locks; two keys sharing a bucket only wait for each other.
- */
-export async function lockCapUsage(m: EntityManager, keys: string[]): Promise<void> {
-  if (!keys.length) return;
-  await m.query(
-    `SELECT count(pg_advisory_xact_lock(7301, b)) FROM (SELECT DISTINCT hashtext(k) & 1023 AS b FROM unnest($1::text[]) AS k ORDER BY 1) AS s`,
-    [keys],
-  );
-}
 
 /** The ledger posting of a record's points: an issue from the issuer, or a penalty back to it. */
 export function recordPosting(
@@ -163,6 +146,26 @@ export function recordPosting(
 }
 
 
+
+const HISTORICAL_COLUMNS = ['bare', 'bare', 'quoted', 'bare', 'bare', 'quoted', 'quoted', 'quoted', 'quoted', 'bare', 'bare', 'bare', 'bare', 'bare', 'quoted', 'bare'] as const;
+
+/** What a go-live migration carries from chunk to chunk while it enters the paper's decisions (RecordsService.enterHistoricalMany). */
+export class HistoricalRun {
+  readonly rules = new Map<string, Promise<RuleSetView | null>>();
+  readonly items = new Map<string, { set: RuleSetView; item: RuleItem; scale: number } | { refused: string }>();
+  readonly caps: CapUsageTracker;
+
+  constructor(
+    readonly tenantId: string,
+    /** Who drafted the migration: the records' enterer. */
+    readonly enteredBy: string,
+    /** Who approved it: the postings' actor. */
+    readonly approvedBy: string,
+    readonly reference: string,
+  ) {
+    this.caps = new CapUsageTracker(tenantId);
+  }
+}
 
 @Injectable()
 export class RecordsService {
@@ -258,48 +261,82 @@ export class RecordsService {
   }
 
   /**
-   * A decision already taken on paper (a go-live migration, approved by a
-   * second admin): valued by the rule set in force on its day, caps applied,
-   * entered as posted without notice, its points effective on the day it
-   * occurred. Runs in the caller's transaction; answers why not, in words,
-   * instead of throwing, so the migration can name the line.
+   * Decisions already taken on paper (a go-live migration, approved by a second
+   * admin), a chunk at a time in file order, set-based: each valued by the rule
+   * set in force on its day (looked up once per village, item and day), caps
+   * applied in memory from usage read once per window, posted effective on the
+   * day it occurred (one postMany), then entered as posted without notice, with
+   * their history, in two statements. Runs in the caller's transaction; answers
+   * the first line refused, in words, instead of throwing, so the migration can
+   * name it.
    */
-  async enterHistorical(
+  async enterHistoricalMany(
     m: EntityManager,
-    tenantId: string,
-    line: { householdId: string; regionCode: string; ruleCode: string; quantity: string; occurredOn: string; note: string | null },
-    enteredBy: string,
-    approvedBy: string,
-    reference: string,
-  ): Promise<{ ok: true; transactionId: string } | { ok: false; error: string }> {
-    if (line.occurredOn >= shanghaiToday()) return { ok: false, error: `发生日期 ${line.occurredOn} 不在今天以前` };
-    let found: { set: RuleSetView; item: RuleItem; scale: number };
-    try {
-      found = await this.findItem(tenantId, 'household', line.regionCode, { ruleCode: line.ruleCode, occurredOn: line.occurredOn }, m);
-    } catch (e) {
-      return { ok: false, error: e instanceof Error ? e.message : String(e) };
+    run: HistoricalRun,
+    lines: { line: number; householdId: string; regionCode: string; ruleCode: string; quantity: string; occurredOn: string; note: string | null }[],
+  ): Promise<{ ok: true; posted: number } | { ok: false; line: number; error: string }> {
+    const today = shanghaiToday();
+    const found: { l: (typeof lines)[number]; set: RuleSetView; item: RuleItem; scale: number }[] = [];
+    for (const l of lines) {
+      if (l.occurredOn >= today) return { ok: false, line: l.line, error: `发生日期 ${l.occurredOn} 不在今天以前` };
+      const key = `${l.regionCode}|${l.ruleCode}|${l.occurredOn}`;
+      let applies = run.items.get(key);
+      if (!applies) {
+        try {
+          applies = await this.findItem(run.tenantId, 'household', l.regionCode, { ruleCode: l.ruleCode, occurredOn: l.occurredOn }, m, run.rules);
+        } catch (e) {
+          applies = { refused: e instanceof Error ? e.message : String(e) };
+        }
+        run.items.set(key, applies);
+      }
+      if ('refused' in applies) return { ok: false, line: l.line, error: applies.refused };
+      found.push({ l, ...applies });
     }
-    const { set, item, scale } = found;
-    if (item.caps?.length) await lockCapUsage(m, [capLockKey(tenantId, line.householdId, item.code)]);
-    const v = valueRecord(item, new Decimal(line.quantity), await this.usage(m, tenantId, line.householdId, item, line.occurredOn));
-    const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
-    if (points.isZero()) return { ok: false, error: `规则 ${item.code} 的${v.cappedBy?.period === 'day' ? '每日' : v.cappedBy?.period === 'month' ? '每月' : '每年'}上限已满` };
-    const id = timeOrderedUuid();
+    const subject = (f: (typeof found)[number]) => ({ holderType: 'household', holderId: f.l.householdId, item: f.item, occurredOn: f.l.occurredOn });
+    await run.caps.prepare(m, found.map(subject));
+    const rows: (Parameters<typeof recordPosting>[1] & { quantity: string; uncapped: string; capped: boolean; note: string | null; line: number })[] = [];
+    for (const f of found) {
+      const v = run.caps.value(subject(f), new Decimal(f.l.quantity), f.scale);
+      if (v.points.isZero()) return { ok: false, line: f.l.line, error: capReachedMessage(f.item.code, v.cappedBy?.period) };
+      rows.push({
+        id: timeOrderedUuid(), holder_type: 'household', holder_id: f.l.householdId, region_code: f.l.regionCode, asset_code: f.set.asset,
+        direction: f.item.direction, points: v.points.toFixed(), rule_code: f.item.code, rule_name: f.item.name, rule_set_id: f.set.id,
+        rule_set_version: f.set.version, occurred_on: f.l.occurredOn, quantity: f.l.quantity, uncapped: v.uncapped.toFixed(), capped: v.cappedBy !== null,
+        note: f.l.note, line: f.l.line,
+      });
+    }
+    const outcomes = await this.ledger.postMany(m, rows.map((r) => ({ ...recordPosting(run.tenantId, r, run.approvedBy), effectiveOn: r.occurred_on })));
+    const transactions: string[] = [];
+    for (const [i, o] of outcomes.entries()) {
+      if (o.kind !== 'posted') return { ok: false, line: rows[i].line, error: o.kind === 'refused' ? o.error.message : 'not posted' };
+      transactions.push(o.transaction.id);
+    }
     await m.query(
-      `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
-                            direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
-       VALUES ($1, $2, 'household', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, '[]', $16, 'submitted', 0, $17)`,
+      `INSERT INTO records (tenant_id, entered_by, approved_by, status, notice_days, evidence, holder_type, id, holder_id, region_code, rule_set_id, rule_set_version,
+                            rule_code, rule_name, asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, transaction_id)
+       SELECT $1, $2, $3, 'posted', 0, '[]'::jsonb, 'household', * FROM unnest($4::uuid[], $5::uuid[], $6::varchar[], $7::uuid[], $8::int[], $9::varchar[], $10::varchar[],
+                                        $11::varchar[], $12::varchar[], $13::numeric[], $14::numeric[], $15::numeric[], $16::bool[], $17::date[], $18::varchar[], $19::uuid[])`,
       [
-        tenantId, id, line.householdId, line.regionCode, set.id, set.version, item.code, item.name, set.asset,
-        item.direction, line.quantity, points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, line.occurredOn, line.note, enteredBy,
+        run.tenantId, run.enteredBy, run.approvedBy,
+        ...arrayLiteral.columns(
+          rows.map((r, i) => [
+            r.id, r.holder_id, r.region_code, r.rule_set_id, r.rule_set_version, r.rule_code, r.rule_name, r.asset_code, r.direction,
+            r.quantity, r.points, r.uncapped, r.capped, r.occurred_on, r.note, transactions[i],
+          ]),
+          HISTORICAL_COLUMNS,
+        ),
       ],
     );
-    await this.history(m, tenantId, id, null, 'submitted', enteredBy, `纸质台账迁移：${reference}`);
-    const r = (await this.load(m, tenantId, id))!;
-    const tx = await this.ledger.post(m, { ...recordPosting(tenantId, r, approvedBy), effectiveOn: line.occurredOn });
-    await m.query(`UPDATE records SET status = 'posted', approved_by = $4, transaction_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id, tx.id, approvedBy]);
-    await this.history(m, tenantId, id, 'submitted', 'posted', approvedBy, '纸质台账上已决定，迁移时直接入账');
-    return { ok: true, transactionId: tx.id };
+    // Entered by the drafter, posted by the approver: two steps of the history, in order.
+    await m.query(
+      `INSERT INTO record_history (tenant_id, record_id, from_status, to_status, actor, reason)
+       SELECT $1, r.id, s.from_status, s.to_status, CASE WHEN s.step = 1 THEN $3 ELSE $4 END, CASE WHEN s.step = 1 THEN $5 ELSE $6 END
+         FROM unnest($2::uuid[]) WITH ORDINALITY AS r(id, n)
+         CROSS JOIN (VALUES (1, NULL, 'submitted'), (2, 'submitted', 'posted')) AS s(step, from_status, to_status)
+        ORDER BY r.n, s.step`,
+      [run.tenantId, arrayLiteral.bare(rows.map((r) => r.id)), run.enteredBy, run.approvedBy, `纸质台账迁移：${run.reference}`, '纸质台账上已决定，迁移时直接入账'],
+    );
+    return { ok: true, posted: rows.length };
   }
 
   /** Enters one record; it is valued at once (caps applied) and waits for review. */

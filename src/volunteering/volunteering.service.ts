@@ -16,6 +16,7 @@ import { capWindow, CapUsage, valueRecord } from '../rules/domain/rules';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { AttendanceDto, CheckInDto, CreateActivityDto, ListActivitiesQuery, ListServiceRecordsQuery } from './volunteering.dto';
+import { arrayLiteral } from '../platform/database/sql-arrays';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { maskName } from '../platform/util/public-page';
 import { Clock } from '../platform/util/clock';
@@ -326,24 +327,33 @@ export class VolunteeringService {
   }
 
   /**
-   * Past volunteer hours from a paper log (a go-live migration, approved by a
-   * second admin): entered as backfilled and verified service on the day
-   * served (from 09:00 Beijing time), so that grades count them, with no 益币
-   * (nothing is credited for them). Paper logs do not say the hour: lines of
-   * one person and day are not checked for overlap. In the caller's transaction.
+   * Past volunteer hours from paper logs (a go-live migration, approved by a
+   * second admin), many in one statement: verified service on the day served
+   * (09:00 Shanghai time, for as long as the hours say), backfilled, so they
+   * count toward a person's hours and grades but credit no 益币. Paper logs do
+   * not say the hour: lines of one person and day are not checked for overlap.
+   * In the caller's transaction.
    */
-  async enterHistoricalHours(
+  async enterHistoricalHoursMany(
     m: EntityManager,
     tenantId: string,
-    line: { personId: string; regionCode: string; title: string; servedOn: string; hours: string; migrationId: string },
+    migrationId: string,
+    lines: { personId: string; regionCode: string; title: string; servedOn: string; hours: string }[],
     enteredBy: string,
     verifiedBy: string,
   ): Promise<void> {
+    if (!lines.length) return;
     await m.query(
       `INSERT INTO service_records (tenant_id, id, migration_id, person_id, region_code, hours, kind, status, entered_by, verified_by, verified_at, starts_at, ends_at, title, reason)
-       SELECT $1, $2, $3, $4, $5, $6::numeric, 'backfilled', 'verified', $7, $8, now(), s, s + make_interval(secs => ($6::numeric * 3600)::double precision), $9, '纸质志愿服务记录迁移'
-         FROM (SELECT ($10::date + time '09:00') AT TIME ZONE 'Asia/Shanghai' AS s) w`,
-      [tenantId, timeOrderedUuid(), line.migrationId, line.personId, line.regionCode, line.hours, enteredBy, verifiedBy, line.title, line.servedOn],
+       SELECT $1, l.id, $2, l.person_id, l.region_code, l.hours, 'backfilled', 'verified', $3, $4, now(), w.s, w.s + make_interval(secs => (l.hours * 3600)::double precision),
+              l.title, '纸质志愿服务记录迁移'
+         FROM unnest($5::uuid[], $6::uuid[], $7::varchar[], $8::numeric[], $9::varchar[], $10::date[]) WITH ORDINALITY AS l(id, person_id, region_code, hours, title, served_on, n)
+         CROSS JOIN LATERAL (SELECT (l.served_on + time '09:00') AT TIME ZONE 'Asia/Shanghai' AS s) w
+        ORDER BY l.n`,
+      [
+        tenantId, migrationId, enteredBy, verifiedBy,
+        ...arrayLiteral.columns(lines.map((l) => [timeOrderedUuid(), l.personId, l.regionCode, l.hours, l.title, l.servedOn]), ['bare', 'bare', 'quoted', 'bare', 'quoted', 'bare']),
+      ],
     );
   }
 

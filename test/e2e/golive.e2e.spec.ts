@@ -1,3 +1,4 @@
+import * as ExcelJS from 'exceljs';
 import { DataSource } from 'typeorm';
 import { featuresSql } from '../../src/grades/grades.service';
 import { addDays, shanghaiToday } from '../../src/platform/util/business-date';
@@ -195,5 +196,55 @@ describe('go-live migration (e2e)', () => {
     const coins = await t.http().get(`/v1/holders/person/${people[0].id}/balances`).set(bearer(c.keys.admin));
     expect(coins.body.balances.find((b: any) => b.asset === 'YIBI').balance).toBe('0.00');
     expect((await t.http().get(`/v1/migrations/${id}`).set(bearer(c.keys.auditor))).body.counts).toEqual({ openingBalances: 0, records: 200, serviceHours: 50 });
+  });
+  it('grants the opening points of a household that joined before jifen on its enrolment day, by the rules of that day; a paper balance in an .xlsx carries them instead', async () => {
+    const village = c.villages[1];
+    const rs = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin)).send({
+      regionCode: village, asset: 'CONDUCT', name: '开户送 100 分', effectiveFrom: addDays(today, -600), openingPoints: '100',
+      items: [{ code: 'R01', name: '孝老爱亲', direction: 'credit', points: '2' }],
+    });
+    expect(rs.status).toBe(201);
+    expect((await t.http().post(`/v1/rulesets/${rs.body.id}/activate`).set(bearer(c.keys.admin))).status).toBe(200);
+    const enrol = async (name: string, enrolledOn?: string) =>
+      (await t.http().post('/v1/households').set(bearer(c.keys.admin)).send({ villageCode: village, headName: name, ...(enrolledOn ? { enrolledOn } : {}) }).expect(201)).body as { id: string; no: string };
+    const joined = await enrol('早入户', addDays(today, -500)); // under the set: owed 100 on its day
+    const before = await enrol('更早入户', addDays(today, -700)); // before the set: owed nothing
+    const onPaper = await enrol('有纸质余额', addDays(today, -500)); // its paper balance includes them
+    const live = await enrol('今天入户'); // enrolled today: granted at once
+    expect(await balance(live.id)).toBe('100.00');
+    // Enrolled on a past day, nothing is posted at enrolment: the grant waits for the migration.
+    expect(await balance(joined.id)).toBe('0.00');
+
+    const id = await draft('开户积分补记');
+    const wb = new ExcelJS.Workbook();
+    const sheet = wb.addWorksheet('期初余额');
+    sheet.addRow(['户号', '积分种类', '余额', '截至日期']);
+    sheet.addRow([onPaper.no, 'CONDUCT', 130, new Date(`${yearAgo}T00:00:00Z`)]);
+    sheet.getCell('D2').numFmt = 'yyyy-mm-dd';
+    const up = await t.http().post(`/v1/migrations/${id}/opening-balances`).set(bearer(c.keys.admin))
+      .set('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(Buffer.from(await wb.xlsx.writeBuffer()));
+    expect(up.status).toBe(200);
+    expect(up.body).toEqual({ accepted: 1, rejected: [] });
+    // The draft's reconciliation already counts the grant to come: 100 (today's) + 100 (owed) + 130 (paper).
+    const totals = await t.http().post(`/v1/migrations/${id}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: village, asset: 'CONDUCT', balance: '330' }] });
+    expect(totals.body.reconciliation).toEqual([{ villageCode: village, asset: 'CONDUCT', declared: '330.00', computed: '330.00', difference: '0.00', matches: true }]);
+    const applied = await t.http().post(`/v1/migrations/${id}/approve`).set(bearer(admin2));
+    expect(applied.status).toBe(200);
+    expect(applied.body.transactions).toBe(2);
+    expect(await balance(joined.id, addDays(today, -501))).toBe('0.00');
+    expect(await balance(joined.id, addDays(today, -500))).toBe('100.00');
+    expect(await balance(before.id)).toBe('0.00');
+    expect(await balance(onPaper.id)).toBe('130.00');
+    expect(await balance(onPaper.id, addDays(yearAgo, -1))).toBe('0.00');
+    const entry = (await t.http().get(`/v1/holders/household/${joined.id}/entries`).set(bearer(c.keys.admin))).body.items[0];
+    expect(entry).toMatchObject({ effectiveOn: addDays(today, -500), amount: '100.00' });
+
+    // Granted once: a later migration of the same village owes nothing more.
+    const again = await draft('再次迁移');
+    await t.http().post(`/v1/migrations/${again}/control-totals`).set(bearer(c.keys.admin)).send({ totals: [{ villageCode: village, asset: 'CONDUCT', balance: '330' }] });
+    const second = await t.http().post(`/v1/migrations/${again}/approve`).set(bearer(admin2));
+    expect(second.status).toBe(200);
+    expect(second.body.transactions).toBe(0);
+    expect(await balance(joined.id)).toBe('100.00');
   });
 });
