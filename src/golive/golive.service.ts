@@ -535,14 +535,17 @@ export class GoLiveService {
         const pending = await this.pendingGrants(m, p, id, true);
         transactions += await this.opening.grantBackdated(m, p.tenantId, pending.grants, actorRef(p));
         await this.holders.openingSettled(m, p.tenantId, pending.households);
-        // Then the decisions taken on paper, in file order, each valued by the rules of its day, a chunk at a time.
+        // Then the decisions taken on paper, in the order of their days (and lines), a chunk at a time: each
+        // valued by the rules of its day, caps counted as they filled up on paper; in day order, a posting adds one
+        // day to its account's daily balances instead of rewriting every later one.
         const history = new HistoricalRun(p.tenantId, row.created_by, actorRef(p), `${row.name}（${row.reference}）`);
-        for (let from = 0; ; ) {
+        for (let after = { day: '0001-01-01', line: 0 }; ; ) {
           const recs = await queryRows<{ line: number; household_id: string; village_code: string; rule_code: string; quantity: string; occurred_on: string; note: string | null }>(
             m,
             `SELECT line, household_id, village_code, rule_code, quantity::text AS quantity, to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, note
-               FROM golive_records WHERE tenant_id = $1 AND migration_id = $2 AND line > $3 ORDER BY line LIMIT $4`,
-            [p.tenantId, id, from, CHUNK],
+               FROM golive_records WHERE tenant_id = $1 AND migration_id = $2 AND (occurred_on, line) > ($3::date, $4::int)
+              ORDER BY occurred_on, line LIMIT $5`,
+            [p.tenantId, id, after.day, after.line, CHUNK],
           );
           if (!recs.length) break;
           const entered = await this.records.enterHistoricalMany(
@@ -552,7 +555,8 @@ export class GoLiveService {
           if (!entered.ok) throw new Unprocessable(`记录第 ${entered.line} 行不能入账：${entered.error}`, 'migration-line-refused');
           transactions += entered.posted;
           this.logger.log(`迁移 ${id}：已入账 ${transactions} 笔（${((Date.now() - started) / 1000).toFixed(1)} 秒）`);
-          from = recs[recs.length - 1].line;
+          const last = recs[recs.length - 1];
+          after = { day: last.occurred_on, line: last.line };
         }
         // Past volunteer hours: verified service on the day served, without 益币.
         for (let from = 0; ; ) {
