@@ -4,7 +4,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const MODULES = ['auth', 'banks', 'golive', 'boards', 'console', 'demo', 'grades', 'holders', 'funds', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'volunteering'];
+const MODULES = ['auth', 'banks', 'evidence', 'golive', 'boards', 'console', 'demo', 'grades', 'holders', 'funds', 'ledger', 'records', 'sanctions', 'service-orders', 'redemption', 'rules', 'tenancy', 'villagers', 'volunteering'];
 
 // Another module is reached only through what it exports: its services, its
 // module, its DTOs, its pure domain, and auth's principal and access decorator.
@@ -31,6 +31,8 @@ const TABLES = {
   banks: ['banks', 'consents', 'consent_events', 'bank_access_log', 'bank_loans', 'export_signing_keys', 'bank_rate_buckets'],
   boards: ['boards'],
   golive: ['golive_migrations', 'golive_opening_balances', 'golive_records', 'golive_service_hours', 'golive_control_totals'],
+  evidence: ['evidence_files'],
+  villagers: ['household_sessions'],
 };
 // Reads across modules, each one listed: the reporting modules' set-based SQL over
 // the registers (households, records, sanctions, hours) and grades' published
@@ -89,7 +91,7 @@ const ARROWS = {
   ledger: ['auth', 'holders', 'tenancy'],
   rules: ['auth', 'ledger', 'tenancy'],
   sanctions: ['auth', 'holders', 'ledger', 'rules'],
-  records: ['auth', 'holders', 'ledger', 'rules', 'sanctions'],
+  records: ['auth', 'evidence', 'holders', 'ledger', 'rules', 'sanctions'],
   volunteering: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
   grades: ['auth', 'ledger', 'rules', 'tenancy'],
   redemption: ['auth', 'holders', 'ledger', 'rules', 'sanctions', 'tenancy'],
@@ -98,6 +100,8 @@ const ARROWS = {
   banks: ['auth', 'holders', 'ledger', 'rules', 'tenancy'],
   boards: ['auth', 'grades', 'ledger', 'rules', 'tenancy'],
   golive: ['auth', 'holders', 'ledger', 'records', 'tenancy', 'volunteering'],
+  evidence: [],
+  villagers: ['auth', 'evidence', 'holders', 'ledger', 'records', 'redemption', 'rules', 'sanctions', 'tenancy'],
   console: ['auth'],
   demo: MODULES.filter((m) => m !== 'demo'),
   cli: ['ledger'],

@@ -16,6 +16,7 @@ import { LedgerModule } from './ledger/ledger.module';
 import { RulesModule } from './rules/rules.module';
 import { RecordsModule } from './records/records.module';
 import { GoLiveModule } from './golive/golive.module';
+import { VillagersModule } from './villagers/villagers.module';
 import { VolunteeringModule } from './volunteering/volunteering.module';
 import { RedemptionModule } from './redemption/redemption.module';
 import { GradesModule } from './grades/grades.module';
@@ -46,6 +47,7 @@ export class AppModule {
         RulesModule,
         RecordsModule,
         GoLiveModule,
+        VillagersModule,
         SanctionsModule,
         VolunteeringModule,
         RedemptionModule,

@@ -17,7 +17,7 @@ import { shanghaiToday } from '../platform/util/business-date';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { csvProblem, IMPORT_LIMIT_BYTES, parseSheetDate, spool, uploadRows } from '../records/records-import.service';
 import { HistoricalRun, RecordsService } from '../records/records.service';
-import { OpeningGrant, OpeningPoints } from '../records/enrolment';
+import { OpeningGrant, OpeningPoints } from '../records/opening-points.service';
 import { VolunteeringService } from '../volunteering/volunteering.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { ControlTotalsDto, CreateMigrationDto } from './golive.dto';

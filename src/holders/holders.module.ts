@@ -4,12 +4,11 @@ import { HouseholdNoInterceptor } from './household-no.interceptor';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { HoldersController } from './holders.controller';
 import { HoldersService } from './holders.service';
-import { HouseholdPageController } from './household-page.controller';
 
 @Module({
   imports: [TenancyModule],
   providers: [HoldersService, { provide: APP_INTERCEPTOR, useClass: HouseholdNoInterceptor }],
-  controllers: [HoldersController, HouseholdPageController],
+  controllers: [HoldersController],
   exports: [HoldersService],
 })
 export class HoldersModule {}

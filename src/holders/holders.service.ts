@@ -365,6 +365,12 @@ export class HoldersService implements HolderLookup {
     return row ? { tenantId: row.tenant_id, id: row.id, no: row.no, villageCode: row.village_code, headName: maskName(row.head_name) } : null;
   }
 
+  /** How many households a village has (the household page's "共 300 户"). */
+  async countInVillage(tenantId: string, villageCode: string): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(this.dataSource, `SELECT count(*)::int AS n FROM households WHERE tenant_id = $1 AND village_code = $2`, [requireTenant(tenantId), villageCode]);
+    return row.n;
+  }
+
   /**
    * Households of the key's scope whose head's name contains `q` (or whose id
    * is `q`), for a clerk finding a household at the desk. Names are shown in

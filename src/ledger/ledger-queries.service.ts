@@ -114,20 +114,36 @@ export class LedgerQueries {
     return out;
   }
 
-  private async holderAccounts(p: KeyPrincipal, ref: HolderRef) {
+  /** The holder exists and is in the principal's scope (404 for both otherwise). */
+  private async inScope(p: KeyPrincipal, ref: HolderRef): Promise<void> {
     const holder = await this.holders.find(p.tenantId, ref.type, ref.id);
     if (!holder) throw new LedgerError('unknown-holder', `${ref.type} ${ref.id} not found`);
     assertRegionInScope(p, holder.regionCode, `${ref.type} ${ref.id}`);
+  }
+
+  private async accountsOf(tenantId: string, ref: HolderRef) {
     const accounts: { id: string; asset_code: string; balance: string; pending: string }[] = await this.dataSource.query(
       `SELECT id::text AS id, asset_code, balance::text AS balance, pending::text AS pending
          FROM accounts WHERE tenant_id = $1 AND holder_type = $2 AND holder_id = $3 ORDER BY asset_code`,
-      [requireTenant(p.tenantId), ref.type, ref.id],
+      [requireTenant(tenantId), ref.type, ref.id],
     );
     return accounts;
   }
 
   async balances(p: KeyPrincipal, ref: HolderRef, asOf?: string): Promise<{ asOf: string | null; balances: BalanceView[] }> {
-    const accounts = await this.holderAccounts(p, ref);
+    await this.inScope(p, ref);
+    return this.holderBalances(p.tenantId, ref, asOf);
+  }
+
+  /**
+   * A holder's balances with no principal's scope to check: for the holder's
+   * own page, whose caller has already established which holder is asking
+   * (a door card's token, and for details its PIN). Never pass a holder that
+   * came from the request.
+   */
+  async holderBalances(tenantId: string, ref: HolderRef, asOf?: string): Promise<{ asOf: string | null; balances: BalanceView[] }> {
+    const accounts = await this.accountsOf(tenantId, ref);
+    const p = { tenantId };
     const assets = await this.assets.list(p.tenantId);
     const byAsset = new Map(accounts.map((a) => [a.asset_code, a]));
     const shown = assets.filter((a) => byAsset.has(a.code) || a.holderType === ref.type);
@@ -175,7 +191,14 @@ export class LedgerQueries {
    * keep those effective in that span of business days (inclusive).
    */
   async entries(p: KeyPrincipal, ref: HolderRef, q: { asset?: string; limit?: number; cursor?: string; effectiveFrom?: string; effectiveTo?: string }): Promise<Page<HolderEntryView>> {
-    const accounts = await this.holderAccounts(p, ref);
+    await this.inScope(p, ref);
+    return this.holderEntries(p.tenantId, ref, q);
+  }
+
+  /** A holder's entries with no principal's scope to check: as holderBalances, for the holder's own page only. */
+  async holderEntries(tenantId: string, ref: HolderRef, q: { asset?: string; limit?: number; cursor?: string; effectiveFrom?: string; effectiveTo?: string }): Promise<Page<HolderEntryView>> {
+    const accounts = await this.accountsOf(tenantId, ref);
+    const p = { tenantId };
     if (q.asset) await this.assets.get(p.tenantId, q.asset);
     const ids = accounts.filter((a) => !q.asset || a.asset_code === q.asset).map((a) => a.id);
     const limit = q.limit ?? 50;

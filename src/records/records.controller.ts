@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
-import { Unprocessable } from '../platform/http/app-error';
+import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
@@ -99,6 +99,22 @@ export class RecordsController {
   @Access({ roles: READERS })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RecordView> {
     return this.records.get(p, id);
+  }
+
+  /** A record's n-th photo (from 0), metadata stripped; staff in the record's scope. */
+  @Get('records/:id/evidence/:n')
+  @Access({ roles: READERS })
+  @ApiProduces('image/jpeg', 'image/png')
+  async evidence(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('n') n: string, @Res() res: Response): Promise<void> {
+    if (!/^(0|[1-9]\d?)$/.test(n)) throw new NotFound(`evidence ${n} of record ${id}`);
+    const file = await this.records.evidence(p, id, Number(n));
+    res.setHeader('Content-Type', file.mediaType);
+    res.setHeader('Content-Length', String(file.bytes));
+    // Content-addressed: the bytes of this URL never change, but they are a household's: private caches only.
+    res.setHeader('Cache-Control', 'private, max-age=86400');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    file.body.on('error', (e) => res.destroy(e));
+    file.body.pipe(res);
   }
 
   /** Approve (not by the enterer): into public notice, or posted at once when the item has no notice. */

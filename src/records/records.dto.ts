@@ -71,6 +71,10 @@ export class ListRecordsQuery extends PageQuery {
 
   @IsOptional() @IsUUID('all')
   holderId?: string;
+
+  /** `claim`: the reviewers' queue of households' own claims (申报); `entry`: everything else. */
+  @IsOptional() @IsIn(['entry', 'claim'])
+  source?: 'entry' | 'claim';
 }
 
 export class SimulateDto {

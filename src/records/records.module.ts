@@ -1,17 +1,18 @@
 import { AuthModule } from '../auth/auth.module';
 import { Module } from '@nestjs/common';
+import { EvidenceModule } from '../evidence/evidence.module';
 import { HoldersModule } from '../holders/holders.module';
 import { LedgerModule } from '../ledger/ledger.module';
 import { RulesModule } from '../rules/rules.module';
 import { SanctionsModule } from '../sanctions/sanctions.module';
 import { RecordsController } from './records.controller';
-import { OpeningPoints } from './enrolment';
+import { OpeningPoints } from './opening-points.service';
 import { RecordsImportService } from './records-import.service';
 import { RecordsJob } from './records.job';
 import { RecordsService } from './records.service';
 
 @Module({
-  imports: [AuthModule, RulesModule, HoldersModule, LedgerModule, SanctionsModule],
+  imports: [AuthModule, RulesModule, HoldersModule, LedgerModule, SanctionsModule, EvidenceModule],
   providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints],
   controllers: [RecordsController],
   exports: [RecordsService, OpeningPoints],

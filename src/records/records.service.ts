@@ -11,7 +11,8 @@ import { requireTenant } from '../platform/database/tenant';
 import { addDays } from '../platform/util/business-date';
 import { UnitOfWork } from '../platform/database/unit-of-work';
 import { onLane } from '../platform/database/db-context';
-import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
+import { Conflict, NotFound, TooManyAttempts, Unprocessable } from '../platform/http/app-error';
+import { EvidenceService } from '../evidence/evidence.service';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
 import { capLockKey, capReachedMessage, CapUsageTracker, COUNTS_TOWARD_CAPS, lockCapUsage } from './cap-usage';
@@ -42,6 +43,7 @@ export interface RecordRow {
   capped: boolean;
   occurred_on: string;
   evidence: string[];
+  source: 'entry' | 'claim';
   note: string | null;
   status: Status;
   notice_days: number;
@@ -97,6 +99,8 @@ export interface RecordView {
   capped: boolean;
   occurredOn: string;
   evidence: string[];
+  /** `entry` (a clerk, an import, a migration) or `claim` (申报 by the household from its page). */
+  source: 'entry' | 'claim';
   note: string | null;
   status: Status;
   noticeEndsOn: string | null;
@@ -109,7 +113,7 @@ export interface RecordView {
 
 const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
   quantity::text AS quantity, points::text AS points, uncapped_points::text AS uncapped_points, capped,
-  to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, note, status, notice_days,
+  to_char(occurred_on, 'YYYY-MM-DD') AS occurred_on, evidence, source, note, status, notice_days,
   to_char(notice_ends_on, 'YYYY-MM-DD') AS notice_ends_on, entered_by, approved_by, transaction_id, reversal_transaction_id, created_at`;
 
 /**
@@ -119,6 +123,8 @@ const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_
  */
 /** Approving more records than this at once refreshes the table's statistics before posting them. */
 const ANALYZE_AFTER_APPROVING = 5_000;
+/** Claims a household may make in 24 hours. */
+export const CLAIMS_PER_DAY = 10;
 const APPROVED_CHUNK = { idle: 1000, busy: 250 };
 
 /** The ledger posting of a record's points: an issue from the issuer, or a penalty back to it. */
@@ -180,6 +186,7 @@ export class RecordsService {
     private readonly ledger: LedgerPosting,
     private readonly sanctions: SanctionsService,
     private readonly users: UsersService,
+    private readonly evidenceFiles: EvidenceService,
   ) {}
 
   private view(r: RecordRow, scale: number): RecordView {
@@ -199,6 +206,7 @@ export class RecordsService {
       capped: r.capped,
       occurredOn: r.occurred_on,
       evidence: r.evidence,
+      source: r.source,
       note: r.note,
       status: r.status,
       noticeEndsOn: r.notice_ends_on,
@@ -348,30 +356,121 @@ export class RecordsService {
     const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id, m);
     if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
     assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
+    return this.enter(m, p.tenantId, { type: dto.holder.type, id: dto.holder.id, regionCode: holder.regionCode }, dto, actorRef(p), 'entry');
+  }
+
+  /**
+   * A good deed claimed by the household itself from its page (申报): entered
+   * `submitted` with source `claim`, by `household:<id>`, with its photos, and
+   * from then on reviewed like any record (caps, notice, objections). Only
+   * credit items are claimed (422 `debit-not-claimable`); a household claims
+   * at most CLAIMS_PER_DAY times in 24 hours (429).
+   */
+  async submitClaim(
+    tenantId: string,
+    household: { id: string; regionCode: string },
+    claim: { ruleCode: string; occurredOn: string; note?: string; evidence: string[] },
+  ): Promise<RecordView> {
+    return this.uow.run(async (m) => {
+      // One claim at a time per household, so two at once cannot both slip under the limit.
+      await m.query(`SELECT pg_advisory_xact_lock(7303, hashtext($1))`, [`${tenantId}.${household.id}`]);
+      const [{ n }] = await queryRows<{ n: number }>(
+        m,
+        `SELECT count(*)::int AS n FROM records WHERE tenant_id = $1 AND holder_id = $2 AND source = 'claim' AND created_at > now() - interval '1 day'`,
+        [requireTenant(tenantId), household.id],
+      );
+      if (n >= CLAIMS_PER_DAY) throw new TooManyAttempts(`一天最多申报 ${CLAIMS_PER_DAY} 次，请明天再来`, 3600);
+      const { cappedBy: _c, ...view } = await this.enter(
+        m, tenantId, { type: 'household', ...household },
+        { ruleCode: claim.ruleCode, occurredOn: claim.occurredOn, note: claim.note, evidence: claim.evidence, asset: 'CONDUCT' },
+        `household:${household.id}`, 'claim',
+      );
+      return view;
+    });
+  }
+
+  /** Values and enters one record, `submitted`, for review. */
+  private async enter(
+    m: EntityManager,
+    tenantId: string,
+    holder: { type: 'household' | 'person'; id: string; regionCode: string },
+    dto: Pick<CreateRecordDto, 'ruleCode' | 'asset' | 'occurredOn' | 'quantity' | 'evidence' | 'note'>,
+    actor: string,
+    source: 'entry' | 'claim',
+  ): Promise<RecordView & { cappedBy: unknown }> {
     if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
     const quantity = new Decimal(dto.quantity ?? '1');
     if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');
-    const { set, item, scale } = await this.findItem(p.tenantId, dto.holder.type, holder.regionCode, dto, m);
+    const { set, item, scale } = await this.findItem(tenantId, holder.type, holder.regionCode, dto, m);
+    if (source === 'claim' && item.direction !== 'credit') throw new Unprocessable(`「${item.name}」是扣分事项，不能申报`, 'debit-not-claimable');
     if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
     // One submission per holder and item at a time, so two cannot both fit under one cap.
-    if (item.caps?.length) await lockCapUsage(m, [capLockKey(p.tenantId, dto.holder.id, item.code)]);
-    const v = valueRecord(item, quantity, await this.usage(m, p.tenantId, dto.holder.id, item, dto.occurredOn));
+    if (item.caps?.length) await lockCapUsage(m, [capLockKey(tenantId, holder.id, item.code)]);
+    const v = valueRecord(item, quantity, await this.usage(m, tenantId, holder.id, item, dto.occurredOn));
     const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
     if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
     const id = timeOrderedUuid();
     await m.query(
       `INSERT INTO records (tenant_id, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code,
-                            direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'submitted', $19, $20)`,
+                            direction, quantity, points, uncapped_points, capped, occurred_on, evidence, note, status, notice_days, entered_by, source)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'submitted', $19, $20, $21)`,
       [
-        p.tenantId, id, dto.holder.type, dto.holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
+        tenantId, id, holder.type, holder.id, holder.regionCode, set.id, set.version, item.code, item.name, set.asset,
         item.direction, quantity.toFixed(), points.toFixed(), v.uncapped.toFixed(), v.cappedBy !== null, dto.occurredOn,
-        JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, actorRef(p),
+        JSON.stringify(dto.evidence ?? []), dto.note ?? null, item.noticeDays ?? 7, actor, source,
       ],
     );
-    await this.history(m, p.tenantId, id, null, 'submitted', actorRef(p), dto.note ?? null);
-    const row = (await this.load(m, p.tenantId, id))!;
+    await this.history(m, tenantId, id, null, 'submitted', actor, dto.note ?? null);
+    const row = (await this.load(m, tenantId, id))!;
     return { ...this.view(row, scale), cappedBy: v.cappedBy };
+  }
+
+  /**
+   * This period's net conduct points of every household of a village that has
+   * any (posted CONDUCT records by the day they occurred, as the board counts
+   * them), for the household's own page to rank it.
+   */
+  async villageNets(tenantId: string, villageCode: string, from: string, to: string): Promise<Map<string, Decimal>> {
+    const rows = await queryRows<{ holder_id: string; net: string }>(
+      this.dataSource,
+      `SELECT holder_id, sum(CASE WHEN direction = 'credit' THEN points ELSE -points END)::text AS net FROM records
+        WHERE tenant_id = $1 AND region_code = $2 AND holder_type = 'household' AND asset_code = 'CONDUCT' AND status = 'posted'
+          AND occurred_on >= $3::date AND occurred_on < $4::date
+        GROUP BY holder_id`,
+      [requireTenant(tenantId), villageCode, from, to],
+    );
+    return new Map(rows.map((r) => [r.holder_id, new Decimal(r.net)]));
+  }
+
+  /**
+   * A household's own records, newest first, with why one was rejected or
+   * objected to: for the household's page behind its PIN. No principal's scope
+   * to check: the caller has established which household is asking.
+   */
+  async householdRecords(tenantId: string, householdId: string, limit = 100) {
+    const rows = await queryRows<RecordRow & { reason: string | null }>(
+      this.dataSource,
+      `SELECT ${COLUMNS}, (SELECT h.reason FROM record_history h WHERE h.tenant_id = r.tenant_id AND h.record_id = r.id AND h.to_status = r.status ORDER BY h.id DESC LIMIT 1) AS reason
+         FROM records r WHERE r.tenant_id = $1 AND r.holder_type = 'household' AND r.holder_id = $2
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
+      [requireTenant(tenantId), householdId, limit],
+    );
+    const scales = new Map((await this.assets.list(tenantId)).map((a) => [a.code, a.scale]));
+    return rows.map((r) => ({
+      ...this.view(r, scales.get(r.asset_code) ?? 2),
+      // What the household reads under a rejection or an objection: the reviewer's reason.
+      reason: ['rejected', 'objected', 'voided'].includes(r.status) ? r.reason : null,
+    }));
+  }
+
+  /** GET /v1/records/{id}/evidence/{n}: the record's n-th photo (from 0), for staff in the record's scope. */
+  async evidence(p: KeyPrincipal, id: string, n: number) {
+    const r = await this.load(this.dataSource.manager, p.tenantId, id);
+    if (!r) throw new NotFound(`record ${id}`);
+    assertRegionInScope(p, r.region_code, `record ${id}`);
+    const ref = r.evidence[n];
+    if (ref === undefined) throw new NotFound(`evidence ${n} of record ${id}`);
+    return this.evidenceFiles.open(p.tenantId, ref);
   }
 
   private async load(m: EntityManager, tenantId: string, id: string, lock = false): Promise<RecordRow | null> {
@@ -492,8 +591,9 @@ export class RecordsService {
         WHERE tenant_id = $1 AND starts_with(region_code, $2)
           AND ($3::varchar IS NULL OR status = $3) AND ($4::uuid IS NULL OR holder_id = $4)
           AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::uuid))
+          AND ($8::varchar IS NULL OR source = $8)
         ORDER BY created_at DESC, id DESC LIMIT $7`,
-      [requireTenant(p.tenantId), prefix, q.status ?? null, q.holderId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+      [requireTenant(p.tenantId), prefix, q.status ?? null, q.holderId ?? null, after?.[0] ?? null, after?.[1] ?? null, limit + 1, q.source ?? null],
     );
     const scales = new Map((await this.assets.list(p.tenantId)).map((a) => [a.code, a.scale]));
     return toPage(rows, limit, (r) => [r.created_key, r.id], (r) => this.view(r, scales.get(r.asset_code) ?? 2));

@@ -17,6 +17,8 @@ type PinHolder = 'household' | 'person';
  * holder in their own statements (so the count survives the refused request's
  * rollback); the fifth in a row locks the holder's redemptions for 15 minutes
  * (429 with Retry-After), and each lock is kept in pin_lockouts and logged.
+ * The household's own page checks its PIN here too (no shop), so wrong PINs
+ * at a shop and on the page count together and one lock stops both.
  */
 @Injectable()
 export class PinGuardService {
@@ -27,7 +29,7 @@ export class PinGuardService {
     private readonly holders: HoldersService,
   ) {}
 
-  async check(tenantId: string, type: PinHolder, holderId: string, pin: string, context: { shopId: string; actor: string }): Promise<void> {
+  async check(tenantId: string, type: PinHolder, holderId: string, pin: string, context: { shopId: string | null; actor: string }): Promise<void> {
     const [guard] = await queryRows<{ wait: number }>(
       this.dataSource,
       `SELECT CEIL(EXTRACT(EPOCH FROM locked_until - now()))::int AS wait FROM pin_guards

@@ -14,6 +14,6 @@ import { ShopsService } from './shops.service';
   imports: [TenancyModule, AuthModule, HoldersModule, LedgerModule, RulesModule, SanctionsModule],
   providers: [ShopsService, PinGuardService, RedemptionsService],
   controllers: [RedemptionController],
-  exports: [ShopsService, RedemptionsService],
+  exports: [ShopsService, RedemptionsService, PinGuardService],
 })
 export class RedemptionModule {}

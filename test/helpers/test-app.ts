@@ -1,3 +1,5 @@
+import * as os from 'os';
+import * as path from 'path';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { Client } from 'pg';
@@ -14,6 +16,7 @@ export function testConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     { LOG_LEVEL: (process.env.TEST_LOG_LEVEL as 'silent') ?? 'silent', DEMO: false, MIGRATIONS_RUN: false, DB_NESTED_ACQUIRE: 'error' },
     { databaseUrl: workerDbUrl(), adminToken: TEST_ADMIN_TOKEN, piiKey: TEST_PII_KEY, embedded: false },
   );
+  c.evidenceDir = path.join(os.tmpdir(), 'jifen-test-evidence');
   return Object.assign(c, overrides);
 }
 

@@ -98,6 +98,9 @@ export class EnvVars {
 
   @IsOptional() @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
   LOG_FORMAT?: 'json' | 'pretty';
+
+  @IsOptional() @IsString()
+  EVIDENCE_DIR?: string;
 }
 
 /** The typed configuration every module receives (injected as AppConfig). */
@@ -137,6 +140,8 @@ export class AppConfig {
   publicBaseUrl!: string;
   /** Log lines as JSON, or human-readable; unset: human-readable on a terminal, JSON otherwise. */
   logFormat!: 'json' | 'pretty' | undefined;
+  /** Where evidence photos are kept (content-addressed files; docs/evidence.md). */
+  evidenceDir!: string;
 }
 
 export class ConfigError extends Error {
@@ -162,7 +167,7 @@ export function parseEnv(env: NodeJS.ProcessEnv): EnvVars {
     'PORT', 'DATABASE_URL', 'ADMIN_TOKEN', 'PII_KEY', 'MIGRATIONS_RUN', 'DEMO', 'LOG_LEVEL',
     'DATA_DIR', 'EMBEDDED_PG_PORT', 'DB_POOL_SIZE', 'BODY_LIMIT', 'DB_BATCH_POOL_SIZE', 'DB_JOB_POOL_SIZE',
     'DB_ACQUIRE_TIMEOUT_MS', 'DB_STATEMENT_TIMEOUT_MS', 'DB_LOCK_TIMEOUT_MS', 'DB_IDLE_TX_TIMEOUT_MS', 'DB_NESTED_ACQUIRE', 'JOBS',
-    'SHUTDOWN_GRACE_MS', 'PUBLIC_BASE_URL', 'LOG_FORMAT',
+    'SHUTDOWN_GRACE_MS', 'PUBLIC_BASE_URL', 'LOG_FORMAT', 'EVIDENCE_DIR',
   ]) {
     if (env[key] !== undefined && env[key] !== '') raw[key] = env[key];
   }
@@ -202,5 +207,6 @@ export function buildConfig(vars: EnvVars, resolved: { databaseUrl: string; admi
   c.bodyLimit = vars.BODY_LIMIT ?? '1mb';
   c.publicBaseUrl = (vars.PUBLIC_BASE_URL ?? `http://localhost:${c.port}`).replace(/\/+$/, '');
   c.logFormat = vars.LOG_FORMAT;
+  c.evidenceDir = vars.EVIDENCE_DIR ?? `${c.dataDir}/evidence`;
   return c;
 }

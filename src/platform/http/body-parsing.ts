@@ -82,7 +82,8 @@ class NotText extends Error {
 /** Routes whose body is not JSON, and the types they take (they check their own body). */
 export const NON_JSON_BODIES: { route: RegExp; type: RegExp }[] = [
   { route: /^POST \/v1\/records\/import$/, type: /^(text\/csv|application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i },
-  { route: /^POST \/v1\/migrations\/[^/]+\/(opening-balances|records|service-hours)$/, type: /^text\/csv\b/i },
+  { route: /^POST \/v1\/migrations\/[^/]+\/(opening-balances|records|service-hours)$/, type: /^(text\/csv|application\/vnd\.openxmlformats-officedocument\.spreadsheetml\.sheet)\b/i },
+  { route: /^POST \/h\/[^/]+\/claims$/, type: /^multipart\/form-data\b/i },
 ];
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);

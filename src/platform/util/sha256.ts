@@ -6,3 +6,6 @@ import { hash } from 'crypto';
  * hashing itself on the posting and request paths.
  */
 export const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
+
+/** SHA-256 of bytes, as 64 lowercase hex digits (content addresses). */
+export const sha256Hex = (bytes: Buffer): string => hash('sha256', bytes, 'hex');
