@@ -42,8 +42,13 @@ export class EvidenceService {
     @Inject(EVIDENCE_STORE) private readonly store: EvidenceStore,
   ) {}
 
-  /** Takes one photo: 415 if it is not a JPEG or PNG, 422 if it is too large or cannot be read. */
-  async accept(tenantId: string, actor: string, upload: Buffer, field = 'photo'): Promise<StoredEvidence> {
+  /**
+   * Takes one photo: 415 if it is not a JPEG or PNG by content, or if its name
+   * says it is something else (a picture named setup.exe is not what a
+   * villager meant to send); 422 if it is too large or cannot be read.
+   */
+  async accept(tenantId: string, actor: string, upload: Buffer, name?: string, field = 'photo'): Promise<StoredEvidence> {
+    if (name && /\.[^./\\]{1,8}$/.test(name) && !/\.(jpe?g|png)$/i.test(name)) throw new AppError(415, 'unsupported-media-type', `${field}：只收 JPEG 或 PNG 照片（文件名是 ${name}）`);
     if (upload.length > MAX_PHOTO_BYTES) throw new Unprocessable(`${field}：照片不能超过 5 MB（这张 ${(upload.length / 1024 / 1024).toFixed(1)} MB）`, 'photo-too-large');
     const kind = sniffImage(upload);
     if (!kind) throw new AppError(415, 'unsupported-media-type', `${field}：只收 JPEG 或 PNG 照片`);

@@ -15,7 +15,7 @@ const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'uns
 
 /** A photo over 5 MB, cut off by the multipart parser, is the claim's 422 like any other refused photo. */
 @Injectable()
-class PhotoTooLarge implements NestInterceptor {
+export class PhotoTooLarge implements NestInterceptor {
   intercept(_ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
       catchError((e) => throwError(() => (e instanceof PayloadTooLargeException ? new Unprocessable('照片不能超过 5 MB', 'photo-too-large') : e))),
@@ -102,7 +102,7 @@ export class HouseholdPageController {
     },
   })
   @UseInterceptors(PhotoTooLarge, FilesInterceptor('photos', 3, { limits: { fileSize: MAX_PHOTO_BYTES, files: 3, fields: 10, fieldSize: 4096, parts: 16 } }))
-  async claim(@Param('token') token: string, @Req() req: Request, @Body() dto: ClaimDto, @UploadedFiles() files: { buffer: Buffer }[] | undefined) {
-    return this.page.claim(token, req, dto, (files ?? []).map((f) => f.buffer));
+  async claim(@Param('token') token: string, @Req() req: Request, @Body() dto: ClaimDto, @UploadedFiles() files: { buffer: Buffer; originalname?: string }[] | undefined) {
+    return this.page.claim(token, req, dto, (files ?? []).map((f) => ({ bytes: f.buffer, name: f.originalname })));
   }
 }

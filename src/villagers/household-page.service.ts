@@ -225,14 +225,14 @@ export class HouseholdPageService {
   }
 
   /** POST /h/{token}/claims: a good deed claimed with up to three photos, each checked and stripped before the record is entered. */
-  async claim(token: string, req: Request, dto: { ruleCode: string; occurredOn: string; note?: string }, photos: Buffer[]) {
+  async claim(token: string, req: Request, dto: { ruleCode: string; occurredOn: string; note?: string }, photos: { bytes: Buffer; name?: string }[]) {
     const h = await this.unlocked(token, req);
     const today = shanghaiDate(this.clock.now());
     if (dto.occurredOn < addDays(today, -CLAIM_DAYS_BACK)) {
       throw new AppError(422, 'claim-too-old', `只能申报 ${CLAIM_DAYS_BACK} 天以内的好人好事`);
     }
     const stored = [];
-    for (const [i, photo] of photos.entries()) stored.push(await this.evidence.accept(h.tenantId, `household:${h.id}`, photo, `第 ${i + 1} 张照片`));
+    for (const [i, photo] of photos.entries()) stored.push(await this.evidence.accept(h.tenantId, `household:${h.id}`, photo.bytes, photo.name, `第 ${i + 1} 张照片`));
     const record = await this.records.submitClaim(h.tenantId, { id: h.id, regionCode: h.villageCode }, { ...dto, evidence: stored.map((s) => s.ref) });
     return { id: record.id, status: record.status, ruleCode: record.ruleCode, ruleName: record.ruleName, points: record.points, photos: stored.length };
   }

@@ -49,6 +49,12 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/v1/households/{id}/card/rotate', url: () => '/v1/households/00000000-0000-4000-8000-000000000000/card/rotate', platform: false, roles: ['admin', 'clerk'] },
   { method: 'get', path: '/v1/villages/{code}/cards', url: (c) => `/v1/villages/${c.villages[0]}/cards`, platform: false, roles: ['admin', 'clerk'] },
   { method: 'get', path: '/h/{token}', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', platform: true, roles: [...ROLES], public: true },
+  // The villagers' page: public (a card's token and the household's PIN session are its keys, tested in villagers-page.e2e.spec.ts).
+  { method: 'post', path: '/h/{token}/session', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/session', body: () => ({ pin: '1234' }), platform: true, roles: [...ROLES], public: true },
+  { method: 'delete', path: '/h/{token}/session', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/session', platform: true, roles: [...ROLES], public: true },
+  { method: 'get', path: '/h/{token}/history', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/history', platform: true, roles: [...ROLES], public: true },
+  { method: 'post', path: '/h/{token}/claims', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/claims', body: () => ({ ruleCode: 'R01', occurredOn: '2026-01-02' }), platform: true, roles: [...ROLES], public: true },
+  { method: 'get', path: '/v1/records/{id}/evidence/{n}', url: () => `/v1/records/${fx.record}/evidence/0`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
   { method: 'post', path: '/v1/people', url: () => '/v1/people', body: (c) => ({ regionCode: c.villages[0], name: '钱七' }), platform: false, roles: ['admin', 'clerk', 'organizer'] },
   { method: 'get', path: '/v1/people', url: () => '/v1/people?q=%E6%9D%8E', platform: false, roles: [...READERS] },
   { method: 'get', path: '/v1/people/{id}', url: () => `/v1/people/${fx.person}`, platform: false, roles: [...READERS] },

@@ -87,7 +87,7 @@ describe('household numbers and door cards (e2e)', () => {
     expect(token).not.toContain(h.id.replace(/-/g, '').slice(0, 8));
     const page = await t.http().get(`/h/${token}`).set('Accept', 'application/json');
     expect(page.status).toBe(200);
-    expect(page.body).toEqual({ no: h.no, villageCode: c.villages[0], villageName: '泉秀村', headName: '赵*卡' });
+    expect(page.body).toMatchObject({ householdNo: h.no, villageCode: c.villages[0], villageName: '泉秀村', headName: '赵*卡' });
     expect(page.headers['cache-control']).toBe('public, max-age=60');
     const html = await t.http().get(`/h/${token}`);
     expect(html.text).toContain(`户号 ${h.no}`);
