@@ -20,11 +20,15 @@ export function floorPolicyFor(asset: AssetSpec, holderType: AccountRef['holderT
  * Inside a caller's unit of work (`within`), everything goes through that
  * transaction's connection, so a caller never holds one pooled connection while
  * waiting for a second. Ids never change, so committed ones are cached; ids of
- * accounts created inside a unit of work are cached only once seen committed.
+ * accounts created inside a unit of work are cached only once seen committed:
+ * a transaction that created an account and finds it again later (a migration
+ * posting chunk after chunk) has not committed it, and may still roll back.
  */
 @Injectable()
 export class AccountDirectory {
   private readonly ids = new Map<string, string>();
+  /** Accounts each open transaction created itself (TypeORM gives every transaction its own manager). */
+  private readonly createdWithin = new WeakMap<EntityManager, Set<string>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -42,18 +46,25 @@ export class AccountDirectory {
     }
     if (!missing.length) return out;
     const m = within ?? this.dataSource.manager;
-    const committed = await this.store.findAccountIds(m, tenantId, missing);
-    let found = committed;
-    const absent = missing.filter((s) => !committed.has(accountKey(s)));
+    const existing = await this.store.findAccountIds(m, tenantId, missing);
+    let found = existing;
+    const absent = missing.filter((s) => !existing.has(accountKey(s)));
+    const mine = within ? (this.createdWithin.get(within) ?? new Set<string>()) : null;
     if (absent.length) {
       const fresh: NewAccount[] = absent.map((s) => ({ ...s, tenantId, floorPolicy: floorPolicyFor(assetOf(s.asset), s.holderType) }));
       await this.store.ensureAccounts(m, fresh);
       found = await this.store.findAccountIds(m, tenantId, missing);
+      if (within && mine) {
+        for (const s of absent) mine.add(`${tenantId}|${accountKey(s)}`);
+        this.createdWithin.set(within, mine);
+      }
     }
     for (const s of missing) {
+      const key = `${tenantId}|${accountKey(s)}`;
       const id = found.get(accountKey(s));
       if (!id) throw new Error(`account ${accountKey(s)} could not be created`);
-      if (!within || committed.has(accountKey(s))) this.ids.set(`${tenantId}|${accountKey(s)}`, id);
+      // Found before this call created anything, and not created by this same open transaction: committed.
+      if (!within || (existing.has(accountKey(s)) && !mine!.has(key))) this.ids.set(key, id);
       out.set(accountKey(s), id);
     }
     return out;
