@@ -165,7 +165,7 @@ export class DemoLoader {
 
     // Households and people.
     const holders = this.get(HoldersService);
-    const households: { id: string; no: string; village: number; name: string; idNumber: string; pin: boolean }[] = [];
+    const households: { id: string; no: string; village: number; name: string; idNumber: string; pin: boolean; enrolledOn: string }[] = [];
     const people: { id: string; village: number; household: string }[] = [];
     let serial = 0;
     const name = () => rnd.pick([...cfg.surnames]) + rnd.pick([...cfg.givenNames]) + (rnd.next() < 0.7 ? rnd.pick([...cfg.givenNames]) : '');
@@ -180,14 +180,14 @@ export class DemoLoader {
         // Households joined the program over the last six years (the program ran on paper before jifen).
         const enrolledOn = addDays(today, -(20 + rnd.int(6 * 365)));
         const h = await holders.createHousehold(clerk.p, { villageCode: v.code, headName: head, headIdNumber: idNumber, enrolledOn, ...(pin ? { pin: PIN } : {}) });
-        households.push({ id: h.id, no: h.no, village: vi, name: head, idNumber, pin });
+        households.push({ id: h.id, no: h.no, village: vi, name: head, idNumber, pin, enrolledOn });
         if (i % 3 === 0) {
           const person = await holders.createPerson(clerk.p, { name: head.slice(0, 1) + rnd.pick([...cfg.givenNames]) + rnd.pick([...cfg.givenNames]), regionCode: v.code, householdId: h.id });
           people.push({ id: person.id, village: vi, household: h.id });
         }
       }
     }
-    step(`${households.length} 户农户、${people.length} 名志愿者（开户初始积分已发放）`);
+    step(`${households.length} 户农户、${people.length} 名志愿者（入户多在上线以前：开户初始积分随上线迁移按入户日发放）`);
 
     // Go-live: the paper ledger comes in as a migration, each posting effective on its own day:
     // balances as of ten months ago, and the decisions of the first two of the three months.
@@ -198,7 +198,10 @@ export class DemoLoader {
     const paperDay = addDays(today, -300);
     const openingCsv = ['户号,积分种类,余额,截至日期'];
     for (const h of households) {
-      openingCsv.push(`${h.no},CONDUCT,${10 + rnd.int(60)},${paperDay}`);
+      // The paper book's balance of a household that joined before it was closed includes its 100 opening points;
+      // one that joined later has no paper balance, and the migration grants its opening points on the day it joined.
+      const conduct = 110 + rnd.int(60);
+      if (h.enrolledOn <= paperDay) openingCsv.push(`${h.no},CONDUCT,${conduct},${paperDay}`);
       if (rnd.next() < 0.6) openingCsv.push(`${h.no},XIAOSHAN,${50 * (1 + rnd.int(12))},${paperDay}`);
     }
     const recordsCsv = ['户号,事项代码,数量,发生日期,备注'];

@@ -1,5 +1,5 @@
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsBusinessDate } from '../platform/http/validators';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { IsBusinessDate, IsOptional } from '../platform/http/validators';
 import { RULE_CODE_RE } from '../records/records.dto';
 
 export class HouseholdPinDto {

@@ -98,7 +98,7 @@ describe('household numbers and door cards (e2e)', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body.url).not.toBe(url);
     expect((await t.http().get(`/h/${token}`)).status).toBe(404);
-    expect((await t.http().get(new URL(rotated.body.url).pathname).set('Accept', 'application/json')).body.no).toBe(h.no);
+    expect((await t.http().get(new URL(rotated.body.url).pathname).set('Accept', 'application/json')).body.householdNo).toBe(h.no);
     expect((await t.http().get('/h/not-a-token')).status).toBe(404);
 
     // Another village's clerk can neither print nor rotate it.
