@@ -22,7 +22,7 @@ const TABLES = {
   holders: ['households', 'people', 'household_counters'],
   redemption: ['shops', 'shop_items', 'redemptions', 'redemption_lines', 'pin_guards', 'pin_lockouts'],
   funds: ['funds', 'donations', 'settlements'],
-  records: ['records', 'record_history', 'record_imports'],
+  records: ['records', 'record_history', 'record_imports', 'base_grants'],
   sanctions: ['sanctions'],
   rules: ['rule_sets'],
   volunteering: ['activities', 'service_records', 'activity_check_ins'],

@@ -365,6 +365,25 @@ export class HoldersService implements HolderLookup {
     return row ? { tenantId: row.tenant_id, id: row.id, no: row.no, villageCode: row.village_code, headName: maskName(row.head_name) } : null;
   }
 
+  /** The villages that have households (of one tenant, or all), for jobs that go village by village. */
+  async villagesWithHouseholds(tenantId: string | null): Promise<{ tenantId: string; villageCode: string }[]> {
+    return queryRows(
+      this.dataSource,
+      `SELECT DISTINCT tenant_id AS "tenantId", village_code AS "villageCode" FROM households WHERE ($1::uuid IS NULL OR tenant_id = $1) ORDER BY 1, 2`,
+      [tenantId],
+    );
+  }
+
+  /** A page of a village's households enrolled on or before `day`, by id after `afterId`. */
+  async enrolledBy(tenantId: string, villageCode: string, day: string, afterId: string, limit: number): Promise<string[]> {
+    const rows = await queryRows<{ id: string }>(
+      this.dataSource,
+      `SELECT id FROM households WHERE tenant_id = $1 AND village_code = $2 AND enrolled_on <= $3::date AND id > $4::uuid ORDER BY id LIMIT $5`,
+      [requireTenant(tenantId), villageCode, day, afterId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** How many households a village has (the household page's "共 300 户"). */
   async countInVillage(tenantId: string, villageCode: string): Promise<number> {
     const [row] = await queryRows<{ n: number }>(this.dataSource, `SELECT count(*)::int AS n FROM households WHERE tenant_id = $1 AND village_code = $2`, [requireTenant(tenantId), villageCode]);

@@ -2,15 +2,16 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@
 import { ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
-import type { KeyPrincipal } from '../auth/principal';
+import { actorRef, type KeyPrincipal } from '../auth/principal';
 import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import.service';
+import { BaseGrantRun, BaseGrantsService } from './base-grants.service';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, ResolveDto, SimulateDto } from './records.dto';
+import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, BaseGrantsDto, ResolveDto, SimulateDto } from './records.dto';
 import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
@@ -23,6 +24,7 @@ export class RecordsController {
   constructor(
     private readonly records: RecordsService,
     private readonly importer: RecordsImportService,
+    private readonly baseGrantsService: BaseGrantsService,
   ) {}
 
   /**
@@ -162,6 +164,14 @@ export class RecordsController {
   @Access({ roles: ['admin', 'auditor', 'reviewer'] })
   simulate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: SimulateDto) {
     return this.records.simulate(p, id, dto.from, dto.to);
+  }
+
+  /** Grant a month's base points (基础分) now, for this tenant (the scheduler also runs it); twice grants nothing twice. */
+  @Post('jobs/base-grants')
+  @HttpCode(200)
+  @Access({ roles: ['admin'] })
+  baseGrants(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: BaseGrantsDto): Promise<BaseGrantRun> {
+    return this.baseGrantsService.grant(dto.period, p.tenantId, actorRef(p));
   }
 
   /** Run the notice job now for this tenant (it also runs every minute). */

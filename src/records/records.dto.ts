@@ -124,3 +124,9 @@ export class ImportApprovalDto {
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(80)
   approvalRef?: string;
 }
+
+export class BaseGrantsDto {
+  /** The month, e.g. 2026-12. */
+  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be a month, e.g. 2026-12' })
+  period!: string;
+}

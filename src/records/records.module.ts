@@ -9,11 +9,12 @@ import { RecordsController } from './records.controller';
 import { OpeningPoints } from './opening-points.service';
 import { RecordsImportService } from './records-import.service';
 import { RecordsJob } from './records.job';
+import { BaseGrantsService } from './base-grants.service';
 import { RecordsService } from './records.service';
 
 @Module({
   imports: [AuthModule, RulesModule, HoldersModule, LedgerModule, SanctionsModule, EvidenceModule],
-  providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints],
+  providers: [RecordsService, RecordsImportService, RecordsJob, OpeningPoints, BaseGrantsService],
   controllers: [RecordsController],
   exports: [RecordsService, OpeningPoints],
 })

@@ -64,6 +64,15 @@ export class SanctionLiftDto {
   balanceAtLeast!: string;
 }
 
+/** 基础分: every enrolled household of the set's region gets `points` once per period, effective on the period's first day. */
+export class BaseGrantDto {
+  @IsDecimalString({ integerDigits: 10, positive: true })
+  points!: string;
+
+  @IsIn(['month'])
+  period!: 'month';
+}
+
 export class SanctionRuleDto {
   @IsString() @Matches(/^[A-Z][A-Z0-9_-]{0,15}$/, { message: '$property must be a code such as S01' })
   code!: string;
@@ -109,6 +118,10 @@ export class CreateRuleSetDto {
   /** Points granted when a household enrolls. */
   @IsOptional() @IsDecimalString({ integerDigits: 10, positive: true })
   openingPoints?: string;
+
+  /** Base points (基础分) each period, e.g. 100 a month to deduct from. */
+  @IsOptional() @Nested(() => BaseGrantDto)
+  baseGrant?: BaseGrantDto;
 
   /** Points at or below this cannot be redeemed. */
   @IsOptional() @IsString() @Matches(SIGNED, decimal('a'))

@@ -24,7 +24,7 @@ interface RuleSetRow {
   effective_to: string | null;
   extends_id: string | null;
   adopted_by: string | null;
-  document: { items: RuleItem[]; sanctions: unknown[]; openingPoints: string | null; redeemFloor: string | null };
+  document: { items: RuleItem[]; sanctions: unknown[]; openingPoints: string | null; redeemFloor: string | null; baseGrant?: { points: string; period: 'month' } | null };
   created_at: Date;
   activated_at: Date | null;
 }
@@ -43,6 +43,8 @@ export interface RuleSetView {
   items: RuleItem[];
   sanctions: unknown[];
   openingPoints: string | null;
+  /** 基础分: points every enrolled household of the region gets once a period. */
+  baseGrant: { points: string; period: 'month' } | null;
   redeemFloor: string | null;
   createdAt: string;
   activatedAt: string | null;
@@ -67,6 +69,7 @@ const toView = (r: RuleSetRow): RuleSetView => ({
   items: r.document.items,
   sanctions: r.document.sanctions,
   openingPoints: r.document.openingPoints,
+  baseGrant: r.document.baseGrant ?? null,
   redeemFloor: r.document.redeemFloor,
   createdAt: r.created_at.toISOString(),
   activatedAt: r.activated_at ? r.activated_at.toISOString() : null,
@@ -129,6 +132,7 @@ export class RuleSetsService {
       }
     });
     if (!scaleOk(dto.openingPoints)) add('openingPoints', `at most ${scale} decimal places`);
+    if (dto.baseGrant && !scaleOk(dto.baseGrant.points)) add('baseGrant.points', `at most ${scale} decimal places`);
     if (!scaleOk(dto.redeemFloor)) add('redeemFloor', `at most ${scale} decimal places`);
     if (!dto.items.length && !dto.extends) add('items', 'a rule set without a parent (extends) needs at least one item');
     if (dto.extends) {
@@ -151,6 +155,7 @@ export class RuleSetsService {
       items: dto.items.map((i) => ({ ...i, noticeDays: i.noticeDays ?? 7 })),
       sanctions: dto.sanctions ?? [],
       openingPoints: dto.openingPoints ?? null,
+      baseGrant: dto.baseGrant ?? null,
       redeemFloor: dto.redeemFloor ?? null,
     };
     const id = randomUUID();
