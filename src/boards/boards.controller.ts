@@ -7,7 +7,7 @@ import { GradesService } from '../grades/grades.service';
 import { NotFound } from '../platform/http/app-error';
 import { IdParam } from '../platform/http/validation';
 import { printablePage, anchorSmallPrint } from '../platform/util/public-page';
-import { BoardsQuery, CreateBoardDto } from './boards.dto';
+import { BoardsQuery, CreateBoardDto, ParticipationQuery } from './boards.dto';
 import { BoardsService } from './boards.service';
 
 const wantsHtml = (req: Request) => /text\/html/.test(req.headers.accept ?? '') && !/application\/json/.test(req.headers.accept ?? '');
@@ -32,6 +32,13 @@ export class BoardsController {
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer'] })
   list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: BoardsQuery) {
     return this.boards.list(p, q.villageCode);
+  }
+
+  /** Per village: households, active households, participation rate, points issued and redeemed, claims made and approved in a month; lowest rate first. */
+  @Get('v1/reports/participation')
+  @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
+  participation(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ParticipationQuery) {
+    return this.boards.participation(p, q.regionCode, q.period);
   }
 
   @Get('v1/boards/:id')

@@ -18,3 +18,13 @@ export class BoardsQuery {
   @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'villageCode must be a region code' })
   villageCode?: string;
 }
+
+export class ParticipationQuery {
+  /** The township or county (default: the caller's scope). */
+  @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
+  regionCode?: string;
+
+  /** The month, e.g. 2026-12. */
+  @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be a month, e.g. 2026-12' })
+  period!: string;
+}

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { AssetsService } from '../ledger/assets.service';
+import { LedgerQueries } from '../ledger/ledger-queries.service';
+import { queryRows } from '../platform/database/query-rows';
 import { randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { actorRef, KeyPrincipal, listScope, regionRelated } from '../auth/principal';
@@ -84,6 +86,7 @@ export class BoardsService {
     private readonly tenancy: TenancyService,
     private readonly assets: AssetsService,
     private readonly audit: LedgerAudit,
+    private readonly ledger: LedgerQueries,
   ) {}
 
   async compute(p: KeyPrincipal, villageCode: string, period: string, size = DEFAULT_RED_SIZE) {
@@ -210,5 +213,54 @@ export class BoardsService {
         sanctioned: l.sanctions.length > 0,
       })),
     };
+  }
+
+  /**
+   * GET /v1/reports/participation: per village under `regionCode`, for a month:
+   * households, active households (a record posted for the month, or a claim
+   * made in it), the rate, CONDUCT points issued and redeemed, claims made and
+   * approved. Lowest rate first: those are the villages to visit.
+   */
+  async participation(p: KeyPrincipal, regionCode: string | undefined, period: string) {
+    const span = parsePeriod(period);
+    if (!span || period.includes('Q')) throw new BadInput('period is not valid', [{ field: 'period', messages: ['period must be a month, e.g. 2026-12'] }]);
+    const prefix = listScope(p, regionCode);
+    const rows = await queryRows<{ code: string; name: string; households: number; active: number; claims: number; approved: number }>(
+      this.dataSource,
+      `WITH v AS (SELECT code, name FROM regions WHERE tenant_id = $1 AND level = 'village' AND starts_with(code, $2)),
+            hh AS (SELECT village_code, count(*)::int AS n FROM households WHERE tenant_id = $1 AND starts_with(village_code, $2) GROUP BY village_code),
+            act AS (
+              SELECT r.region_code, count(DISTINCT r.holder_id)::int AS n FROM records r
+               WHERE r.tenant_id = $1 AND r.holder_type = 'household' AND starts_with(r.region_code, $2)
+                 AND ((r.status = 'posted' AND r.occurred_on >= $3::date AND r.occurred_on < $4::date)
+                      OR (r.source = 'claim' AND r.created_at >= ($3::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND r.created_at < ($4::date::timestamp AT TIME ZONE 'Asia/Shanghai')))
+               GROUP BY r.region_code),
+            cl AS (
+              SELECT r.region_code, count(*)::int AS n, count(*) FILTER (WHERE r.status IN ('approved', 'in_notice', 'posted'))::int AS approved FROM records r
+               WHERE r.tenant_id = $1 AND r.source = 'claim' AND starts_with(r.region_code, $2)
+                 AND r.created_at >= ($3::date::timestamp AT TIME ZONE 'Asia/Shanghai') AND r.created_at < ($4::date::timestamp AT TIME ZONE 'Asia/Shanghai')
+               GROUP BY r.region_code)
+       SELECT v.code, v.name, COALESCE(hh.n, 0) AS households, COALESCE(act.n, 0) AS active, COALESCE(cl.n, 0) AS claims, COALESCE(cl.approved, 0) AS approved
+         FROM v LEFT JOIN hh ON hh.village_code = v.code LEFT JOIN act ON act.region_code = v.code LEFT JOIN cl ON cl.region_code = v.code`,
+      [requireTenant(p.tenantId), prefix, span.from, span.to],
+    );
+    const flows = await this.ledger.flowsByRegion(p.tenantId, prefix, BOARD_ASSET, span.from, span.to);
+    const amounts = await this.assets.amounts(p.tenantId);
+    const villages = rows.map((r) => {
+      const f = flows.get(r.code);
+      return {
+        villageCode: r.code,
+        villageName: r.name,
+        households: r.households,
+        active: r.active,
+        rate: r.households ? Math.round((r.active / r.households) * 1000) / 1000 : 0,
+        issued: amounts.format(f?.issued ?? 0, BOARD_ASSET),
+        redeemed: amounts.format(f?.redeemed ?? 0, BOARD_ASSET),
+        claims: r.claims,
+        claimsApproved: r.approved,
+      };
+    });
+    villages.sort((a, b) => a.rate - b.rate || a.villageCode.localeCompare(b.villageCode));
+    return { regionCode: prefix, period, asset: BOARD_ASSET, villages };
   }
 }

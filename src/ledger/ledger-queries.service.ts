@@ -261,4 +261,26 @@ export class LedgerQueries {
     return { asset, months: rows.map((r) => ({ month: r.month, issued: f(r.issued), redeemed: f(r.redeemed), outstanding: f(r.outstanding) })) };
   }
 
+
+  /**
+   * Points issued to and redeemed by the holders of each region under
+   * `prefix`, over business days [from, to), for one asset (the participation
+   * report). Issued: credits of issues and donations; redeemed: redemptions.
+   */
+  async flowsByRegion(tenantId: string, prefix: string, asset: string, from: string, to: string): Promise<Map<string, { issued: Decimal; redeemed: Decimal }>> {
+    const rows = await queryRows<{ region_code: string; issued: string; redeemed: string }>(
+      this.dataSource,
+      `SELECT a.region_code,
+              COALESCE(sum(e.amount) FILTER (WHERE e.amount > 0 AND t.kind IN ('issue', 'donation')), 0)::text AS issued,
+              COALESCE(-sum(e.amount) FILTER (WHERE t.kind = 'redeem'), 0)::text AS redeemed
+         FROM ledger_entries e
+         JOIN accounts a ON a.tenant_id = e.tenant_id AND a.id = e.account_id
+         JOIN ledger_transactions t ON t.tenant_id = e.tenant_id AND t.id = e.transaction_id
+        WHERE e.tenant_id = $1 AND e.asset_code = $2 AND a.holder_type IN ('household', 'person') AND starts_with(a.region_code, $3)
+          AND e.effective_on >= $4::date AND e.effective_on < $5::date
+        GROUP BY a.region_code`,
+      [requireTenant(tenantId), asset, prefix, from, to],
+    );
+    return new Map(rows.map((r) => [r.region_code, { issued: new Decimal(r.issued), redeemed: new Decimal(r.redeemed) }]));
+  }
 }

@@ -54,6 +54,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'delete', path: '/h/{token}/session', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/session', platform: true, roles: [...ROLES], public: true },
   { method: 'get', path: '/h/{token}/history', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/history', platform: true, roles: [...ROLES], public: true },
   { method: 'post', path: '/h/{token}/claims', url: () => '/h/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/claims', body: () => ({ ruleCode: 'R01', occurredOn: '2026-01-02' }), platform: true, roles: [...ROLES], public: true },
+  { method: 'get', path: '/v1/reports/participation', url: () => '/v1/reports/participation?period=2026-01', platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] },
   { method: 'post', path: '/v1/jobs/base-grants', url: () => '/v1/jobs/base-grants', body: () => ({ period: '2026-01' }), platform: false, roles: ['admin'] },
   { method: 'get', path: '/v1/records/{id}/evidence/{n}', url: () => `/v1/records/${fx.record}/evidence/0`, platform: false, roles: ['admin', 'auditor', 'clerk', 'reviewer'] },
   { method: 'post', path: '/v1/people', url: () => '/v1/people', body: (c) => ({ regionCode: c.villages[0], name: '钱七' }), platform: false, roles: ['admin', 'clerk', 'organizer'] },
