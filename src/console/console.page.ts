@@ -43,6 +43,12 @@ input.code-input{font-size:2.2rem;letter-spacing:.4rem;text-align:center}
 video.scanner{width:100%;max-height:60vh;background:#000;border-radius:.35rem}
 .row{display:flex;gap:.4rem;align-items:flex-end}
 .row input{flex:1}
+.thumbs{display:flex;gap:.4rem;flex-wrap:wrap;width:100%}
+.thumbs img{width:6rem;height:6rem;object-fit:cover;border-radius:.35rem;border:1px solid #999;cursor:zoom-in}
+.claim{background:#fff7e6;border-left:4px solid #f0a500;padding-left:.5rem}
+.bar{height:1.1rem;background:#eee;border-radius:.3rem;width:100%;overflow:hidden}
+.bar span{display:block;height:100%;background:#b22222}
+.low .bar span{background:#c2410c}
 details{margin-top:1rem}
 small{color:#555}
 </style>
@@ -126,7 +132,7 @@ small{color:#555}
     const m = /\\/h\\/([A-Za-z0-9_-]{32})$/.exec(text.trim());
     if (!m) return NO_RE.test(text.trim()) ? text.trim() : null;
     const res = await fetch('/h/' + m[1], { headers: { Accept: 'application/json' }, cache: 'no-store' }); // a rotated card must fail at once, not after the page's minute of caching
-    return res.ok ? (await res.json()).no : null;
+    return res.ok ? (await res.json()).householdNo : null;
   };
   let jsQRLoaded = null;
   const loadJsQR = () => (jsQRLoaded ??= new Promise((resolve, reject) => { const sc = document.createElement('script'); sc.src = '/console/jsqr.js'; sc.onload = () => resolve(window.jsQR); sc.onerror = reject; document.head.append(sc); }));
@@ -364,9 +370,13 @@ small{color:#555}
               } catch (e) { flash(e.message, false); }
             } })));
       }, '没有待审批的导入')),
-      el('section', {}, el('h2', { text: '待审核（' + queue.items.length + '）' }), list(queue.items, (r) => {
+      el('section', {}, el('h2', { text: '待审核（' + queue.items.length + '，其中村民申报 ' + queue.items.filter((r) => r.source === 'claim').length + '）' }), list(queue.items, (r) => {
         const reason = el('input', { 'aria-label': '驳回理由', placeholder: '驳回理由（驳回时必填）' });
-        return el('div', { class: 'item' }, el('span', { text: r.occurredOn + ' ' + r.ruleName + ' ' + (r.direction === 'credit' ? '+' : '−') + r.points + (r.evidence.length ? '（有证明材料）' : '') }),
+        // A household's own claim (申报) shows who claimed it, its note and its photos, for the reviewer to judge.
+        const photos = r.evidence.map((ref, n) => ref.startsWith('sha256:') ? el('a', { href: '/v1/records/' + r.id + '/evidence/' + n, target: '_blank' }, el('img', { src: '/v1/records/' + r.id + '/evidence/' + n, alt: '申报照片 ' + (n + 1), loading: 'lazy' })) : null).filter(Boolean);
+        return el('div', { class: 'item' + (r.source === 'claim' ? ' claim' : ''), 'data-record': r.id },
+          el('span', { text: (r.source === 'claim' ? '【村民申报】' : '') + r.occurredOn + ' ' + r.ruleName + ' ' + (r.direction === 'credit' ? '+' : '−') + r.points + (r.evidence.length && !photos.length ? '（有证明材料）' : '') + (r.note ? '　说明：' + r.note : '') }),
+          photos.length ? el('div', { class: 'thumbs' }, ...photos) : null,
           el('button', { text: '通过', onclick: () => act('/v1/records/' + r.id + '/approve', {}, '已通过：' + r.ruleName) }),
           reason,
           el('button', { class: 'secondary', text: '驳回', onclick: () => reason.value.trim() ? act('/v1/records/' + r.id + '/reject', { reason: reason.value.trim() }, '已驳回') : flash('驳回需要填写理由。', false) }));
@@ -594,6 +604,23 @@ small{color:#555}
               window.open('/v1/households/' + hit[0].id + '/card', '_blank');
             } catch (e) { flash(e.message, false); }
           } })));
+    } },
+    participation: { label: '参与度', roles: ['admin', 'auditor', 'reviewer'], async render(v) {
+      const month = el('input', { id: 'participation-month', type: 'month', value: today().slice(0, 7) });
+      const out = el('div', { id: 'participation' });
+      const load = async () => {
+        out.textContent = '';
+        try {
+          const r = await api('GET', '/v1/reports/participation?period=' + month.value);
+          out.append(list(r.villages, (x) => el('div', { class: 'item' + (x.rate < 0.3 ? ' low' : ''), 'data-village': x.villageCode },
+            el('span', { text: x.villageName + '　' + Math.round(x.rate * 100) + '%（' + x.households + ' 户中 ' + x.active + ' 户参与）' }),
+            el('div', { class: 'bar', role: 'img', 'aria-label': '参与率 ' + Math.round(x.rate * 100) + '%' }, el('span', { style: 'width:' + Math.round(x.rate * 100) + '%' })),
+            el('span', { class: 'hint', text: '发放 ' + x.issued + ' 分，兑换 ' + x.redeemed + ' 分，村民申报 ' + x.claims + ' 次（通过 ' + x.claimsApproved + '）' })), '没有村'));
+        } catch (e) { flash(e.message, false); }
+      };
+      month.addEventListener('change', load);
+      v.append(el('section', {}, el('h2', { text: '各村参与度（参与率最低的排在最前，先去这些村看看）' }), ...field('participation-month', '月份', month), out));
+      await load();
     } },
     funds: { label: '基金', roles: ['admin', 'auditor'], async render(v) {
       const funds = (await api('GET', '/v1/funds')).items;

@@ -428,16 +428,16 @@ export class RecordsService {
   /**
    * This period's net conduct points of every household of a village that has
    * any (posted CONDUCT records by the day they occurred, as the board counts
-   * them), for the household's own page to rank it.
+   * them), for the household's own page to rank it; or of one household.
    */
-  async villageNets(tenantId: string, villageCode: string, from: string, to: string): Promise<Map<string, Decimal>> {
+  async villageNets(tenantId: string, villageCode: string, from: string, to: string, householdId: string | null = null): Promise<Map<string, Decimal>> {
     const rows = await queryRows<{ holder_id: string; net: string }>(
       this.dataSource,
       `SELECT holder_id, sum(CASE WHEN direction = 'credit' THEN points ELSE -points END)::text AS net FROM records
         WHERE tenant_id = $1 AND region_code = $2 AND holder_type = 'household' AND asset_code = 'CONDUCT' AND status = 'posted'
-          AND occurred_on >= $3::date AND occurred_on < $4::date
+          AND occurred_on >= $3::date AND occurred_on < $4::date AND ($5::uuid IS NULL OR holder_id = $5)
         GROUP BY holder_id`,
-      [requireTenant(tenantId), villageCode, from, to],
+      [requireTenant(tenantId), villageCode, from, to, householdId],
     );
     return new Map(rows.map((r) => [r.holder_id, new Decimal(r.net)]));
   }

@@ -106,7 +106,8 @@ export function householdPageHtml(v: HouseholdPageView): string {
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(v.villageName)} ${escapeHtml(v.householdNo)} 户积分</title><style>${CSS}</style></head><body>
 <h1>${escapeHtml(v.villageName)}</h1>
-<p class="no">户号 ${escapeHtml(v.householdNo)}　户主 ${escapeHtml(v.headName)}</p>
+<p class="no">户号 ${escapeHtml(v.householdNo)}</p>
+<p>户主 ${escapeHtml(v.headName)}</p>
 <div class="card"><div>现有文明积分</div><div class="big" id="balance">${escapeHtml(v.balance)}</div>
 <div>本月 <b id="monthNet">${escapeHtml(net)}</b> 分</div>
 <div class="rank" id="rank">本月全村第 ${v.monthRank} 名 / 共 ${v.villageHouseholds} 户</div></div>

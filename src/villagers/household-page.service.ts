@@ -89,18 +89,25 @@ export class HouseholdPageService {
   async page(token: string): Promise<HouseholdPageView> {
     const h = await this.household(token);
     const today = shanghaiDate(this.clock.now());
-    const [village, balances, set, standing, amounts] = await Promise.all([
+    const [village, balances, set, standing, own, amounts] = await Promise.all([
       this.tenancy.findRegion(h.tenantId, h.villageCode),
       this.ledger.holderBalances(h.tenantId, { type: 'household', id: h.id }),
       this.rules.applicableFor(h.tenantId, h.villageCode, 'CONDUCT', today),
       this.villageStanding(h.tenantId, h.villageCode, today),
+      // The family's own net is always current (it shows beside its current balance); the others' are at most a minute old.
+      this.records.villageNets(h.tenantId, h.villageCode, `${month(today)}-01`, firstOfNextMonth(today), h.id),
       this.assets.amounts(h.tenantId),
     ]);
-    const mine = standing.nets.get(h.id) ?? new Decimal(0);
+    const mine = own.get(h.id) ?? new Decimal(0);
     let above = 0;
-    for (const net of standing.nets.values()) if (net.gt(mine)) above++;
+    let counted = 0;
+    for (const [id, net] of standing.nets) {
+      if (id === h.id) continue;
+      counted++;
+      if (net.gt(mine)) above++;
+    }
     // Households without a posted record this month stand at 0.
-    if (mine.lt(0)) above += standing.households - standing.nets.size;
+    if (mine.lt(0)) above += Math.max(standing.households - 1 - counted, 0);
     const points = (v: Decimal | string) => amounts.format(v, 'CONDUCT');
     return {
       householdNo: h.no,

@@ -5,6 +5,8 @@ import * as path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import * as ExcelJS from 'exceljs';
+import sharp from 'sharp';
+import { DataSource } from 'typeorm';
 import { County, makeCounty, makeHousehold, makeUser, newIdempotencyKey, newPhone, SignedInUser } from '../helpers/fixtures';
 
 jest.setTimeout(120_000);
@@ -34,7 +36,10 @@ describe('the console in a browser', () => {
     const admin = bearer(c.keys.admin);
     const set = await t.http().post('/v1/rulesets').set(admin).send({
       regionCode: c.county, asset: 'CONDUCT', name: '控制台测试', effectiveFrom: '2026-01-01',
-      items: [{ code: 'R01', name: '孝老爱亲', direction: 'credit', points: '5', noticeDays: 0, caps: [{ period: 'month', maxCount: 3 }] }],
+      items: [
+        { code: 'R01', name: '孝老爱亲', direction: 'credit', points: '5', noticeDays: 0, caps: [{ period: 'month', maxCount: 3 }] },
+        { code: 'R02', name: '帮助邻里', direction: 'credit', points: '3', noticeDays: 7 },
+      ],
     });
     await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(admin);
     hh = await makeHousehold(t, c.keys.clerk, c.villages[0], '王小明');
@@ -446,5 +451,72 @@ describe('the console in a browser', () => {
     expect(await text(clerk, '#import-report')).toContain(`第 ${row} 行：发生日期「2026/9/31」看不懂`);
     expect(await noSideways(clerk)).toBe(true);
     await shot(clerk, '25-import-screen-refused-line');
+  });
+  it('a villager opens the door card\'s page, sees the family\'s rank, unlocks the details with the PIN and claims a good deed with a photo; a reviewer sees the photo and approves; after notice the points show on the page', async () => {
+    const family = await makeHousehold(t, c.keys.clerk, c.villages[0], '刘大爷');
+    const rotated = await t.http().post(`/v1/households/${family}/card/rotate`).set(bearer(c.keys.clerk));
+    const cardPath = new URL(rotated.body.url).pathname;
+    const page = await phone();
+    await page.goto(`${base}${cardPath}`);
+    expect(await text(page, '#rank')).toMatch(/本月全村第 \d+ 名 \/ 共 \d+ 户/);
+    expect(await text(page, '#balance')).toBe('0.00');
+    expect(await noSideways(page)).toBe(true);
+    // Large type: the balance is at least 40 px tall on a 360 px screen.
+    expect(await page.evaluate(() => parseFloat(getComputedStyle(document.getElementById('balance')!).fontSize))).toBeGreaterThanOrEqual(40);
+    await shot(page, '30-household-page');
+
+    await page.fill('#pin', '000000');
+    await page.click('#pinForm button');
+    await page.waitForSelector('#pinMsg.err');
+    expect(await text(page, '#pinMsg')).toContain('PIN 不正确');
+    await page.fill('#pin', '123456');
+    await page.click('#pinForm button');
+    await page.waitForSelector('#unlocked', { state: 'visible' });
+    expect(await text(page, '#records')).toContain('还没有记录');
+
+    const photo = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: 30, g: 120, b: 60 } } }).jpeg().toBuffer();
+    await page.selectOption('#ruleCode', 'R02');
+    await page.fill('#note', '帮邻居把稻谷收进屋');
+    await page.setInputFiles('#photos', { name: 'deed.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.click('#claimButton');
+    await page.waitForSelector('#claimMsg.ok');
+    expect(await text(page, '#claimMsg')).toContain('已提交：帮助邻里');
+    expect(await text(page, '#records')).toContain('待审核');
+    expect(await noSideways(page)).toBe(true);
+    await shot(page, '31-household-claim-submitted');
+
+    const reviewer = await signIn(users.reviewer);
+    await reviewer.click('#tabs button[data-view="review"]');
+    const item = '.item.claim';
+    await reviewer.waitForSelector(`${item} img`);
+    expect(await reviewer.textContent(item)).toContain('【村民申报】');
+    expect(await reviewer.textContent(item)).toContain('帮邻居把稻谷收进屋');
+    // The photo loads through the reviewer's session.
+    await reviewer.waitForFunction((sel) => { const img = document.querySelector(sel) as HTMLImageElement | null; return !!img && img.complete && img.naturalWidth === 320; }, `${item} img`);
+    await shot(reviewer, '32-review-claim-with-photo');
+    await reviewer.click(`${item} button:has-text("通过")`);
+    await reviewer.waitForSelector('#flash .ok');
+
+    // Seven days of public notice later, the notice job posts it.
+    await t.app.get(DataSource).query(`UPDATE records SET notice_ends_on = '2026-01-02' WHERE tenant_id = $1 AND holder_id = $2 AND status = 'in_notice'`, [c.tenantId, family]);
+    expect((await t.http().post('/v1/jobs/post-records').set(bearer(c.keys.admin))).body.posted).toBeGreaterThanOrEqual(1);
+    await page.reload();
+    await page.waitForSelector('#unlocked', { state: 'visible' }); // still within the 30-minute session
+    expect(await text(page, '#balance')).toBe('3.00');
+    expect(await text(page, '#monthNet')).toBe('+3.00');
+    expect(await text(page, '#records')).toContain('已入账');
+    await shot(page, '33-household-points-posted');
+  });
+  it('the county sees its villages by participation rate, lowest first, on a phone', async () => {
+    const page = await signIn(users.admin);
+    await page.click('#tabs button[data-view="participation"]');
+    await page.waitForSelector('#participation [data-village]');
+    const villages = await page.$$eval('#participation [data-village]', (els) => els.map((e) => ({ code: e.getAttribute('data-village'), text: e.textContent ?? '' })));
+    expect(villages.map((v) => v.code)).toEqual(expect.arrayContaining([...c.villages]));
+    const rates = villages.map((v) => Number(/(\d+)%/.exec(v.text)![1]));
+    expect(rates).toEqual([...rates].sort((a, b) => a - b));
+    expect(villages[villages.length - 1].code).toBe(c.villages[0]); // the only village with anything going on
+    expect(await noSideways(page)).toBe(true);
+    await shot(page, '34-participation');
   });
 });
