@@ -218,6 +218,45 @@ export async function runTour(base: string, facts: DemoFacts, print: Print): Pro
   const conduct = (r: Answer) => r.body.balances?.find((b: any) => b.asset === 'CONDUCT')?.balance;
   expect(`按业务日期查余额：${addDaysTo(paperDay, -1)} 为 ${conduct(dayBefore)}，${paperDay} 为 ${conduct(asOfThen)}`, conduct(dayBefore) === '0.00' && conduct(asOfThen) === '30.00', [dayBefore.body, asOfThen.body]);
 
+  step('村民扫门牌码查看积分并申报好人好事，村委会审核后入账', 'A villager scans the door card, sees the points and claims a good deed; the village reviews it');
+  const cardPage = await call(null, 'GET', t.cardPath);
+  const pageJson = await fetch(`${base}${t.cardPath}`, { headers: { Accept: 'application/json' } }).then(async (r) => ({ status: r.status, cache: r.headers.get('cache-control'), body: (await r.json()) as any }));
+  expect(
+    `扫门牌码（不用登录）：户号 ${pageJson.body?.householdNo}，现有 ${pageJson.body?.balance} 分，本月全村第 ${pageJson.body?.monthRank} 名 / 共 ${pageJson.body?.villageHouseholds} 户；红榜 ${pageJson.body?.items?.filter((i: any) => i.direction === 'credit').length} 项、黄榜 ${pageJson.body?.items?.filter((i: any) => i.direction === 'debit').length} 项`,
+    cardPage.status === 200 && String(cardPage.body).includes('本月全村第') && pageJson.status === 200 && pageJson.cache === 'public, max-age=60',
+    pageJson.body,
+  );
+  const lockedHistory = await call(null, 'GET', `${t.cardPath}/history`);
+  expect('不输 PIN 看不到明细 → 401', lockedHistory.status === 401, lockedHistory.body);
+  const opened = await fetch(`${base}${t.cardPath}/session`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ pin: t.pin }) });
+  const cookie = (opened.headers.get('set-cookie') ?? '').split(';')[0];
+  expect('输入本户 PIN：明细打开 30 分钟（只对这张户卡有效的 Cookie）', opened.status === 200 && cookie.startsWith('jifen_h='), await opened.text());
+  const withCookie = (path: string, init: RequestInit = {}) => fetch(`${base}${t.cardPath}${path}`, { ...init, headers: { ...(init.headers as Record<string, string>), Cookie: cookie } });
+  const details = (await (await withCookie('/history')).json()) as any;
+  expect(`明细：${details.records?.length} 条记录、${details.entries?.length} 笔积分变动，现在可兑换 ${details.redeemable} 分（保底 ${details.redeemFloor} 分）`, Array.isArray(details.records), details);
+  // A photo of the deed (a small generated JPEG, as a phone would send).
+  const photo = Buffer.from(
+    '/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAAQABABAREA/8QAFQABAQAAAAAAAAAAAAAAAAAAAAf/xAAUEAEAAAAAAAAAAAAAAAAAAAAA/9oACAEBAAA/AL+AD//Z',
+    'base64',
+  );
+  const form = new FormData();
+  form.append('ruleCode', 'R06');
+  form.append('occurredOn', today);
+  form.append('note', '导览：帮邻居把晒场的稻谷抢收进屋');
+  form.append('photos', new Blob([photo], { type: 'image/jpeg' }), 'IMG_0001.jpg');
+  const claimed = await withCookie('/claims', { method: 'POST', body: form });
+  const claim = (await claimed.json()) as any;
+  expect(`申报"${claim.ruleName}"并附照片 1 张 → ${claim.status}（待村委会审核）`, claimed.status === 201 && claim.status === 'submitted' && claim.photos === 1, claim);
+  const claims = await call('reviewer', 'GET', '/v1/records?source=claim&status=submitted&limit=100');
+  expect(`审核人的待审核里有这件申报（村民申报共 ${claims.body?.items?.length} 件待审）`, claims.status === 200 && claims.body.items.some((r: any) => r.id === claim.id), claims.body);
+  const claimPhoto = await call('reviewer', 'GET', `/v1/records/${claim.id}/evidence/0`);
+  expect(`审核人查看照片：${claimPhoto.headers.get('content-type')}，${claimPhoto.raw.length} 字节，已去除 EXIF/GPS`, claimPhoto.status === 200 && claimPhoto.headers.get('content-type') === 'image/jpeg' && !claimPhoto.raw.includes(Buffer.from('Exif')), claimPhoto.status);
+  const claimApproved = await call('reviewer', 'POST', `/v1/records/${claim.id}/approve`);
+  expect(`审核通过 → 公示至 ${claimApproved.body?.noticeEndsOn}，期满无异议自动入账`, claimApproved.status === 200 && claimApproved.body.status === 'in_notice', claimApproved.body);
+  const after = (await (await withCookie('/history')).json()) as any;
+  const mine = after.records?.find((r: any) => r.id === claim.id);
+  expect(`本户页面上看到：${mine?.ruleName} +${mine?.points}，公示中，${mine?.noticeEndsOn} 公示结束`, mine?.status === 'in_notice' && mine.noticeEndsOn === claimApproved.body.noticeEndsOn, after.records?.[0]);
+
   step('孝善信用评级：计算并公示', 'A grade run is computed and published');
   const cards = await call('admin', 'GET', '/v1/scorecards');
   const gradeRun = await call('admin', 'POST', '/v1/grade-runs', { regionCode: facts.county, asOf: today, scorecardId: cards.body.items[0].id });

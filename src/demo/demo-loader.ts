@@ -25,6 +25,8 @@ import { VolunteeringService } from '../volunteering/volunteering.service';
 import { ServiceOrdersService } from '../service-orders/service-orders.service';
 import { UsersService } from '../auth/users.service';
 import { GoLiveService } from '../golive/golive.service';
+import { EvidenceService } from '../evidence/evidence.service';
+import sharp from 'sharp';
 
 /** What `npm start` prints and `npm run tour` reads: the demo's keys and a few facts to walk through. */
 export interface DemoFacts {
@@ -34,7 +36,7 @@ export interface DemoFacts {
   /** One user per role a person holds: who, and the phone and password to sign in with. */
   users?: Partial<Record<Role, { name: string; phone: string; password: string }>>;
   /** A household of 泉秀村 with a PIN, consent for the demo bank and a known ID number. */
-  tour: { householdId: string; idNumber: string; pin: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string; checkedInActivityId: string };
+  tour: { householdId: string; idNumber: string; pin: string; cardPath: string; villageCode: string; shopId: string; bankId: string; fundId: string; personIds: string[]; boardPeriod: string; checkedInActivityId: string };
 }
 
 interface DemoConfig {
@@ -386,6 +388,27 @@ export class DemoLoader {
     await settlements.paid(admin.p, statement.id, '农商行转账（演示）', idem());
     step(`基金、2 家商店、${redeemed} 笔兑换、1 份已付款结算单（${statement.amountCny} 元）`);
 
+    // Villagers' own claims (申报) from their door card's page, each with a photo (a generated picture):
+    // some approved and in notice, some waiting for review, one rejected with its reason.
+    const evidence = this.get(EvidenceService);
+    const claimers = households.filter((h) => h.pin && h.village < 2).slice(0, 9);
+    const deeds = ['帮独居老人挑水劈柴', '雨天帮邻居抢收稻谷', '拾到钱包交还失主', '义务清理村道落石', '送突发疾病的邻居就医'];
+    let claimed = 0;
+    for (const [i, h] of claimers.entries()) {
+      const hue = (i * 47) % 255;
+      const shapes = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="480" height="360"><rect x="40" y="200" width="400" height="120" fill="rgb(${hue},140,80)"/><circle cx="${120 + i * 30}" cy="120" r="60" fill="rgb(240,${200 - hue / 2},60)"/></svg>`);
+      const photo = await sharp({ create: { width: 480, height: 360, channels: 3, background: { r: 150, g: 190, b: 230 } } }).composite([{ input: shapes }]).jpeg({ quality: 80 }).toBuffer();
+      const stored = await evidence.accept(tenant.id, `household:${h.id}`, photo, `IMG_${2026 + i}.jpg`);
+      const claim = await records.submitClaim(tenant.id, { id: h.id, regionCode: villages[h.village].code }, {
+        ruleCode: 'R06', occurredOn: addDays(today, -(1 + (i % 6))), note: deeds[i % deeds.length], evidence: [stored.ref],
+      });
+      const reviewer = reviewers[villages[h.village].township].p;
+      if (i % 3 === 0) await records.approve(reviewer, claim.id);
+      else if (i === 5) await records.reject(reviewer, claim.id, '照片看不出是什么事，请到村委会补充说明');
+      claimed++;
+    }
+    step(`村民申报 ${claimed} 件好人好事（带照片）：部分已通过公示中，部分待审核，1 件退回并说明理由`);
+
     // The bank, consents, a published grade run; last month's boards.
     const banks = this.get(BanksService);
     const bank = await banks.createBank(admin.p, { name: cfg.bank.name });
@@ -442,6 +465,7 @@ export class DemoLoader {
         householdId: tourHousehold.id,
         idNumber: tourHousehold.idNumber,
         pin: PIN,
+        cardPath: `/h/${(await holders.cards(admin.p, { householdId: tourHousehold.id }))[0].token}`,
         villageCode: villages[0].code,
         shopId: shops[0].id,
         bankId: bank.id,

@@ -55,7 +55,7 @@ describe('the demo county and the guided tour (e2e)', () => {
     const facts = new DemoLoader(t.app, dir, () => undefined).readFacts()!;
     const transcript: string[] = [];
     await runTour(base, facts, (l) => transcript.push(l));
-    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(12);
+    expect(transcript.filter((l) => l.trim().startsWith('▶'))).toHaveLength(13);
     expect(transcript.join('\n')).toContain('▶ 县中心导入纸质台账');
     // People sign in as users (only the bank's system uses its key), and the trails name them.
     expect(transcript.filter((l) => /登录 → 201/.test(l))).toHaveLength(6);
