@@ -27,6 +27,7 @@ button.secondary{background:#fff;color:#000;border-color:#000}
 const SCRIPT = `
 const $ = (id) => document.getElementById(id);
 const base = location.pathname.replace(/\\/+$/, '');
+const BENEFIT = { REDEEM: '积分兑换', LOAN: '信用贷款', SUBSIDY: '奖补资金' };
 const STATUS = { submitted: '待审核', approved: '已通过', in_notice: '公示中', posted: '已入账', rejected: '未通过', objected: '有异议', voided: '已作废' };
 function text(tag, t, cls) { const e = document.createElement(tag); e.textContent = t; if (cls) e.className = cls; return e; }
 function say(el, t, ok) { el.textContent = t; el.className = 'msg ' + (ok ? 'ok' : 'err'); el.hidden = false; }
@@ -45,7 +46,7 @@ async function showHistory() {
   $('redeemable').textContent = h.redeemable;
   $('floor').textContent = h.redeemFloor !== '0' && Number(h.redeemFloor) > 0 ? '（保底 ' + h.redeemFloor + ' 分不能兑换）' : '';
   const sanctions = $('sanctions'); sanctions.replaceChildren();
-  for (const s of h.sanctions) sanctions.append(text('p', '⚠ 暂停：' + s.benefitCodes.join('、') + '。' + s.liftsWhen, 'msg err'));
+  for (const s of h.sanctions) sanctions.append(text('p', '⚠ 暂停：' + s.benefitCodes.map((b) => BENEFIT[b] || b).join('、') + '。' + s.liftsWhen, 'msg err'));
   const recs = $('records'); recs.replaceChildren();
   if (!h.records.length) recs.append(text('li', '还没有记录'));
   for (const r of h.records) {

@@ -47,6 +47,7 @@ describe('villagers page (e2e)', () => {
     c = await makeCounty(t);
     const set = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin)).send({
       regionCode: c.county, asset: 'CONDUCT', name: '红黄榜', effectiveFrom: '2026-01-01', redeemFloor: '3',
+      sanctions: [{ code: 'S01', benefitCodes: ['REDEEM'], when: { balanceBelow: '0' }, liftWhen: { balanceAtLeast: '0' } }],
       items: [
         { code: 'R01', name: '孝老爱亲', direction: 'credit', points: '5', noticeDays: 3 },
         { code: 'R02', name: '清扫公共区域', direction: 'credit', points: '2', noticeDays: 0 },
@@ -98,6 +99,11 @@ describe('villagers page (e2e)', () => {
     expect(html.headers['content-security-policy']).toContain("frame-ancestors 'none'");
 
     for (const bad of ['A'.repeat(32), 'short', `${tokens.a}x`, hh.a]) expect((await json(bad)).status).toBe(404);
+    // Below zero, the family's redemptions are suspended: its details say so, and what lifts it.
+    const d = await unlock(tokens.d);
+    const dHistory = await t.http().get(`/h/${tokens.d}/history`).set('Cookie', d.cookie);
+    expect(dHistory.body.sanctions).toEqual([expect.objectContaining({ code: 'S01', benefitCodes: ['REDEEM'], liftsWhen: expect.stringContaining('积分回到 0 分以上') })]);
+    expect(dHistory.body.redeemable).toBe('0.00');
     const old = tokens.d;
     tokens.d = await tokenOf(hh.d);
     expect((await json(old)).status).toBe(404);
