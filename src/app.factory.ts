@@ -5,6 +5,7 @@ import { AppModule } from './app.module';
 import openApiMetadata from './openapi.metadata';
 import { AppConfig } from './platform/config/app-config';
 import { bodyParsers } from './platform/http/body-parsing';
+import { finishDocument } from './platform/http/openapi-document';
 import { foregroundRequests } from './platform/http/foreground';
 import { createValidationPipe } from './platform/http/validation';
 import { AppLogger, requestLogging, ROOT_LOGGER } from './platform/observability/logging.module';
@@ -30,10 +31,13 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
     .setTitle('jifen 积分 API')
     .setDescription('Points ledger for county civilization-practice programs. See README and docs/.')
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN or an API key' })
+    .addServer(config.publicBaseUrl)
+    .setLicense('Proprietary', `${config.publicBaseUrl}/docs`)
+    // Keys (jf_…), session tokens and ADMIN_TOKEN are opaque bearer tokens, not JWTs.
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key (jf_…), a user session token (POST /v1/sessions), or ADMIN_TOKEN for the platform' })
     .build();
   // What the swagger compiler plugin reads from the DTOs, generated ahead of time (npm run openapi:metadata).
   await SwaggerModule.loadPluginMetadata(openApiMetadata);
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, () => finishDocument(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -46,6 +46,7 @@ export class UsersController {
     return this.users.setDisabled(p, id, true);
   }
 
+  /** Enables a disabled user again (admin). */
   @Post('users/:id/enable')
   @HttpCode(200)
   @Access({ platform: true, roles: ['admin'] })

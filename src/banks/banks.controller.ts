@@ -16,6 +16,7 @@ export class BanksController {
     private readonly signing: SigningKeyService,
   ) {}
 
+  /** Registers a bank (admin); its keys are issued separately. */
   @Post('banks')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
@@ -23,6 +24,7 @@ export class BanksController {
     return this.banks.createBank(p, dto);
   }
 
+  /** The tenant's banks. */
   @Get('banks')
   @Access({ roles: ['admin', 'auditor', 'clerk'] })
   list(@CurrentPrincipal() p: KeyPrincipal) {
@@ -37,6 +39,7 @@ export class BanksController {
     return this.banks.grantConsent(p, dto);
   }
 
+  /** Households' consents to banks, by household or bank. */
   @Get('consents')
   @Access({ roles: ['admin', 'auditor', 'clerk'] })
   consents(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ConsentsQuery) {
@@ -101,6 +104,7 @@ export class BanksController {
     return this.banks.reportLoan(p, dto);
   }
 
+  /** Every bank read, append-only (auditor, admin). */
   @Get('bank-access-log')
   @Access({ roles: ['admin', 'auditor'] })
   accessLog(@CurrentPrincipal() p: KeyPrincipal, @Query() q: AccessLogQuery) {

@@ -28,6 +28,7 @@ export class BoardsController {
     return this.boards.compute(p, dto.villageCode, dto.period, dto.size);
   }
 
+  /** Boards (红黑榜) in scope, drafts and published. */
   @Get('v1/boards')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer'] })
   list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: BoardsQuery) {
@@ -41,6 +42,7 @@ export class BoardsController {
     return this.boards.participation(p, q.regionCode, q.period);
   }
 
+  /** A board with its red and black lists. */
   @Get('v1/boards/:id')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer'] })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {

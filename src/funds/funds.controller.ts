@@ -20,8 +20,7 @@ export class FundsController {
     private readonly settlements: SettlementsService,
   ) {}
 
-  // ---------------------------------------------------------------- funds
-
+  /** Creates a fund (基金) with its conversion rate (admin). */
   @Post('funds')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
@@ -29,6 +28,7 @@ export class FundsController {
     return this.funds.create(p, dto);
   }
 
+  /** Funds in scope. */
   @Get('funds')
   @Access({ roles: FUND_READERS })
   listFunds(@CurrentPrincipal() p: KeyPrincipal) {
@@ -51,8 +51,6 @@ export class FundsController {
     sendAnswer(res, await this.funds.donate(p, id, dto, requiredIdempotencyKey(k)));
   }
 
-  // ---------------------------------------------------------------- settlement
-
   /** Settles every completed, unsettled redemption of the shop up to `through`. Requires Idempotency-Key. */
   @Post('settlements')
   @Access({ roles: ['admin'] })
@@ -62,12 +60,14 @@ export class FundsController {
     sendAnswer(res, await this.settlements.settle(p, dto.shopId, dto.through, requiredIdempotencyKey(k)));
   }
 
+  /** Settlement statements in scope, newest first. */
   @Get('settlements')
   @Access({ roles: SHOP_BOOKS })
   listSettlements(@CurrentPrincipal() p: KeyPrincipal, @Query() q: SettlementsQuery) {
     return this.settlements.list(p, q.shopId);
   }
 
+  /** A settlement statement with its lines. */
   @Get('settlements/:id')
   @Access({ roles: SHOP_BOOKS })
   getSettlement(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {

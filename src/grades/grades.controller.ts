@@ -21,12 +21,14 @@ export class GradesController {
     return this.grades.createScorecard(p, dto);
   }
 
+  /** The tenant's scorecards. */
   @Get('scorecards')
   @Access({ roles: GRADE_READERS })
   listScorecards(@CurrentPrincipal() p: KeyPrincipal) {
     return this.grades.listScorecards(p);
   }
 
+  /** A scorecard: its features, points and grade bands. */
   @Get('scorecards/:id')
   @Access({ roles: GRADE_READERS })
   getScorecard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
@@ -41,12 +43,14 @@ export class GradesController {
     return this.grades.createRun(p, dto);
   }
 
+  /** Grade runs, newest first. */
   @Get('grade-runs')
   @Access({ roles: GRADE_READERS })
   listRuns(@CurrentPrincipal() p: KeyPrincipal, @Query() q: RunsQuery) {
     return this.grades.listRuns(p, q.regionCode);
   }
 
+  /** A grade run: as-of day, scorecard, distribution, status. */
   @Get('grade-runs/:id')
   @Access({ roles: GRADE_READERS })
   getRun(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {

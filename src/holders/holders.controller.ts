@@ -35,6 +35,7 @@ export class HoldersController {
     return this.holders.searchHouseholds(p, q);
   }
 
+  /** A household: number, village, masked head and ID, enrolment day, members, active sanctions. */
   @Get('households/:id')
   @Access({ roles: READER_ROLES })
   getHousehold(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<HouseholdView> {
@@ -56,6 +57,7 @@ export class HoldersController {
     return this.holders.searchPeople(p, q.q, q.regionCode);
   }
 
+  /** A person (volunteer or household member): region, masked ID number and phone, enrolment day. */
   @Get('people/:id')
   @Access({ roles: READER_ROLES })
   getPerson(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<PersonView> {

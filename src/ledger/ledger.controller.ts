@@ -27,6 +27,7 @@ export class LedgerController {
     private readonly expiry: LedgerExpiry,
   ) {}
 
+  /** The tenant's assets (积分种类) with their scale and who holds them. */
   @Get('assets')
   @Access({ roles: ALL_TENANT_ROLES })
   async listAssets(@CurrentPrincipal() p: KeyPrincipal) {
@@ -36,6 +37,7 @@ export class LedgerController {
     return { items, nextCursor: null };
   }
 
+  /** Creates an asset of the tenant (admin). */
   @Post('assets')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
@@ -59,6 +61,7 @@ export class LedgerController {
     sendAnswer(res, await this.adjustments.transfer(p, dto, k, dto));
   }
 
+  /** A ledger transaction with its entries, business day, actor and hash. */
   @Get('transactions/:id')
   @Access({ roles: READER_ROLES })
   getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
@@ -80,6 +83,7 @@ export class LedgerController {
     sendAnswer(res, await this.adjustments.reverse(p, id, dto.reason, idempotencyKey(key, false)));
   }
 
+  /** A holder's balances, now or as of a business day (`asOf`). */
   @Get('holders/:type/:id/balances')
   @Access({ roles: READER_ROLES })
   async balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery) {
@@ -99,6 +103,7 @@ export class LedgerController {
     };
   }
 
+  /** A holder's ledger entries, newest first, filterable by business days. */
   @Get('holders/:type/:id/entries')
   @Access({ roles: READER_ROLES })
   entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery) {

@@ -90,6 +90,7 @@ export class RecordsController {
     return this.records.submit(p, dto);
   }
 
+  /** Records in scope, newest first, by status, holder or source (`claim`: the reviewers' queue of claims). */
   @Get('records')
   @Access({ roles: READERS })
   list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRecordsQuery): Promise<Page<RecordView>> {
@@ -127,6 +128,7 @@ export class RecordsController {
     return this.records.approve(p, id);
   }
 
+  /** Rejects a submitted record with a reason (not by its enterer); the household sees the reason. */
   @Post('records/:id/reject')
   @HttpCode(200)
   @Access({ roles: REVIEWERS })

@@ -26,8 +26,7 @@ export class RedemptionController {
     private readonly pins: PinGuardService,
   ) {}
 
-  // ---------------------------------------------------------------- shops
-
+  /** Creates a partner shop with the assets it accepts and their rates (admin). */
   @Post('shops')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
@@ -35,18 +34,21 @@ export class RedemptionController {
     return this.shops.create(p, dto);
   }
 
+  /** Partner shops in scope. */
   @Get('shops')
   @Access({ roles: SHOP_READERS })
   listShops(@CurrentPrincipal() p: KeyPrincipal) {
     return this.shops.list(p);
   }
 
+  /** A partner shop. */
   @Get('shops/:id')
   @Access({ roles: SHOP_READERS })
   getShop(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
     return this.shops.get(p, id);
   }
 
+  /** Adds or restocks an item of a shop's catalogue. */
   @Post('shops/:id/items')
   @HttpCode(201)
   @Access({ roles: AT_THE_COUNTER })
@@ -54,6 +56,7 @@ export class RedemptionController {
     return this.shops.addItem(p, id, dto);
   }
 
+  /** A shop's catalogue. */
   @Get('shops/:id/items')
   @Access({ roles: SHOP_READERS })
   items(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
@@ -67,8 +70,6 @@ export class RedemptionController {
   stock(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('sku') sku: string, @Body() dto: StockDto) {
     return this.shops.changeStock(p, id, sku, dto.change);
   }
-
-  // ---------------------------------------------------------------- redemption
 
   /**
    * A basket (`lines`) or a plain amount, authorised by the holder's PIN. `?hold=true` reserves points and
@@ -84,18 +85,21 @@ export class RedemptionController {
     sendAnswer(res, await this.redemptions.redeem(p, dto, q.hold === 'true', q.holdMinutes, idem));
   }
 
+  /** Redemptions in scope (a shopkeeper: its own shop), by day. */
   @Get('redemptions')
   @Access({ roles: SHOP_BOOKS })
   listRedemptions(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRedemptionsQuery) {
     return this.redemptions.list(p, q);
   }
 
+  /** A redemption with its lines. */
   @Get('redemptions/:id')
   @Access({ roles: SHOP_BOOKS })
   getRedemption(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
     return this.redemptions.get(p, id);
   }
 
+  /** Completes a held redemption (the points are spent). */
   @Post('redemptions/:id/complete')
   @Access({ roles: AT_THE_COUNTER })
   @IdempotencyHandledByService()
@@ -104,6 +108,7 @@ export class RedemptionController {
     sendAnswer(res, await this.redemptions.complete(p, id, requiredIdempotencyKey(k)));
   }
 
+  /** Cancels a held redemption (the points are released). */
   @Post('redemptions/:id/cancel')
   @HttpCode(200)
   @Access({ roles: AT_THE_COUNTER })

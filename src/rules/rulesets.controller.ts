@@ -35,6 +35,7 @@ export class RuleSetsController {
     return this.ruleSets.applicable(p, q);
   }
 
+  /** A rule set with its items as in force (inherited ones included). */
   @Get(':id')
   @Access({ roles: READER_ROLES })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RuleSetView> {

@@ -25,6 +25,7 @@ export class ServiceOrdersController {
     return this.orders.createTeam(p, dto);
   }
 
+  /** Volunteer teams in scope. */
   @Get('teams')
   @Access({ roles: READER_ROLES })
   teams(@CurrentPrincipal() p: KeyPrincipal) {
@@ -39,6 +40,7 @@ export class ServiceOrdersController {
     return this.orders.addMenuItem(p, dto);
   }
 
+  /** The service menu (点单) of a region. */
   @Get('service-menu')
   @Access({ roles: READER_ROLES })
   menu(@CurrentPrincipal() p: KeyPrincipal, @Query() q: MenuQuery) {
@@ -60,12 +62,14 @@ export class ServiceOrdersController {
     return this.orders.create(p, dto);
   }
 
+  /** Service orders in scope, by status. */
   @Get('service-orders')
   @Access({ roles: READER_ROLES })
   list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListOrdersQuery) {
     return this.orders.list(p, q);
   }
 
+  /** A service order with its history. */
   @Get('service-orders/:id')
   @Access({ roles: READER_ROLES })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
@@ -96,6 +100,7 @@ export class ServiceOrdersController {
     return this.orders.decline(p, id, dto.reason);
   }
 
+  /** Cancels a service order that has not been delivered. */
   @Post('service-orders/:id/cancel')
   @HttpCode(200)
   @Access({ roles: REQUESTER_SIDE })
@@ -119,6 +124,7 @@ export class ServiceOrdersController {
     return this.orders.rate(p, id, dto.stars, dto.comment);
   }
 
+  /** Service orders per month: requested, delivered, rated, overdue. */
   @Get('reports/service-orders')
   @Access({ roles: ['admin', 'auditor', 'reviewer'] })
   report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: OrdersReportQuery) {

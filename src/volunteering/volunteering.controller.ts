@@ -26,6 +26,7 @@ export class VolunteeringController {
     return this.volunteering.list(p, q);
   }
 
+  /** An activity with its schedule, limits and (for staff) its sign-in code. */
   @Get('activities/:id')
   @Access({ roles: READER_ROLES })
   get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
