@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { AccessLogQuery, ConsentsQuery, CreateBankDto, CreateConsentDto, CreditReportQuery, ExportQuery, GradeLookupQuery, LoanDto } from './banks.dto';
+import { AccessLogQuery, ConsentsQuery, CreateBankDto, CreateConsentDto, CreditReportQuery, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeysView, SigningKeyView } from './banks.dto';
 import { BanksService } from './banks.service';
 import { SigningKeyService } from './signing-key.service';
 
@@ -63,14 +63,14 @@ export class BanksController {
   /** The county's current public key that verifies X-Export-Signature, its keyId, and what exactly is signed. */
   @Get('bank/signing-key')
   @Access({ roles: ['admin', 'auditor', 'bank'] })
-  signingKey(@CurrentPrincipal() p: KeyPrincipal) {
+  signingKey(@CurrentPrincipal() p: KeyPrincipal): Promise<CurrentSigningKeyView> {
     return this.signing.describe(p.tenantId);
   }
 
   /** Every export key of the county, current and retired, newest first: pick the one X-Export-Key-Id names. */
   @Get('bank/signing-keys')
   @Access({ roles: ['admin', 'auditor', 'bank'] })
-  signingKeys(@CurrentPrincipal() p: KeyPrincipal) {
+  signingKeys(@CurrentPrincipal() p: KeyPrincipal): Promise<SigningKeysView> {
     return this.signing.list(p.tenantId);
   }
 
@@ -78,20 +78,36 @@ export class BanksController {
   @Post('bank/signing-keys')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  rotateSigningKey(@CurrentPrincipal() p: KeyPrincipal) {
+  rotateSigningKey(@CurrentPrincipal() p: KeyPrincipal): Promise<SigningKeyView> {
     return this.signing.rotate(p);
   }
 
   /** A consenting household's grade from the latest published run, by the head's ID number; 404 otherwise. Logged. */
   @Get('bank/grades')
   @Access({ roles: ['bank'] })
-  grade(@CurrentPrincipal() p: KeyPrincipal, @Query() q: GradeLookupQuery) {
+  @ApiOkResponse({ type: GradeLookupView })
+  @ApiResponse({ status: 404, description: 'No consenting household with a published grade for this ID number (the same answer for all three cases).' })
+  grade(@CurrentPrincipal() p: KeyPrincipal, @Query() q: GradeLookupQuery): Promise<GradeLookupView> {
     return this.banks.gradeByIdNumber(p, q.idNumber);
   }
 
   /** Every consenting household of the latest published run in a region, signed (X-Export-Digest, X-Export-Signature). Logged. */
   @Get('bank/grades/export')
   @Access({ roles: ['bank'] })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiResponse({
+    status: 200,
+    description: 'The export (CSV with a header line, or one JSON object a line), streamed. Verify X-Export-Signature over X-Export-Digest (see GET /v1/bank/signing-key).',
+    content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } },
+    headers: {
+      'X-Export-Digest': { description: 'SHA-256 of the body, hex', schema: { type: 'string' } },
+      'X-Export-Signature': { description: 'Ed25519 signature, base64, of: digest + "\\n" + run id + "\\n" + your bankId', schema: { type: 'string' } },
+      'X-Export-Key-Id': { description: 'The keyId of the signing key (GET /v1/bank/signing-keys)', schema: { type: 'string' } },
+      'X-Export-Run-Id': { description: 'The grade run exported', schema: { type: 'string' } },
+      'X-Export-As-Of': { description: 'The business day the run counts as of', schema: { type: 'string', format: 'date' } },
+      'X-Export-Households': { description: 'Lines in the export', schema: { type: 'integer' } },
+    },
+  })
   async export(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ExportQuery, @Res() res: Response) {
     await this.banks.export(p, q.regionCode, q.format ?? 'csv', res);
   }
@@ -100,7 +116,7 @@ export class BanksController {
   @Post('bank/loans')
   @HttpCode(201)
   @Access({ roles: ['bank'] })
-  loan(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: LoanDto) {
+  loan(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: LoanDto): Promise<LoanView> {
     return this.banks.reportLoan(p, dto);
   }
 

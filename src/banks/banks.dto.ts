@@ -79,3 +79,56 @@ export class CreditReportQuery {
   @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
   regionCode?: string;
 }
+
+/**
+ * A consenting household's grade, from the latest published run of its region.
+ * (Responses are classes, not interfaces, so that the OpenAPI document describes
+ * them: the swagger plugin reads *.dto.ts, and a bank's generated client is typed.)
+ */
+export class GradeLookupView {
+  /** Opaque reference to the household: pass it back when reporting a loan. */
+  householdRef!: string;
+  /** AAA, AA, A, or null when the household is not graded. */
+  grade!: string | null;
+  /** The score, a decimal string. */
+  score!: string | null;
+  /** The credit line the scorecard gives for the grade, CNY as a decimal string. */
+  creditLine!: string | null;
+  rateTier!: string | null;
+  /** The business day the run counts as of (YYYY-MM-DD). */
+  asOf!: string;
+  runId!: string;
+}
+
+/** An export signing key of the county (Ed25519). */
+export class SigningKeyView {
+  /** First 16 hex digits of SHA-256 over the public key (SPKI, DER): what X-Export-Key-Id names. */
+  keyId!: string;
+  algorithm!: 'Ed25519';
+  /** The public key, SPKI DER in base64. */
+  publicKey!: string;
+  publicKeyPem!: string;
+  activeFrom!: string;
+  /** When a newer key took over; null for the current key. */
+  retiredAt!: string | null;
+}
+
+/** The current key, and exactly which bytes X-Export-Signature signs. */
+export class CurrentSigningKeyView extends SigningKeyView {
+  signedMessage!: string;
+}
+
+export class SigningKeysView {
+  items!: SigningKeyView[];
+}
+
+/** A loan the bank granted on a grade, as recorded. */
+export class LoanView {
+  id!: string;
+  householdRef!: string;
+  /** CNY, a decimal string. */
+  amount!: string;
+  /** Annual rate, a decimal fraction. */
+  rate!: string;
+  grantedOn!: string;
+}

@@ -5,6 +5,7 @@ import { actorRef, KeyPrincipal } from '../auth/principal';
 import { AppConfig } from '../platform/config/app-config';
 import { PiiCipher } from '../platform/crypto/pii';
 import { requireTenant } from '../platform/database/tenant';
+import type { SigningKeyView } from './banks.dto';
 
 interface KeyRow {
   key_id: string;
@@ -15,15 +16,6 @@ interface KeyRow {
 }
 
 /** A key as a bank sees it: enough to pick it by id and verify with it. */
-export interface SigningKeyView {
-  keyId: string;
-  algorithm: 'Ed25519';
-  publicKey: string;
-  publicKeyPem: string;
-  activeFrom: string;
-  retiredAt: string | null;
-}
-
 /** A key's id: the first 16 hex digits of SHA-256 over its public key (SPKI, DER), which a bank can recompute. */
 const keyIdOf = (spkiDer: Buffer) => createHash('sha256').update(spkiDer).digest('hex').slice(0, 16);
 

@@ -40,7 +40,11 @@ export function finishDocument(doc: OpenAPIObject): OpenAPIObject {
       if (typeof op !== 'object' || !op || !('responses' in op)) continue;
       const isPublic = Array.isArray(op.security) && op.security.length === 1 && Object.keys(op.security[0]).length === 0;
       if (isPublic) op.security = [];
-      const responses = (op.responses ??= {});
+      const responses = (op.responses ??= {}) as Record<string, { description?: string; content?: unknown }>;
+      // An error response declared on a route says when; what it carries is the one Problem body.
+      for (const [status, r] of Object.entries(responses)) {
+        if (/^[45]/.test(status) && !r.content) r.content = problem('').content;
+      }
       if (!Object.keys(responses).some((s) => s.startsWith('4'))) {
         responses['4XX'] = problem(isPublic ? 'Refused: bad input (400), not found (404), refused by a rule (422), too many attempts (429).' : 'Refused: bad input (400), no or bad credentials (401), role or scope (403), not found (404), conflict (409), refused by a rule (422), too many attempts (429).');
       }
