@@ -19,12 +19,11 @@ import { KeyPrincipal } from '../src/auth/principal';
 import { GoLiveService } from '../src/golive/golive.service';
 import { HoldersService } from '../src/holders/holders.service';
 import { LedgerAudit } from '../src/ledger/ledger-audit.service';
-import { buildConfig } from '../src/platform/config/app-config';
 import { idCheckDigit } from '../src/platform/crypto/pii';
 import { addDays, shanghaiToday } from '../src/platform/util/business-date';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';
-import { benchDatabase, machine, pgbenchTps, postgresCpuSeconds, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, pgbenchTps, postgresCpuSeconds, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const LINES = Number(process.env.BENCH_LINES ?? 200_000);
 const HOURS = Math.round(LINES / 10);
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
     await recreateDatabase(db, 'jifen_bench');
     const app = await createApp(
-      buildConfig({ LOG_LEVEL: 'silent', DEMO: false, JOBS: false }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false }),
+      benchConfig(db, { JOBS: false }),
     );
     await app.init();
     const ds = app.get(DataSource);

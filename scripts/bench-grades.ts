@@ -22,12 +22,11 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
 import { GradesService } from '../src/grades/grades.service';
-import { buildConfig } from '../src/platform/config/app-config';
 import { countNewlines } from '../src/platform/util/count-lines';
 import { TenancyService } from '../src/tenancy/tenancy.service';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { detachedOnLane } from '../src/platform/database/db-context';
-import { benchDatabase, machine, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const HOUSEHOLDS = Number(process.env.BENCH_HOUSEHOLDS ?? 100_000);
 const ENTRIES_PER_ACCOUNT = 5; // × 2 accounts per household, × 2 sides = 20 entries per household
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
   try {
     await recreateDatabase(db, 'jifen_bench');
     const app = await createApp(
-      buildConfig({ LOG_LEVEL: 'silent', DEMO: false }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false }),
+      benchConfig(db),
     );
     await app.listen(0, '127.0.0.1');
     const port = (app.getHttpServer().address() as { port: number }).port;

@@ -18,13 +18,12 @@ import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
 import { KeyPrincipal } from '../src/auth/principal';
-import { buildConfig } from '../src/platform/config/app-config';
 import { LedgerAudit } from '../src/ledger/ledger-audit.service';
 import { RecordsImportService } from '../src/records/records-import.service';
 import { RecordsService } from '../src/records/records.service';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';
-import { benchDatabase, machine, pgbenchTps, postgresCpuSeconds, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, pgbenchTps, postgresCpuSeconds, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const LINES = Number(process.env.BENCH_LINES ?? 100_000);
 const HOUSEHOLDS = 1000;
@@ -37,7 +36,7 @@ async function main(): Promise<void> {
     if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
     await recreateDatabase(db, 'jifen_bench');
     const app = await createApp(
-      buildConfig({ LOG_LEVEL: 'silent', DEMO: false, JOBS: process.env.BENCH_JOBS !== 'false' }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false }),
+      benchConfig(db, { JOBS: process.env.BENCH_JOBS !== 'false' }),
     );
     await app.init();
     const ds = app.get(DataSource);

@@ -19,9 +19,8 @@ import { createApp } from '../src/app.factory';
 import { ApiKeysService } from '../src/auth/api-keys.service';
 import { ledgerOf } from '../test/helpers/ledger';
 import { AccountRef, PostingRequest } from '../src/ledger/domain/model';
-import { buildConfig } from '../src/platform/config/app-config';
 import { TenancyService } from '../src/tenancy/tenancy.service';
-import { benchDatabase, machine, PgbenchResult, pgbenchTps, postgresCpuSeconds, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, PgbenchResult, pgbenchTps, postgresCpuSeconds, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const PRODUCERS = 8;
@@ -37,10 +36,7 @@ async function main(): Promise<void> {
     if (pgTps !== null) say(`pgbench tpcb-like: ${pgTps.toFixed(0)} TPS`);
 
     await recreateDatabase(db, 'jifen_bench');
-    const config = buildConfig(
-      { LOG_LEVEL: 'silent', DEMO: false },
-      { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false },
-    );
+    const config = benchConfig(db);
     const app = await createApp(config);
     await app.listen(0, '127.0.0.1');
     const ds = app.get(DataSource);

@@ -29,12 +29,11 @@ import { KeyPrincipal } from '../src/auth/principal';
 import { HoldersService } from '../src/holders/holders.service';
 import type { AccountRef, PostingRequest } from '../src/ledger/domain/model';
 import { ledgerOf } from '../test/helpers/ledger';
-import { buildConfig } from '../src/platform/config/app-config';
 import { FundsService } from '../src/funds/funds.service';
 import { ShopsService } from '../src/redemption/shops.service';
 import { RuleSetsService } from '../src/rules/rulesets.service';
 import { TenancyService } from '../src/tenancy/tenancy.service';
-import { benchDatabase, machine, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const SECONDS = Number(process.env.BENCH_MIXED_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_MIXED_RATE ?? 20);
@@ -86,7 +85,7 @@ async function main(): Promise<void> {
   try {
     await recreateDatabase(db, 'jifen_bench');
     // As `npm start` runs it: default pools and waits, the scheduled jobs on.
-    const config = buildConfig({ LOG_LEVEL: 'warn', DEMO: false }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false });
+    const config = benchConfig(db, { LOG_LEVEL: 'warn' });
     const app = await createApp(config);
     await app.init();
     await app.listen(0, '127.0.0.1');

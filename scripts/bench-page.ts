@@ -19,8 +19,7 @@ import { createApp } from '../src/app.factory';
 import type { KeyPrincipal } from '../src/auth/principal';
 import { DemoLoader } from '../src/demo/demo-loader';
 import { HoldersService } from '../src/holders/holders.service';
-import { buildConfig } from '../src/platform/config/app-config';
-import { benchDatabase, machine, recreateDatabase, say } from './lib/bench-env';
+import { benchDatabase, machine, recreateDatabase, say, benchConfig } from './lib/bench-env';
 
 const SECONDS = Number(process.env.BENCH_PAGE_SECONDS ?? 20);
 const PHONES = Number(process.env.BENCH_PAGE_PHONES ?? 50);
@@ -47,7 +46,7 @@ async function main(): Promise<void> {
   try {
     await recreateDatabase(db, 'jifen_bench');
     const app = await createApp(
-      buildConfig({ LOG_LEVEL: 'silent', DEMO: false, JOBS: false }, { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false }),
+      benchConfig(db, { JOBS: false }),
     );
     await app.init();
     say('loading the demo county …');

@@ -4,6 +4,7 @@ import { cpus, tmpdir } from 'os';
 import * as path from 'path';
 import { Client } from 'pg';
 import { freePort, startEmbeddedPostgres } from '../../src/platform/embedded/embedded-postgres';
+import { AppConfig, buildConfig } from '../../src/platform/config/app-config';
 
 /** Prints a progress line (benchmarks run for minutes; say what is happening). */
 export const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -142,4 +143,12 @@ export function childrenCpuSeconds(): number | null {
   if (!existsSync('/proc/self/stat')) return null;
   const { fields } = statFields(readFileSync('/proc/self/stat', 'utf8'));
   return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+}
+
+/** The service's configuration for a benchmark: its own database on the bench server, fixed bench secrets, the demo off. */
+export function benchConfig(db: BenchDb, vars: Parameters<typeof buildConfig>[0] = {}): AppConfig {
+  return buildConfig(
+    { LOG_LEVEL: 'silent', DEMO: false, ...vars },
+    { databaseUrl: db.urlFor('jifen_bench'), adminToken: 'bench-admin-token-0123456789abcdef', piiKey: 'YmVuY2gtcGlpLWtleS0wMTIzNDU2Nzg5YWJjZGVm', embedded: false },
+  );
 }

@@ -1,15 +1,11 @@
 import { execFile } from 'child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { Client } from 'pg';
 import { DemoFacts, DemoLoader } from '../../src/demo/demo-loader';
-import { startTestApp, TestApp } from '../helpers/test-app';
-import { databaseUrl, TEMPLATE_DB } from '../helpers/test-db';
+import { startAppOnOwnDatabase, TestApp } from '../helpers/test-app';
 
 const ROOT = path.join(__dirname, '..', '..');
-const DB = `jifen_test_bank_client_${process.env.JEST_WORKER_ID ?? '1'}`;
 
 /**
  * A bank builds against the OpenAPI document (issue 22): types are generated
@@ -25,14 +21,9 @@ describe('the bank client example, against the generated types and the server (e
   let dir: string;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: process.env.JIFEN_TEST_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DB} TEMPLATE ${TEMPLATE_DB}`);
-    await admin.end();
-    t = await startTestApp({ databaseUrl: databaseUrl(process.env.JIFEN_TEST_ADMIN_URL!, DB), jobs: false });
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const started = await startAppOnOwnDatabase('bank_client');
+    t = started;
+    base = started.base;
     dir = mkdtempSync(path.join(tmpdir(), 'jifen-bank-client-'));
     facts = (await new DemoLoader(t.app, dir, () => undefined).load(path.join(ROOT, 'config'), { scale: 0.1 })).facts!;
   }, 120_000);

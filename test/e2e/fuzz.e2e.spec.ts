@@ -3,15 +3,12 @@ import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
-import { Client } from 'pg';
-import type { AddressInfo } from 'net';
 import { DataSource } from 'typeorm';
 import { DemoFacts, DemoLoader } from '../../src/demo/demo-loader';
 import { shanghaiToday } from '../../src/platform/util/business-date';
 import { brokenBody, brokenCsv, Doc, FuzzRequest, hostilePathValue, hostileQueryValue, jsonMutation, Operation, operations, structuralMutations, valueOf } from '../helpers/fuzz-requests';
 import { rawRequest } from '../helpers/raw-http';
-import { asAdmin, bearer, startTestApp, TestApp } from '../helpers/test-app';
-import { databaseUrl, TEMPLATE_DB } from '../helpers/test-db';
+import { asAdmin, bearer, startAppOnOwnDatabase, TestApp } from '../helpers/test-app';
 
 /**
  * The project's own fuzz test (issue 16). It walks the live OpenAPI document
@@ -29,7 +26,6 @@ import { databaseUrl, TEMPLATE_DB } from '../helpers/test-db';
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 6);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
-const DB = `jifen_test_fuzz_${process.env.JEST_WORKER_ID ?? '1'}`;
 
 jest.setTimeout(Math.max(300_000, RUNS * 120 * 1000));
 
@@ -50,14 +46,9 @@ describe('fuzz: every operation of the OpenAPI document with malformed requests 
   const statuses = new Map<number, number>();
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: process.env.JIFEN_TEST_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${DB} TEMPLATE ${TEMPLATE_DB}`);
-    await admin.end();
-    t = await startTestApp({ databaseUrl: databaseUrl(process.env.JIFEN_TEST_ADMIN_URL!, DB), jobs: false });
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const started = await startAppOnOwnDatabase('fuzz');
+    t = started;
+    base = started.base;
     dir = mkdtempSync(path.join(tmpdir(), 'jifen-fuzz-'));
     facts = (await new DemoLoader(t.app, dir, () => undefined).load(path.join(__dirname, '..', '..', 'config'), { scale: 0.1 })).facts!;
     db = t.app.get(DataSource);

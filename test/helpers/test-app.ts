@@ -5,7 +5,7 @@ import request from 'supertest';
 import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, buildConfig } from '../../src/platform/config/app-config';
-import { workerDbUrl } from './test-db';
+import { databaseUrl, TEMPLATE_DB, workerDbUrl } from './test-db';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_PII_KEY = 'dGVzdC1waWkta2V5LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5';
@@ -52,4 +52,24 @@ export async function nextCountyCode(url = workerDbUrl()): Promise<string> {
   } finally {
     await c.end();
   }
+}
+
+/**
+ * The application on a database of its own, cloned from the migrated template
+ * (for tests that load the demo county, which names fixed region codes), and
+ * listening on a loopback port: `base` is its URL.
+ */
+export async function startAppOnOwnDatabase(name: string, overrides: Partial<AppConfig> = {}): Promise<TestApp & { base: string }> {
+  const db = `jifen_test_${name}_${process.env.JEST_WORKER_ID ?? '1'}`;
+  const admin = new Client({ connectionString: process.env.JIFEN_TEST_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${db} TEMPLATE ${TEMPLATE_DB}`);
+  } finally {
+    await admin.end();
+  }
+  const t = await startTestApp({ databaseUrl: databaseUrl(process.env.JIFEN_TEST_ADMIN_URL!, db), jobs: false, ...overrides });
+  await t.app.listen(0, '127.0.0.1');
+  return { ...t, base: `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}` };
 }
