@@ -14,8 +14,6 @@ import { shanghaiToday } from '../platform/util/business-date';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { SanctionsService } from '../sanctions/sanctions.service';
 
-/** Households granted per transaction: a crash loses at most one chunk's work, and a rerun skips what was granted. */
-const CHUNK = 500;
 
 export interface BaseGrantRun {
   period: string;
@@ -36,6 +34,8 @@ export interface BaseGrantRun {
 @Injectable()
 export class BaseGrantsService {
   private readonly logger = new Logger('BaseGrants');
+  /** Households granted per transaction: a crash loses at most one chunk's work, and a rerun skips what was granted. */
+  chunk = 500;
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -70,7 +70,7 @@ export class BaseGrantsService {
         run.villages++;
         const amount = new Decimal(set.baseGrant.points);
         for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
-          const ids = await this.holders.enrolledBy(t, villageCode, firstDay, after, CHUNK);
+          const ids = await this.holders.enrolledBy(t, villageCode, firstDay, after, this.chunk);
           if (!ids.length) break;
           after = ids[ids.length - 1];
           const n = await this.uow.run(

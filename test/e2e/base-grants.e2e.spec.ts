@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { LedgerPosting } from '../../src/ledger/ledger-posting.service';
+import { BaseGrantsService } from '../../src/records/base-grants.service';
 import { shanghaiToday } from '../../src/platform/util/business-date';
 import { bearer, startTestApp, TestApp } from '../helpers/test-app';
 import { County, makeCounty, makeHousehold } from '../helpers/fixtures';
@@ -69,5 +71,37 @@ describe('base grants (e2e)', () => {
     expect(r.body.granted).toBeGreaterThanOrEqual(1);
     const asOf = await t.http().get(`/v1/holders/household/${hh}/balances?asOf=${previous}-01`).set(bearer(c.keys.admin));
     expect(asOf.body.balances.find((b: any) => b.asset === 'CONDUCT').balance).toBe('100.00');
+  });
+  it('a run that stops halfway (a crash between chunks) is finished by the next run, granting nobody twice', async () => {
+    const village = c.villages[2];
+    const set = await t.http().post('/v1/rulesets').set(bearer(c.keys.admin)).send({
+      regionCode: village, asset: 'CONDUCT', name: '白泉村基础分', effectiveFrom: '2026-01-01', baseGrant: { points: '50', period: 'month' },
+      items: [{ code: 'Y01', name: '乱扔垃圾', direction: 'debit', points: '5', noticeDays: 0 }],
+    });
+    await t.http().post(`/v1/rulesets/${set.body.id}/activate`).set(bearer(c.keys.admin));
+    const households: string[] = [];
+    for (let i = 0; i < 5; i++) households.push((await t.http().post('/v1/households').set(bearer(c.keys.admin)).send({ villageCode: village, headName: `白泉${i}`, enrolledOn: '2025-06-01' })).body.id);
+    const grants = t.app.get(BaseGrantsService);
+    grants.chunk = 2;
+    const posting = t.app.get(LedgerPosting);
+    const real = posting.postMany.bind(posting);
+    let calls = 0;
+    // The process dies while posting this village's second chunk (other villages' grants go through).
+    const crash = jest.spyOn(posting, 'postMany').mockImplementation(async (m, reqs) => {
+      if (reqs[0]?.entries[1]?.account.regionCode === village && ++calls === 2) throw new Error('the process died here');
+      return real(m, reqs);
+    });
+    try {
+      await expect(grants.grant(month, c.tenantId)).rejects.toThrow('the process died here');
+    } finally {
+      crash.mockRestore();
+      grants.chunk = 500;
+    }
+    const granted = async () => (await Promise.all(households.map(balance))).filter((b) => b === '50.00').length;
+    expect(await granted()).toBe(2); // the first chunk committed; the second rolled back
+    const rerun = await run();
+    expect(rerun.body.granted).toBe(3);
+    expect(await granted()).toBe(5);
+    expect((await run()).body.granted).toBe(0);
   });
 });
