@@ -30,8 +30,8 @@ export class CreateApiKeyDto {
 export class ApiKeyIssued {
   id!: string;
   role!: Role;
-  /** Shown once; only its hash is stored. */
-  apiKey!: string;
+  /** Shown once, in the first answer; only its hash is stored, so a replay of the same Idempotency-Key answers without it. */
+  apiKey?: string;
   tenantId!: string;
   name!: string;
   scopeRegionCode!: string;

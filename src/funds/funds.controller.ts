@@ -86,6 +86,7 @@ export class FundsController {
 
   /** Records the payout to the shop. Requires Idempotency-Key. */
   @Post('settlements/:id/paid')
+  @HttpCode(200)
   @Access({ roles: ['admin'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })

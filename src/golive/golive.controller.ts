@@ -6,7 +6,7 @@ import type { KeyPrincipal } from '../auth/principal';
 import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
-import { ApproveQuery, ControlTotalsDto, CreateMigrationDto } from './golive.dto';
+import { ApproveQuery, ControlTotalsDto, CreateMigrationDto, UploadResultView } from './golive.dto';
 import { GoLiveService } from './golive.service';
 
 
@@ -35,7 +35,8 @@ export class GoLiveController {
   @Post(':id/opening-balances')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @SpreadsheetBody()
+  @HttpCode(200)
+  @SpreadsheetBody(UploadResultView, [200])
   async openingBalances(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const { status, body } = await this.golive.uploadOpeningBalances(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);
@@ -45,7 +46,8 @@ export class GoLiveController {
   @Post(':id/records')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @SpreadsheetBody()
+  @HttpCode(200)
+  @SpreadsheetBody(UploadResultView, [200])
   async records(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const { status, body } = await this.golive.uploadRecords(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);
@@ -55,7 +57,8 @@ export class GoLiveController {
   @Post(':id/service-hours')
   @Access({ roles: ['admin'] })
   @IdempotencyNotOffered()
-  @SpreadsheetBody()
+  @HttpCode(200)
+  @SpreadsheetBody(UploadResultView, [200])
   async serviceHours(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const { status, body } = await this.golive.uploadServiceHours(p, id, req, spreadsheetCharset(req));
     res.status(status).json(body);

@@ -1,3 +1,4 @@
+import { RejectedLineView } from '../records/records.dto';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { IsDecimalString, IsOptional, Nested } from '../platform/http/validators';
 
@@ -32,4 +33,10 @@ export class ApproveQuery {
   /** Apply, compute the villages' totals, and roll everything back (nothing is written). */
   @IsOptional() @IsIn(['true', 'false'])
   dryRun?: 'true' | 'false';
+}
+
+/** What a migration upload staged: 200 with the count, or 422 (`application/json`) with every refused line, nothing staged. */
+export class UploadResultView {
+  accepted!: number;
+  rejected!: RejectedLineView[];
 }

@@ -11,7 +11,7 @@ import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import.service';
 import { BaseGrantRun, BaseGrantsService } from './base-grants.service';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, BaseGrantsDto, ResolveDto, SimulateDto } from './records.dto';
+import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, BaseGrantsDto, ImportResultView, ResolveDto, SimulateDto } from './records.dto';
 import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
@@ -39,7 +39,7 @@ export class RecordsController {
   @Post('records/import')
   @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   @IdempotencyNotOffered()
-  @SpreadsheetBody()
+  @SpreadsheetBody(ImportResultView, [201, 200])
   async importCsv(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ImportQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (q.approve === 'true') {
       throw new Unprocessable('导入后须由另一位审核人审批：先导入（不带 approve），再由另一位审核人调用 POST /v1/records/imports/{importId}/approve', 'approve-on-entry-removed');

@@ -130,3 +130,24 @@ export class BaseGrantsDto {
   @IsString() @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'period must be a month, e.g. 2026-12' })
   period!: string;
 }
+
+/** A line of an uploaded file that was refused, and why (in Chinese, for the clerk). */
+export class RejectedLineView {
+  /** Counted with the header as line 1. */
+  line!: number;
+  errors!: string[];
+}
+
+/**
+ * What an upload did: 201 (or 200 for a dry run) with the lines accepted; 422,
+ * also as `application/json` (not a problem), with every refused line when
+ * the file was refused as a whole (nothing of it was written).
+ */
+export class ImportResultView {
+  accepted!: number;
+  rejected!: RejectedLineView[];
+  /** Set on a dry run: nothing was written. */
+  dryRun?: boolean;
+  /** The import the records belong to (another reviewer approves it). */
+  importId?: string;
+}

@@ -101,6 +101,7 @@ export class RedemptionController {
 
   /** Completes a held redemption (the points are spent). */
   @Post('redemptions/:id/complete')
+  @HttpCode(200)
   @Access({ roles: AT_THE_COUNTER })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -118,6 +119,7 @@ export class RedemptionController {
 
   /** Reverses a completed redemption and returns its stock; 409 once it is settled. Requires Idempotency-Key. */
   @Post('redemptions/:id/refund')
+  @HttpCode(200)
   @Access({ roles: AT_THE_COUNTER })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { createApp } from '../../src/app.factory';
 import { AppConfig, buildConfig } from '../../src/platform/config/app-config';
 import { databaseUrl, TEMPLATE_DB, workerDbUrl } from './test-db';
+import { ResponseValidation } from './response-validation';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_PII_KEY = 'dGVzdC1waWkta2V5LTAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5';
@@ -29,9 +30,20 @@ export interface TestApp {
 /** The whole application, as main.ts builds it, on this worker's database. */
 export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
   const app = await createApp(testConfig(overrides));
+  // Every response is checked against the live OpenAPI document; findings fail the test file when it closes the app.
+  const validation = new ResponseValidation();
+  app.use(validation.middleware());
   await app.init();
   const server = app.getHttpServer();
-  return { app, http: () => request(server), close: () => app.close() };
+  validation.setDocument((await request(server).get('/docs-json')).body);
+  return {
+    app,
+    http: () => request(server),
+    close: async () => {
+      await app.close();
+      if (validation.findings.size) throw new Error(`responses that do not match the OpenAPI document:\n  ${[...validation.findings].join('\n  ')}`);
+    },
+  };
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -42,10 +42,11 @@ export function finishDocument(doc: OpenAPIObject): OpenAPIObject {
       if (isPublic) op.security = [];
       const responses = (op.responses ??= {}) as Record<string, { description?: string; content?: unknown }>;
       // An error response declared on a route says when; what it carries is the one Problem body.
+      // (A route that answers an error with a body of its own, like an upload's refused lines, may still answer a problem.)
       for (const [status, r] of Object.entries(responses)) {
-        if (/^[45]/.test(status) && !r.content) r.content = problem('').content;
+        if (/^[45]/.test(status)) r.content = { ...(r.content as object | undefined), ...problem('').content };
       }
-      if (!Object.keys(responses).some((s) => s.startsWith('4'))) {
+      if (!responses['4XX']) {
         responses['4XX'] = problem(isPublic ? 'Refused: bad input (400), not found (404), refused by a rule (422), too many attempts (429).' : 'Refused: bad input (400), no or bad credentials (401), role or scope (403), not found (404), conflict (409), refused by a rule (422), too many attempts (429).');
       }
       responses['5XX'] ??= problem('The service could not answer now (503 with Retry-After: try again); nothing was written.');

@@ -1,10 +1,12 @@
 import { Controller, Get, Header, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../../auth/access.decorator';
 import { MetricsService } from './metrics.service';
+
+const HEALTH = { type: 'object', required: ['status', 'db'], properties: { status: { type: 'string', enum: ['ok', 'error'] }, db: { type: 'string', enum: ['ok', 'down'] } } };
 
 @ApiTags('operations')
 @Controller()
@@ -17,6 +19,8 @@ export class OperationsController {
   /** Liveness and database reachability: 200 `{status:"ok",db:"ok"}` or 503. */
   @Get('health')
   @Public()
+  @ApiOkResponse({ description: 'Up, and the database answers.', content: { 'application/json': { schema: HEALTH } } })
+  @ApiResponse({ status: 503, description: 'The database does not answer within 2 s.', content: { 'application/json': { schema: HEALTH } } })
   async health(@Res() res: Response): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -37,6 +41,7 @@ export class OperationsController {
   /** Prometheus text format. */
   @Get('metrics')
   @Public()
+  @ApiOkResponse({ description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } })
   @Header('Content-Type', 'text/plain; version=0.0.4')
   async scrape(): Promise<string> {
     return this.metrics.registry.metrics();
