@@ -2,7 +2,7 @@ import { AppError, registerErrorMapper } from '../platform/http/app-error';
 import { LedgerError, LedgerErrorCode } from './domain/errors';
 
 /** The one table from ledger error codes to HTTP statuses. */
-const STATUS: Record<LedgerErrorCode, number> = {
+export const LEDGER_ERROR_STATUS: Record<LedgerErrorCode, number> = {
   'invalid-amount': 400,
   'scale-exceeded': 400,
   unbalanced: 422,
@@ -25,7 +25,7 @@ const STATUS: Record<LedgerErrorCode, number> = {
 
 export function ledgerErrorToHttp(e: unknown): AppError | null {
   if (!(e instanceof LedgerError)) return null;
-  const status = STATUS[e.code];
+  const status = LEDGER_ERROR_STATUS[e.code];
   const errors = status === 400 && e.field ? [{ field: e.field, messages: [e.message] }] : undefined;
   return new AppError(status, e.code, e.message, errors);
 }
