@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     type Load = { elapsed: number; statuses: Record<string, number>; warmed: Record<string, number>; cpuSeconds: number };
     const spawnLoad = (mode: 'transfers' | 'health') =>
       new Promise<Load>((resolve, reject) => {
-        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey!, String(SECONDS), '8', file, mode], {
+        const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'lib', 'http-load.ts'), `http://127.0.0.1:${port}`, key.apiKey, String(SECONDS), '8', file, mode], {
           env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '..', 'test', 'tsconfig.json') },
         });
         let out = '';

@@ -86,7 +86,7 @@ export class ApiKeysService {
     return { tenant, scope };
   }
 
-  async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued> {
+  async issue(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyIssued & { apiKey: string }> {
     const { tenant, scope } = await this.grant(p, dto.tenantId, dto);
 
     const idHex = randomBytes(16).toString('hex');
