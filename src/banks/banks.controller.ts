@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { AccessLogQuery, ConsentsQuery, CreateBankDto, CreateConsentDto, CreditReportQuery, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeysView, SigningKeyView } from './banks.dto';
+import { AccessLogQuery, BankAccessLogView, BankView, BanksView, ConsentGrantedView, ConsentsQuery, ConsentsView, CreateBankDto, CreateConsentDto, CreditReportQuery, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeyView, SigningKeysView } from './banks.dto';
 import { BanksService } from './banks.service';
 import { SigningKeyService } from './signing-key.service';
 
@@ -20,14 +20,14 @@ export class BanksController {
   @Post('banks')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateBankDto) {
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateBankDto): Promise<BankView> {
     return this.banks.createBank(p, dto);
   }
 
   /** The tenant's banks. */
   @Get('banks')
   @Access({ roles: ['admin', 'auditor', 'clerk'] })
-  list(@CurrentPrincipal() p: KeyPrincipal) {
+  list(@CurrentPrincipal() p: KeyPrincipal): Promise<BanksView> {
     return this.banks.listBanks(p);
   }
 
@@ -35,14 +35,14 @@ export class BanksController {
   @Post('consents')
   @HttpCode(201)
   @Access({ roles: ['admin', 'clerk'] })
-  consent(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateConsentDto) {
+  consent(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateConsentDto): Promise<ConsentGrantedView> {
     return this.banks.grantConsent(p, dto);
   }
 
   /** Households' consents to banks, by household or bank. */
   @Get('consents')
   @Access({ roles: ['admin', 'auditor', 'clerk'] })
-  consents(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ConsentsQuery) {
+  consents(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ConsentsQuery): Promise<ConsentsView> {
     return this.banks.listConsents(p, q);
   }
 
@@ -123,7 +123,7 @@ export class BanksController {
   /** Every bank read, append-only (auditor, admin). */
   @Get('bank-access-log')
   @Access({ roles: ['admin', 'auditor'] })
-  accessLog(@CurrentPrincipal() p: KeyPrincipal, @Query() q: AccessLogQuery) {
+  accessLog(@CurrentPrincipal() p: KeyPrincipal, @Query() q: AccessLogQuery): Promise<BankAccessLogView> {
     return this.banks.accessLog(p, q);
   }
 

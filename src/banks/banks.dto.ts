@@ -132,3 +132,53 @@ export class LoanView {
   rate!: string;
   grantedOn!: string;
 }
+
+/** Every read of a bank, append-only. */
+export class BankAccessView {
+  id!: string;
+  bankId!: string;
+  keyId!: string;
+  /** e.g. `GET /v1/bank/grades`. */
+  endpoint!: string;
+  /** Households the read returned. */
+  households!: number;
+  runId!: string | null;
+  at!: string;
+}
+
+export class BankAccessLogView {
+  items!: BankAccessView[];
+  nextCursor!: string | null;
+}
+
+export class BankView {
+  id!: string;
+  name!: string;
+}
+
+export class BanksView {
+  items!: BankView[];
+  nextCursor!: string | null;
+}
+
+/** A household's consent to one bank's reading its grade, as granted. */
+export class ConsentGrantedView {
+  id!: string;
+  householdId!: string;
+  bankId!: string;
+  scope!: string;
+  expiresOn!: string;
+  /** The signed paper form's reference (授权书). */
+  documentRef!: string;
+  status!: string;
+}
+
+export class ConsentView extends ConsentGrantedView {
+  createdAt!: string;
+  revokedAt!: string | null;
+}
+
+export class ConsentsView {
+  items!: ConsentView[];
+  nextCursor!: string | null;
+}

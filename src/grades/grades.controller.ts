@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateGradeRunDto, CreateScorecardDto, RunsQuery } from './grades.dto';
+import { CreateGradeRunDto, CreateScorecardDto, GradeRunCreatedView, GradeRunPublishedView, GradeRunView, GradeRunsView, RunsQuery } from './grades.dto';
 import { GradesService } from './grades.service';
 
 const GRADE_READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
@@ -39,21 +39,21 @@ export class GradesController {
   @Post('grade-runs')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  createRun(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateGradeRunDto) {
+  createRun(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateGradeRunDto): Promise<GradeRunCreatedView> {
     return this.grades.createRun(p, dto);
   }
 
   /** Grade runs, newest first. */
   @Get('grade-runs')
   @Access({ roles: GRADE_READERS })
-  listRuns(@CurrentPrincipal() p: KeyPrincipal, @Query() q: RunsQuery) {
+  listRuns(@CurrentPrincipal() p: KeyPrincipal, @Query() q: RunsQuery): Promise<GradeRunsView> {
     return this.grades.listRuns(p, q.regionCode);
   }
 
   /** A grade run: as-of day, scorecard, distribution, status. */
   @Get('grade-runs/:id')
   @Access({ roles: GRADE_READERS })
-  getRun(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  getRun(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<GradeRunView> {
     return this.grades.getRun(p, id);
   }
 
@@ -61,7 +61,7 @@ export class GradesController {
   @Post('grade-runs/:id/publish')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  publish(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  publish(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<GradeRunPublishedView> {
     return this.grades.publish(p, id);
   }
 

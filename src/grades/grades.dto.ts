@@ -83,3 +83,51 @@ export class RunsQuery {
   @IsOptional() @IsString() @Matches(/^(\d{6}|\d{9}|\d{12})$/, { message: 'regionCode must be a region code' })
   regionCode?: string;
 }
+
+/** A grade run (孝善信用评级): a region's households graded as of a business day by one scorecard version. */
+export class GradeRunView {
+  id!: string;
+  regionCode!: string;
+  /** The business day the features count as of (YYYY-MM-DD). */
+  asOf!: string;
+  scorecardId!: string;
+  scorecardVersion!: number;
+  /** `published` (公示) is immutable and what banks read. */
+  status!: 'draft' | 'published';
+  households!: number;
+  /** Households per grade (AAA, AA, A, `ungraded`) and `meanScore` (a decimal string). */
+  distribution!: Record<string, number | string | null>;
+  createdAt!: string;
+  publishedAt!: string | null;
+}
+
+export class GradeRunsView {
+  items!: GradeRunView[];
+  nextCursor!: string | null;
+}
+
+/** What a new run computed. */
+export class GradeRunCreatedView {
+  id!: string;
+  regionCode!: string;
+  asOf!: string;
+  status!: 'draft';
+  households!: number;
+  distribution!: Record<string, number | string | null>;
+}
+
+/** The ledger's seal a publication records (printed in small print on the public page). */
+export class LedgerAnchorView {
+  sealHash!: string;
+  /** The first 16 hex digits, as printed. */
+  shortHash!: string;
+  sealNo!: string;
+  lastTransactionId!: string;
+  sealedAt!: string;
+  anchoredAt!: string;
+  publication!: Record<string, string>;
+}
+
+export class GradeRunPublishedView extends GradeRunView {
+  ledgerAnchor!: LedgerAnchorView | null;
+}
