@@ -7,7 +7,7 @@ import { BadInput, NotFound } from '../platform/http/app-error';
 import { IdempotencyHandledByService, idempotencyKey, sendAnswer } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
-import { BalancesQuery, CreateAssetDto, EntriesQuery, ExpireDto, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
+import { BalancesQuery, BalancesView, CreateAssetDto, EntriesQuery, ExpireDto, HolderEntriesView, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerAdjustments } from './ledger-adjustments.service';
 import { LedgerQueries } from './ledger-queries.service';
@@ -86,7 +86,7 @@ export class LedgerController {
   /** A holder's balances, now or as of a business day (`asOf`). */
   @Get('holders/:type/:id/balances')
   @Access({ roles: READER_ROLES })
-  async balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery) {
+  async balances(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: BalancesQuery): Promise<BalancesView> {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
     if (q.asOf && new Date(`${q.asOf}T00:00:00Z`).toISOString().slice(0, 10) !== q.asOf) {
       throw new BadInput('asOf is not a calendar date', [{ field: 'asOf', messages: [`${q.asOf} does not exist`] }]);
@@ -106,7 +106,7 @@ export class LedgerController {
   /** A holder's ledger entries, newest first, filterable by business days. */
   @Get('holders/:type/:id/entries')
   @Access({ roles: READER_ROLES })
-  entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery) {
+  entries(@CurrentPrincipal() p: KeyPrincipal, @Param() params: HolderParams, @Query() q: EntriesQuery): Promise<HolderEntriesView> {
     if (!isUuid(params.id)) throw new NotFound(`${params.type} ${params.id}`);
     return this.queries.entries(p, { type: params.type, id: params.id.toLowerCase() }, q);
   }

@@ -137,3 +137,46 @@ export class AnchorsQuery {
   @IsString() @Matches(/^(\d{6}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/, { message: 'tenant must be a county code (6 digits) or a tenant id' })
   tenant!: string;
 }
+
+/** Points of a lot that expire on a day (assets with an expiry policy). */
+export class ExpiringView {
+  expiresOn!: string;
+  amount!: string;
+}
+
+/** A holder's account in one asset. Amounts are decimal strings at the asset's scale. */
+export class BalanceItemView {
+  asset!: string;
+  balance!: string;
+  /** Held by pending redemptions. */
+  pending!: string;
+  /** balance − pending. */
+  available!: string;
+  /** Today's view only, for assets that expire: what expires within 30 days. */
+  expiringSoon?: ExpiringView[];
+}
+
+export class BalancesView {
+  /** The business day asked for, or null for now. */
+  asOf!: string | null;
+  balances!: BalanceItemView[];
+}
+
+export class HolderEntryItemView {
+  transactionId!: string;
+  asset!: string;
+  /** Signed from the holder's side: + in, − out. */
+  amount!: string;
+  balanceAfter!: string;
+  kind!: string;
+  /** When it was booked. */
+  createdAt!: string;
+  /** The business day it counts on (Asia/Shanghai). */
+  effectiveOn!: string;
+  memo!: string;
+}
+
+export class HolderEntriesView {
+  items!: HolderEntryItemView[];
+  nextCursor!: string | null;
+}
