@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiTags, ApiResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { IdempotencyHandledByService, requiredIdempotencyKey, sendAnswer } from 
 import { IdParam } from '../platform/http/validation';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { PinGuardService } from './pin-guard.service';
-import { CreateItemDto, CreateRedemptionDto, CreateShopDto, ListRedemptionsQuery, PinDto, PinParams, RedemptionQuery, StockDto } from './redemption.dto';
+import { CreateItemDto, CreateRedemptionDto, CreateShopDto, ListRedemptionsQuery, PinDto, PinParams, RedemptionQuery, RedemptionView, RedemptionsView, StockDto } from './redemption.dto';
 import { RedemptionsService } from './redemptions.service';
 import { ShopsService } from './shops.service';
 
@@ -78,6 +78,7 @@ export class RedemptionController {
    */
   @Post('redemptions')
   @Access({ roles: AT_THE_COUNTER })
+  @ApiResponse({ status: 201, type: RedemptionView, description: 'Redeemed (or held, with `?hold=true`); a replay of the same Idempotency-Key answers the same.' })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
   async redeem(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateRedemptionDto, @Query() q: RedemptionQuery, @Headers('idempotency-key') k: string | undefined, @Res() res: Response) {
@@ -88,20 +89,21 @@ export class RedemptionController {
   /** Redemptions in scope (a shopkeeper: its own shop), by day. */
   @Get('redemptions')
   @Access({ roles: SHOP_BOOKS })
-  listRedemptions(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRedemptionsQuery) {
+  listRedemptions(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRedemptionsQuery): Promise<RedemptionsView> {
     return this.redemptions.list(p, q);
   }
 
   /** A redemption with its lines. */
   @Get('redemptions/:id')
   @Access({ roles: SHOP_BOOKS })
-  getRedemption(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  getRedemption(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RedemptionView> {
     return this.redemptions.get(p, id);
   }
 
   /** Completes a held redemption (the points are spent). */
   @Post('redemptions/:id/complete')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: RedemptionView })
   @Access({ roles: AT_THE_COUNTER })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -113,13 +115,14 @@ export class RedemptionController {
   @Post('redemptions/:id/cancel')
   @HttpCode(200)
   @Access({ roles: AT_THE_COUNTER })
-  cancel(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  cancel(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<RedemptionView> {
     return this.redemptions.cancel(p, id);
   }
 
   /** Reverses a completed redemption and returns its stock; 409 once it is settled. Requires Idempotency-Key. */
   @Post('redemptions/:id/refund')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: RedemptionView })
   @Access({ roles: AT_THE_COUNTER })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })

@@ -125,3 +125,49 @@ export class PinParams {
   id!: string;
 }
 
+
+export class RedemptionLineView {
+  /** @example "SOAP" */
+  sku!: string;
+  /** @example "洗衣皂" */
+  name!: string;
+  /** @example 2 */
+  quantity!: number;
+  /** @example "5.00" */
+  unitPrice!: string;
+  /** @example "10.00" */
+  amount!: string;
+}
+
+/** A redemption at a shop. The shop sees what was spent, never the holder's balance. */
+export class RedemptionView {
+  id!: string;
+  shopId!: string;
+  holder!: RedemptionHolderRefView;
+  /** @example "CONDUCT" */
+  asset!: string;
+  /**
+   * Points spent (or held), a decimal string at the asset's scale.
+   * @example "10.00"
+   */
+  amount!: string;
+  /** `held` (reserved until `expiresAt`), `completed`, `cancelled`, `expired` or `refunded`. */
+  status!: string;
+  lines!: RedemptionLineView[];
+  expiresAt!: string | null;
+  transactionId!: string | null;
+  refundTransactionId!: string | null;
+  settlementId!: string | null;
+  createdAt!: string;
+}
+
+export class RedemptionHolderRefView {
+  /** @example "household" */
+  type!: string;
+  id!: string;
+}
+
+export class RedemptionsView {
+  items!: RedemptionView[];
+  nextCursor!: string | null;
+}
