@@ -6,13 +6,12 @@ import { actorRef, type KeyPrincipal } from '../auth/principal';
 import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
-import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import.service';
 import { BaseGrantRun, BaseGrantsService } from './base-grants.service';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { CreateRecordDto, ImportApprovalDto, ImportQuery, TemplateQuery, ListImportsQuery, ListRecordsQuery, ObjectionDto, BaseGrantsDto, ImportResultView, ResolveDto, SimulateDto } from './records.dto';
-import { ImportApproval, ImportView, RecordsService, RecordView } from './records.service';
+import { BaseGrantsDto, CreateRecordDto, ImportApprovalDto, ImportQuery, ImportResultView, ListImportsQuery, ListRecordsQuery, ObjectionDto, RecordEnteredView, RecordView, RecordsView, ResolveDto, SimulateDto, TemplateQuery } from './records.dto';
+import { ImportApproval, ImportView, RecordsService } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
@@ -86,14 +85,14 @@ export class RecordsController {
   @Post('records')
   @HttpCode(201)
   @Access({ roles: ['admin', 'clerk'] })
-  submit(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateRecordDto) {
+  submit(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateRecordDto): Promise<RecordEnteredView> {
     return this.records.submit(p, dto);
   }
 
   /** Records in scope, newest first, by status, holder or source (`claim`: the reviewers' queue of claims). */
   @Get('records')
   @Access({ roles: READERS })
-  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRecordsQuery): Promise<Page<RecordView>> {
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRecordsQuery): Promise<RecordsView> {
     return this.records.list(p, q);
   }
 

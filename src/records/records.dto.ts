@@ -151,3 +151,77 @@ export class ImportResultView {
   /** The import the records belong to (another reviewer approves it). */
   importId?: string;
 }
+
+/** Who acted: a key, a user, a household (its own claim), or the system. */
+export class ActorRefView {
+  /** `key`, `user`, `household`, `job` or `platform`. */
+  type!: string;
+  id!: string;
+  name!: string;
+}
+
+export class HolderRefView {
+  /** @example "household" */
+  type!: string;
+  id!: string;
+}
+
+export class RecordHistoryView {
+  from!: string | null;
+  to!: string;
+  actor!: ActorRefView;
+  reason!: string | null;
+  at!: string;
+}
+
+/** A record (红黑榜 / 红黄榜 item) of a holder, valued by its rule set. */
+export class RecordView {
+  id!: string;
+  holder!: HolderRefView;
+  regionCode!: string;
+  ruleCode!: string;
+  ruleName!: string;
+  ruleSetId!: string;
+  ruleSetVersion!: number;
+  asset!: string;
+  /** `credit` (红榜, adds) or `debit` (黄榜, deducts). */
+  direction!: string;
+  quantity!: string;
+  /** After caps; always positive (`direction` says which way). */
+  points!: string;
+  uncappedPoints!: string;
+  capped!: boolean;
+  occurredOn!: string;
+  /** Evidence references: `sha256:<hex>` for photos kept by jifen (GET …/evidence/{n}), or what the clerk entered. */
+  evidence!: string[];
+  /** `entry` (a clerk, an import, a migration) or `claim` (申报 by the household from its page). */
+  source!: 'entry' | 'claim';
+  note!: string | null;
+  /** `submitted`, `approved`, `in_notice`, `posted`, `rejected`, `objected` or `voided`. */
+  status!: 'submitted' | 'approved' | 'in_notice' | 'posted' | 'rejected' | 'objected' | 'voided';
+  noticeEndsOn!: string | null;
+  transactionId!: string | null;
+  reversalTransactionId!: string | null;
+  createdAt!: string;
+  /** One record's own view only. */
+  enteredBy?: ActorRefView;
+  /** One record's own view only. */
+  history?: RecordHistoryView[];
+}
+
+/** A cap of a rule item: at most so many points, or so many records, a day, month or year. */
+export class CapView {
+  period!: 'day' | 'month' | 'year';
+  maxPoints?: string;
+  maxCount?: number;
+}
+
+/** A record as entered, with the cap that cut its value, if one did. */
+export class RecordEnteredView extends RecordView {
+  cappedBy!: CapView | null;
+}
+
+export class RecordsView {
+  items!: RecordView[];
+  nextCursor!: string | null;
+}

@@ -2,7 +2,7 @@ import { UsersService } from '../auth/users.service';
 import { Injectable, Logger } from '@nestjs/common';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
-import { actorRef, actorView, type ActorView, assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
+import { actorRef, actorView, assertRegionInScope, KeyPrincipal, listScope } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
 import { AssetsService } from '../ledger/assets.service';
 import type { PostingRequest } from '../ledger/domain/model';
@@ -18,7 +18,7 @@ import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rule
 import { capLockKey, capReachedMessage, CapUsageTracker, COUNTS_TOWARD_CAPS, lockCapUsage } from './cap-usage';
 import { arrayLiteral } from '../platform/database/sql-arrays';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
-import { CreateRecordDto, ListRecordsQuery } from './records.dto';
+import { CreateRecordDto, ListRecordsQuery, RecordEnteredView, RecordView } from './records.dto';
 import { SanctionsService } from '../sanctions/sanctions.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { interactiveInFlight, yieldToForeground } from '../platform/http/foreground';
@@ -83,33 +83,7 @@ export interface ImportApproval {
   pendingPosting?: number;
 }
 
-export interface RecordView {
-  id: string;
-  holder: { type: string; id: string };
-  regionCode: string;
-  ruleCode: string;
-  ruleName: string;
-  ruleSetId: string;
-  ruleSetVersion: number;
-  asset: string;
-  direction: string;
-  quantity: string;
-  points: string;
-  uncappedPoints: string;
-  capped: boolean;
-  occurredOn: string;
-  evidence: string[];
-  /** `entry` (a clerk, an import, a migration) or `claim` (申报 by the household from its page). */
-  source: 'entry' | 'claim';
-  note: string | null;
-  status: Status;
-  noticeEndsOn: string | null;
-  transactionId: string | null;
-  reversalTransactionId: string | null;
-  createdAt: string;
-  enteredBy?: ActorView;
-  history?: { from: string | null; to: string; actor: ActorView; reason: string | null; at: string }[];
-}
+export type { RecordView } from './records.dto';
 
 const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
   quantity::text AS quantity, points::text AS points, uncapped_points::text AS uncapped_points, capped,
@@ -348,11 +322,11 @@ export class RecordsService {
   }
 
   /** Enters one record; it is valued at once (caps applied) and waits for review. */
-  async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
+  async submit(p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordEnteredView> {
     return this.uow.run(async (m) => this.submitWithin(m, p, dto));
   }
 
-  private async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordView & { cappedBy: unknown }> {
+  private async submitWithin(m: EntityManager, p: KeyPrincipal, dto: CreateRecordDto): Promise<RecordEnteredView> {
     const holder = await this.holders.find(p.tenantId, dto.holder.type, dto.holder.id, m);
     if (!holder) throw new NotFound(`${dto.holder.type} ${dto.holder.id}`);
     assertRegionInScope(p, holder.regionCode, `${dto.holder.type} ${dto.holder.id}`);
@@ -397,7 +371,7 @@ export class RecordsService {
     dto: Pick<CreateRecordDto, 'ruleCode' | 'asset' | 'occurredOn' | 'quantity' | 'evidence' | 'note'>,
     actor: string,
     source: 'entry' | 'claim',
-  ): Promise<RecordView & { cappedBy: unknown }> {
+  ): Promise<RecordEnteredView> {
     if (dto.occurredOn > shanghaiToday()) throw new Unprocessable('occurredOn is in the future', 'future-date');
     const quantity = new Decimal(dto.quantity ?? '1');
     if (quantity.lte(0)) throw new Unprocessable('quantity must be greater than zero', 'invalid-quantity');

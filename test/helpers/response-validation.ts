@@ -26,8 +26,12 @@ function toJsonSchema(s: unknown): unknown {
   }
   const src = s as Schema;
   if (src.nullable === true) {
+    // A nullable reference (`nullable, type: object, allOf: [$ref]`): the reference, or null.
+    if (out.$ref || out.allOf || out.oneOf) {
+      const { type: _type, ...rest } = out;
+      return { anyOf: [rest, { type: 'null' }] };
+    }
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (out.$ref || out.allOf || out.oneOf) return { anyOf: [{ ...out }, { type: 'null' }] };
   }
   if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
   return out;
@@ -117,7 +121,8 @@ export class ResponseValidation {
       const why = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
       return void this.findings.add(`${pair}: body does not match the document: ${why.join('; ')}`);
     }
-    this.record(`${pair} ${media} (schema)`);
+    const typed = Boolean(c.schema.$ref || c.schema.properties || c.schema.items || c.schema.allOf);
+    this.record(`${pair} ${media} ${typed ? '(schema)' : '(untyped object)'}`);
   }
 
   private record(line: string): void {
