@@ -91,10 +91,14 @@ export class ResponseValidation {
 
   private check(method: string, route: string, status: number, contentType: string, body: Buffer | null): void {
     const p = route.replace(/:(\w+)/g, '{$1}');
+    // The console's own page and session (@ApiExcludeController): the service's UI, not its API.
+    if (p === '/console' || p.startsWith('/console/')) return;
     const m = method.toLowerCase();
     const op = this.doc!.paths[p]?.[m];
     if (!op) return void this.findings.add(`${method} ${p}: served but not in the document`);
     const responses = op.responses ?? {};
+    // A conditional GET answered "not modified" (the browser sent the ETag of an earlier 200): HTTP's, not the operation's.
+    if (status === 304 && m === 'get' && responses['200']) return this.record(`${method} ${p} 304 (not modified)`);
     const declared = responses[String(status)] ? String(status) : responses[`${String(status)[0]}XX`] ? `${String(status)[0]}XX` : responses.default ? 'default' : null;
     if (!declared) return void this.findings.add(`${method} ${p} ${status}: status not in the document (declared: ${Object.keys(responses).join(', ')})`);
     const r = responses[declared];
