@@ -15,7 +15,7 @@ import { Conflict, NotFound, TooManyAttempts, Unprocessable } from '../platform/
 import { EvidenceService } from '../evidence/evidence.service';
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rules';
-import { capLockKey, capReachedMessage, CapUsageTracker, COUNTS_TOWARD_CAPS, lockCapUsage } from './cap-usage';
+import { capReachedMessage, CapUsageTracker } from './cap-usage';
 import { arrayLiteral } from '../platform/database/sql-arrays';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
 import { CreateRecordDto, ListRecordsQuery, RecordEnteredView, RecordView } from './records.dto';
@@ -226,22 +226,6 @@ export class RecordsService {
     return found[0];
   }
 
-  /** What the holder has been given under this item in each cap's window (records that count toward caps). */
-  private async usage(m: EntityManager, tenantId: string, holderId: string, item: RuleItem, occurredOn: string): Promise<CapUsage> {
-    const usage: CapUsage = {};
-    for (const cap of item.caps ?? []) {
-      const w = capWindow(cap.period, occurredOn);
-      const [row] = await m.query(
-        `SELECT COALESCE(sum(points), 0)::text AS points, count(*)::int AS n FROM records
-          WHERE tenant_id = $1 AND holder_id = $2 AND rule_code = $3 AND occurred_on >= $4 AND occurred_on < $5
-            AND ${COUNTS_TOWARD_CAPS}`,
-        [tenantId, holderId, item.code, w.from, w.to],
-      );
-      usage[cap.period] = { points: new Decimal(row.points), count: row.n };
-    }
-    return usage;
-  }
-
   /**
    * Decisions already taken on paper (a go-live migration, approved by a second
    * admin), a chunk at a time in file order, set-based: each valued by the rule
@@ -378,10 +362,12 @@ export class RecordsService {
     const { set, item, scale } = await this.findItem(tenantId, holder.type, holder.regionCode, dto, m);
     if (source === 'claim' && item.direction !== 'credit') throw new Unprocessable(`「${item.name}」是扣分事项，不能申报`, 'debit-not-claimable');
     if (item.evidenceRequired && !dto.evidence?.length) throw new Unprocessable(`rule ${item.code} requires evidence`, 'evidence-required');
-    // One submission per holder and item at a time, so two cannot both fit under one cap.
-    if (item.caps?.length) await lockCapUsage(m, [capLockKey(tenantId, holder.id, item.code)]);
-    const v = valueRecord(item, quantity, await this.usage(m, tenantId, holder.id, item, dto.occurredOn));
-    const points = v.points.toDecimalPlaces(scale, Decimal.ROUND_DOWN);
+    // One submission per holder and item at a time (the tracker locks the pair), so two cannot both fit under one cap.
+    const caps = new CapUsageTracker(tenantId);
+    const subject = { holderType: holder.type, holderId: holder.id, item, occurredOn: dto.occurredOn };
+    await caps.prepare(m, [subject]);
+    const v = caps.value(subject, quantity, scale);
+    const points = v.points;
     if (points.isZero()) throw new Unprocessable(`the ${v.cappedBy?.period ?? ''} cap of rule ${item.code} is reached for this holder`, 'cap-reached');
     const id = timeOrderedUuid();
     await m.query(
