@@ -1,10 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { IdempotentRedacting } from '../platform/http/idempotency';
-import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal } from './access.decorator';
-import { ApiKeyEventView, ApiKeyIssued, ApiKeyView, CreateApiKeyDto, ListKeysQuery } from './api-keys.dto';
+import { ApiKeyEventsPage, ApiKeyIssued, ApiKeysPage, ApiKeyView, CreateApiKeyDto, ListKeysQuery } from './api-keys.dto';
 import { ApiKeysService } from './api-keys.service';
 import type { Principal } from './principal';
 
@@ -25,14 +24,14 @@ export class ApiKeysController {
   /** The tenant's keys, without secrets. */
   @Get()
   @Access({ platform: true, roles: ['admin', 'auditor'] })
-  list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<Page<ApiKeyView>> {
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<ApiKeysPage> {
     return this.keys.list(p, q.tenantId, q);
   }
 
   /** The log of keys created and revoked (who, when, which role), newest first. */
   @Get('events')
   @Access({ platform: true, roles: ['admin', 'auditor'] })
-  events(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<Page<ApiKeyEventView>> {
+  events(@CurrentPrincipal() p: Principal, @Query() q: ListKeysQuery): Promise<ApiKeyEventsPage> {
     return this.keys.events(p, q.tenantId, q);
   }
 

@@ -2,6 +2,7 @@ import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-va
 import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 import { ROLES, Role, type ActorView } from './principal';
+import { PageOf } from '../platform/http/page.dto';
 
 export class CreateApiKeyDto {
   @IsUUID('all')
@@ -64,3 +65,7 @@ export class ListKeysQuery extends PageQuery {
   @IsUUID('all')
   tenantId!: string;
 }
+
+export class ApiKeysPage extends PageOf(ApiKeyView) {}
+
+export class ApiKeyEventsPage extends PageOf(ApiKeyEventView) {}

@@ -2,12 +2,11 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, 
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { IdempotencyNotOffered, IdempotentRedacting } from '../platform/http/idempotency';
-import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
 import { Access, CurrentPrincipal, Public } from './access.decorator';
 import { ConsoleSessions } from './console-session.service';
 import { ROLES, type Principal } from './principal';
-import { ChangePasswordDto, CreateUserDto, InitialPasswordView, ListUsersQuery, SessionOpened, SignInUserDto, USER_ROLES, UserCreated, UserView } from './users.dto';
+import { ChangePasswordDto, CreateUserDto, InitialPasswordView, ListUsersQuery, SessionOpened, SignInUserDto, USER_ROLES, UserCreated, UserView, UsersPage } from './users.dto';
 import { UsersService } from './users.service';
 
 /** The bearer token of a request, or the one its console cookie holds. */
@@ -34,7 +33,7 @@ export class UsersController {
   /** The tenant's users (phones masked), with when each last signed in and whether it is disabled. */
   @Get('users')
   @Access({ platform: true, roles: ['admin', 'auditor'] })
-  list(@CurrentPrincipal() p: Principal, @Query() q: ListUsersQuery): Promise<Page<UserView>> {
+  list(@CurrentPrincipal() p: Principal, @Query() q: ListUsersQuery): Promise<UsersPage> {
     return this.users.list(p, q);
   }
 

@@ -2,6 +2,7 @@ import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, MinLength } fro
 import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
 import { ROLES, Role } from './principal';
+import { PageOf } from '../platform/http/page.dto';
 
 /** The roles a person may hold: every key role except `bank` (banks are machines). */
 export const USER_ROLES = ROLES.filter((r) => r !== 'bank') as Exclude<Role, 'bank'>[];
@@ -105,4 +106,21 @@ export class SessionOpened {
 
 export class InitialPasswordView {
   initialPassword!: string;
+}
+
+export class UsersPage extends PageOf(UserView) {}
+
+/** Who is acting: the platform admin (type and name only), or a user or key of a county. */
+export class MeView {
+  type!: 'platform' | 'key' | 'user';
+  name!: string;
+  id?: string;
+  tenantId?: string;
+  role?: Role;
+  scopeRegionCode?: string;
+  /** The scope's name, for the console's header. */
+  scopeRegionName?: string;
+  shopId?: string | null;
+  bankId?: string | null;
+  mustChangePassword?: boolean;
 }

@@ -14,7 +14,7 @@ import { sha256 } from '../platform/util/sha256';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { ApiKeysService } from './api-keys.service';
 import { actorRef, KeyPrincipal, Principal } from './principal';
-import { ChangePasswordDto, CreateUserDto, ListUsersQuery, SessionOpened, UserCreated, UserRole, UserView } from './users.dto';
+import { ChangePasswordDto, CreateUserDto, ListUsersQuery, MeView, SessionOpened, UserCreated, UserRole, UserView } from './users.dto';
 
 /** A session lapses after this long without use. */
 export const SESSION_IDLE_HOURS = 12;
@@ -238,7 +238,7 @@ export class UsersService {
   }
 
   /** GET /v1/me: who is acting, with the scope's name for the console's header. */
-  async me(p: Principal) {
+  async me(p: Principal): Promise<MeView> {
     if (p.kind === 'platform') return { type: 'platform' as const, name: '平台管理员' };
     const region = await this.tenancy.findRegion(p.tenantId, p.scopeRegionCode);
     return {

@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { AccessLogQuery, BankAccessLogView, BankView, BanksView, ConsentGrantedView, ConsentsQuery, ConsentsView, CreateBankDto, CreateConsentDto, CreditReportQuery, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeyView, SigningKeysView } from './banks.dto';
+import { AccessLogQuery, BankAccessLogView, BankView, BanksView, ConsentGrantedView, ConsentHistoryView, ConsentRevokedView, ConsentsQuery, ConsentsView, CreateBankDto, CreateConsentDto, CreditReportQuery, CreditReportView, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeyView, SigningKeysView } from './banks.dto';
 import { BanksService } from './banks.service';
 import { SigningKeyService } from './signing-key.service';
 
@@ -49,14 +49,14 @@ export class BanksController {
   /** A consent's history: granted, revoked, expired, with who and when (append-only). */
   @Get('consents/:id/history')
   @Access({ roles: ['admin', 'auditor', 'clerk'] })
-  consentHistory(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  consentHistory(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ConsentHistoryView> {
     return this.banks.consentHistory(p, id);
   }
 
   /** Revokes a consent; the bank stops seeing the household at once. */
   @Delete('consents/:id')
   @Access({ roles: ['admin', 'clerk'] })
-  revoke(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  revoke(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ConsentRevokedView> {
     return this.banks.revokeConsent(p, id);
   }
 
@@ -130,7 +130,7 @@ export class BanksController {
   /** Consenting households, loans granted and their amounts, per village. */
   @Get('reports/credit')
   @Access({ roles: ['admin', 'auditor'] })
-  report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: CreditReportQuery) {
+  report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: CreditReportQuery): Promise<CreditReportView> {
     return this.banks.creditReport(p, q.regionCode);
   }
 }

@@ -1,5 +1,6 @@
 import { IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { IsBusinessDate, IsOptional } from '../platform/http/validators';
+import { ActorRefView } from '../auth/actor.dto';
 
 
 export class CreateBankDto {
@@ -48,18 +49,28 @@ export class ExportQuery {
 }
 
 export class LoanDto {
-  /** The householdRef a grade lookup answered. */
+  /**
+   * The householdRef a grade lookup answered.
+   * @example "8c1f5b2e-3a4d-4e6f-9a0b-1c2d3e4f5a6b"
+   */
   @IsUUID('all')
   householdRef!: string;
 
-  /** CNY. */
+  /**
+   * CNY.
+   * @example "30000.00"
+   */
   @IsString() @Matches(/^(0|[1-9]\d{0,11})(\.\d{1,2})?$/, { message: 'amount must be CNY as a decimal string' })
   amount!: string;
 
-  /** Annual rate, e.g. "0.0385". */
+  /**
+   * Annual rate.
+   * @example "0.0385"
+   */
   @IsString() @Matches(/^0(\.\d{1,6})?$|^1(\.0{1,6})?$/, { message: 'rate must be a decimal fraction such as "0.0385"' })
   rate!: string;
 
+  /** @example "2026-12-06" */
   @IsBusinessDate()
   grantedOn!: string;
 }
@@ -86,23 +97,43 @@ export class CreditReportQuery {
  * them: the swagger plugin reads *.dto.ts, and a bank's generated client is typed.)
  */
 export class GradeLookupView {
-  /** Opaque reference to the household: pass it back when reporting a loan. */
+  /**
+   * Opaque reference to the household: pass it back when reporting a loan.
+   * @example "8c1f5b2e-3a4d-4e6f-9a0b-1c2d3e4f5a6b"
+   */
   householdRef!: string;
-  /** AAA, AA, A, or null when the household is not graded. */
+  /**
+   * AAA, AA, A, or null when the household is not graded.
+   * @example "AA"
+   */
   grade!: string | null;
-  /** The score, a decimal string. */
+  /**
+   * The score, a decimal string.
+   * @example "78"
+   */
   score!: string | null;
-  /** The credit line the scorecard gives for the grade, CNY as a decimal string. */
+  /**
+   * The credit line the scorecard gives for the grade, CNY as a decimal string.
+   * @example "50000.00"
+   */
   creditLine!: string | null;
+  /** @example "优惠2档" */
   rateTier!: string | null;
-  /** The business day the run counts as of (YYYY-MM-DD). */
+  /**
+   * The business day the run counts as of (YYYY-MM-DD).
+   * @example "2026-11-30"
+   */
   asOf!: string;
+  /** @example "5e0b7c1d-2f3a-4b5c-8d9e-0f1a2b3c4d5e" */
   runId!: string;
 }
 
 /** An export signing key of the county (Ed25519). */
 export class SigningKeyView {
-  /** First 16 hex digits of SHA-256 over the public key (SPKI, DER): what X-Export-Key-Id names. */
+  /**
+   * First 16 hex digits of SHA-256 over the public key (SPKI, DER): what X-Export-Key-Id names.
+   * @example "3f9a0c1b2d4e5f60"
+   */
   keyId!: string;
   algorithm!: 'Ed25519';
   /** The public key, SPKI DER in base64. */
@@ -126,10 +157,17 @@ export class SigningKeysView {
 export class LoanView {
   id!: string;
   householdRef!: string;
-  /** CNY, a decimal string. */
+  /**
+   * CNY, a decimal string.
+   * @example "30000.00"
+   */
   amount!: string;
-  /** Annual rate, a decimal fraction. */
+  /**
+   * Annual rate, a decimal fraction.
+   * @example "0.0385"
+   */
   rate!: string;
+  /** @example "2026-12-06" */
   grantedOn!: string;
 }
 
@@ -181,4 +219,41 @@ export class ConsentView extends ConsentGrantedView {
 export class ConsentsView {
   items!: ConsentView[];
   nextCursor!: string | null;
+}
+
+export class ConsentEventView {
+  /** granted, revoked or expired. */
+  event!: string;
+  actor!: ActorRefView;
+  at!: string;
+}
+
+export class ConsentHistoryView {
+  consentId!: string;
+  items!: ConsentEventView[];
+}
+
+export class ConsentRevokedView {
+  id!: string;
+  status!: 'revoked';
+}
+
+export class VillageCreditView {
+  villageCode!: string;
+  consentedHouseholds!: number;
+  loans!: number;
+  /** CNY lent. */
+  amount!: string;
+}
+
+export class CreditTotalsView {
+  consentedHouseholds!: number;
+  loans!: number;
+  amount!: string;
+}
+
+export class CreditReportView {
+  /** Villages with consents or loans. */
+  villages!: VillageCreditView[];
+  totals!: CreditTotalsView;
 }

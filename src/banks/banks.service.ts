@@ -134,7 +134,7 @@ export class BanksService implements OnModuleInit {
     );
     // Revoked before (or by a twin request just now): the UPDATE matched no row.
     if (!revoked.length) throw new Conflict(`consent ${id} was revoked${c.revoked_at ? ` on ${c.revoked_at.toISOString()}` : ''}`, 'consent-revoked');
-    return { id, status: 'revoked' };
+    return { id, status: 'revoked' as const };
   }
 
   /**

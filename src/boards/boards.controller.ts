@@ -7,7 +7,9 @@ import { GradesService } from '../grades/grades.service';
 import { NotFound } from '../platform/http/app-error';
 import { IdParam } from '../platform/http/validation';
 import { printablePage, anchorSmallPrint } from '../platform/util/public-page';
-import { BoardsQuery, CreateBoardDto, ParticipationQuery } from './boards.dto';
+import { BoardPublishedView, BoardsQuery, BoardsView, BoardView, CreateBoardDto, ParticipationQuery, ParticipationView, PublicBoardView } from './boards.dto';
+import { PublicGradesView } from '../grades/grades.dto';
+import { ApiJsonOrHtml } from '../platform/http/openapi-responses';
 import { BoardsService } from './boards.service';
 
 const wantsHtml = (req: Request) => /text\/html/.test(req.headers.accept ?? '') && !/application\/json/.test(req.headers.accept ?? '');
@@ -24,28 +26,28 @@ export class BoardsController {
   @Post('v1/boards')
   @HttpCode(201)
   @Access({ roles: ['admin', 'reviewer'] })
-  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateBoardDto) {
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateBoardDto): Promise<BoardView> {
     return this.boards.compute(p, dto.villageCode, dto.period, dto.size);
   }
 
   /** Boards (红黑榜) in scope, drafts and published. */
   @Get('v1/boards')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer'] })
-  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: BoardsQuery) {
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: BoardsQuery): Promise<BoardsView> {
     return this.boards.list(p, q.villageCode);
   }
 
   /** Per village: households, active households, participation rate, points issued and redeemed, claims made and approved in a month; lowest rate first. */
   @Get('v1/reports/participation')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
-  participation(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ParticipationQuery) {
+  participation(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ParticipationQuery): Promise<ParticipationView> {
     return this.boards.participation(p, q.regionCode, q.period);
   }
 
   /** A board with its red and black lists. */
   @Get('v1/boards/:id')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer'] })
-  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<BoardView> {
     return this.boards.get(p, id);
   }
 
@@ -53,13 +55,14 @@ export class BoardsController {
   @Post('v1/boards/:id/publish')
   @HttpCode(200)
   @Access({ roles: ['admin', 'reviewer'] })
-  publish(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  publish(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<BoardPublishedView> {
     return this.boards.publish(p, id);
   }
 
   /** The published board, names masked; `Accept: text/html` gets a printable page. 404 until published. */
   @Get('public/boards/:villageCode/:period')
   @Public()
+  @ApiJsonOrHtml(PublicBoardView, 'The board (JSON), or a printable page for `Accept: text/html`.')
   @Header('Cache-Control', 'public, max-age=60')
   async publicBoard(@Param('villageCode') villageCode: string, @Param('period') period: string, @Req() req: Request, @Res() res: Response) {
     const b = await this.boards.publicBoard(villageCode, period);
@@ -87,6 +90,7 @@ export class BoardsController {
   /** The latest published grades of a village (孝善信用), names masked; `Accept: text/html` gets a printable page. */
   @Get('public/grades/:villageCode')
   @Public()
+  @ApiJsonOrHtml(PublicGradesView, 'The grades (JSON), or a printable page for `Accept: text/html`.')
   @Header('Cache-Control', 'public, max-age=60')
   async publicGrades(@Param('villageCode') villageCode: string, @Req() req: Request, @Res() res: Response) {
     const g = await this.grades.publicGrades(villageCode);

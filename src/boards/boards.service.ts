@@ -4,6 +4,7 @@ import { AssetsService } from '../ledger/assets.service';
 import { LedgerQueries } from '../ledger/ledger-queries.service';
 import { queryRows } from '../platform/database/query-rows';
 import { randomUUID } from 'crypto';
+import { PublicBoardView } from './boards.dto';
 import { DataSource, EntityManager } from 'typeorm';
 import { actorRef, KeyPrincipal, listScope, regionRelated } from '../auth/principal';
 import { requireTenant } from '../platform/database/tenant';
@@ -190,7 +191,7 @@ export class BoardsService {
   }
 
   /** The published board as the public sees it: masked names, no ids. Null if there is none. */
-  async publicBoard(villageCode: string, period: string) {
+  async publicBoard(villageCode: string, period: string): Promise<PublicBoardView | null> {
     const tenant = await this.tenancy.tenantForRegionCode(villageCode);
     if (!tenant || !parsePeriod(period)) return null;
     const [b]: (BoardRow & { village_name: string })[] = await this.dataSource.query(

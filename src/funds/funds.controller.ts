@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Header, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdempotencyHandledByService, requiredIdempotencyKey, sendAnswer } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
-import { CreateFundDto, DonationDto, PaidDto, SettleDto, SettlementsQuery } from './funds.dto';
+import { CreateFundDto, DonationDto, DonationView, PaidDto, SettleDto, SettlementsQuery, SettlementView } from './funds.dto';
 import { FundsService } from './funds.service';
 import { SettlementsService } from './settlements.service';
 
@@ -44,6 +44,7 @@ export class FundsController {
 
   /** A donation in CNY; with `holder`, that household earns XIAOSHAN points at the fund's rate. Requires Idempotency-Key. */
   @Post('funds/:id/donations')
+  @ApiResponse({ status: 201, type: DonationView, description: 'Donated; a replay of the same Idempotency-Key answers the same.' })
   @Access({ roles: ['admin', 'clerk'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -53,6 +54,7 @@ export class FundsController {
 
   /** Settles every completed, unsettled redemption of the shop up to `through`. Requires Idempotency-Key. */
   @Post('settlements')
+  @ApiResponse({ status: 201, type: SettlementView, description: 'The statement issued; a replay of the same Idempotency-Key answers the same.' })
   @Access({ roles: ['admin'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -78,6 +80,12 @@ export class FundsController {
   @Get('settlements/:id/statement.csv')
   @Access({ roles: SHOP_BOOKS })
   @Header('Content-Type', 'text/csv; charset=utf-8')
+  @ApiResponse({
+    status: 200,
+    description: 'One line per redemption and a total line; UTF-8 with a BOM, so Excel opens it.',
+    content: { 'text/csv': { schema: { type: 'string' } } },
+    headers: { 'Content-Disposition': { description: 'attachment; filename="settlement-<id>.csv"', schema: { type: 'string' } } },
+  })
   async statementCsv(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Res() res: Response) {
     const body = await this.settlements.csv(p, id);
     res.setHeader('Content-Disposition', `attachment; filename="settlement-${id}.csv"`);
@@ -87,6 +95,7 @@ export class FundsController {
   /** Records the payout to the shop. Requires Idempotency-Key. */
   @Post('settlements/:id/paid')
   @HttpCode(200)
+  @ApiResponse({ status: 200, type: SettlementView, description: 'The statement, paid.' })
   @Access({ roles: ['admin'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })

@@ -59,3 +59,109 @@ export class SettlementsQuery {
   @IsOptional() @IsUUID('all')
   shopId?: string;
 }
+
+export class FundView {
+  id!: string;
+  name!: string;
+  regionCode!: string;
+  /** XIAOSHAN points per CNY for donations on a household's behalf; null: such donations earn nothing. */
+  conversionRate!: string | null;
+  coverageAlertBelow!: string;
+}
+
+export class FundsView {
+  items!: FundView[];
+  nextCursor!: string | null;
+}
+
+export class FundOutstandingView {
+  asset!: string;
+  /** Points of this asset the fund backs. */
+  points!: string;
+  /** Their value in CNY at the shops' rates. */
+  valueCny!: string;
+}
+
+export class FundCoverageView extends FundView {
+  /** The fund's CNY balance. */
+  balance!: string;
+  /** Points of every asset it backs, added up. */
+  outstandingPoints!: string;
+  outstandingCny!: string;
+  outstanding!: FundOutstandingView[];
+  /** balance ÷ outstandingCny to 4 places; null when it backs nothing. */
+  coverageRatio!: string | null;
+  belowAlert!: boolean;
+  /** In Chinese, when below the fund's threshold. */
+  alert?: string;
+}
+
+export class DonationView {
+  id!: string;
+  fundId!: string;
+  donor!: string;
+  amount!: string;
+  householdId!: string | null;
+  /** XIAOSHAN points the household earned, or null. */
+  points!: string | null;
+  transactionId!: string;
+}
+
+export class SettlementAssetView {
+  asset!: string;
+  points!: string;
+  amountCny!: string;
+}
+
+export class SettlementHolderView {
+  type!: string;
+  id!: string;
+}
+
+export class SettlementLineView {
+  redemptionId!: string;
+  completedAt!: string;
+  holder!: SettlementHolderView;
+  asset!: string;
+  points!: string;
+  /** CNY per point, agreed when redeemed. */
+  rate!: string;
+  amountCny!: string;
+}
+
+export class SettlementView {
+  id!: string;
+  shopId!: string;
+  fundId!: string;
+  /** The last business day it covers. */
+  through!: string;
+  /** How many redemptions. */
+  redemptions!: number;
+  points!: string;
+  amountCny!: string;
+  byAsset!: SettlementAssetView[];
+  lines!: SettlementLineView[];
+  status!: 'issued' | 'paid';
+  transactionId!: string;
+  paidAt!: string | null;
+  paidReference!: string | null;
+  paidTransactionId!: string | null;
+  createdAt!: string;
+}
+
+export class SettlementSummaryView {
+  id!: string;
+  shopId!: string;
+  through!: string;
+  redemptions!: number;
+  points!: string;
+  amountCny!: string;
+  status!: 'issued' | 'paid';
+  paidAt!: string | null;
+  createdAt!: string;
+}
+
+export class SettlementsView {
+  items!: SettlementSummaryView[];
+  nextCursor!: string | null;
+}

@@ -13,7 +13,7 @@ import { requireTenant } from '../platform/database/tenant';
 import { NotFound, Unprocessable } from '../platform/http/app-error';
 import { MetricsService } from '../platform/observability/metrics.service';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { CreateFundDto, DonationDto } from './funds.dto';
+import { CreateFundDto, DonationDto, DonationView, FundCoverageView, FundsView, FundView } from './funds.dto';
 import { queryRows } from '../platform/database/query-rows';
 
 /** Decimals of a coverage ratio in the alert sentence (a ratio, not an amount). */
@@ -28,13 +28,6 @@ interface FundRow {
   coverage_alert_below: string;
 }
 
-export interface FundView {
-  id: string;
-  name: string;
-  regionCode: string;
-  conversionRate: string | null;
-  coverageAlertBelow: string;
-}
 
 const view = (f: FundRow): FundView => ({
   id: f.id,
@@ -102,7 +95,7 @@ export class FundsService implements OnModuleInit {
     return f;
   }
 
-  async list(p: KeyPrincipal): Promise<{ items: FundView[]; nextCursor: null }> {
+  async list(p: KeyPrincipal): Promise<FundsView> {
     const rows: FundRow[] = await this.dataSource.query(
       `SELECT id, name, region_code, conversion_rate::text AS conversion_rate, coverage_alert_below::text AS coverage_alert_below
          FROM funds WHERE tenant_id = $1 AND (starts_with(region_code, $2) OR starts_with($2, region_code)) ORDER BY created_at, id`,
@@ -118,7 +111,7 @@ export class FundsService implements OnModuleInit {
    * shops took and are not yet settled (at the rate agreed at redemption); and
    * the coverage ratio, balance over that value. Null ratio: it backs nothing.
    */
-  async get(p: KeyPrincipal, id: string) {
+  async get(p: KeyPrincipal, id: string): Promise<FundCoverageView> {
     const f = await this.find(p, id);
     const [acc] = await queryRows<{ balance: string }>(this.dataSource, `SELECT balance::text AS balance FROM ledger_holder_balances WHERE tenant_id = $1 AND holder_type = 'fund' AND holder_id = $2 AND asset_code = $3`, [
       p.tenantId,
@@ -178,7 +171,7 @@ export class FundsService implements OnModuleInit {
       if (!f.conversion_rate) throw new Unprocessable(`fund ${f.name} has no conversion rate; a donation on a household's behalf earns nothing here`, 'no-conversion-rate');
       household = h;
     }
-    return this.commands.run(p.tenantId, `POST /v1/funds/${fundId}/donations`, key, dto, 201, async (m) => {
+    return this.commands.run(p.tenantId, `POST /v1/funds/${fundId}/donations`, key, dto, 201, async (m): Promise<DonationView> => {
       const amounts = await this.assets.amounts(p.tenantId, m);
       const points = household ? amounts.round(amount.mul(f.conversion_rate!), POINTS_FOR_DONATIONS, Decimal.ROUND_DOWN) : null;
       const id = randomUUID();

@@ -3,6 +3,7 @@ import { AmountFormat, AssetsService, CNY } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
 import { DataSource, EntityManager } from 'typeorm';
+import { SettlementsView, SettlementView } from './funds.dto';
 import { actorRef, type KeyPrincipal } from '../auth/principal';
 import type { EntryDraft } from '../ledger/domain/model';
 import { LedgerError } from '../ledger/domain/errors';
@@ -140,7 +141,7 @@ export class SettlementsService {
     });
   }
 
-  private async statement(m: EntityManager, tenantId: string, id: string) {
+  private async statement(m: EntityManager, tenantId: string, id: string): Promise<SettlementView> {
     const amounts = await this.assets.amounts(tenantId, m);
     const [s] = await queryRows<SettlementRow>(m, `SELECT ${COLUMNS} FROM settlements WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
     const lines = await this.redemptions.settledBy(m, tenantId, id);
@@ -177,14 +178,14 @@ export class SettlementsService {
     };
   }
 
-  async get(p: KeyPrincipal, id: string) {
+  async get(p: KeyPrincipal, id: string): Promise<SettlementView> {
     const [s] = await queryRows<{ shop_id: string }>(this.dataSource, `SELECT shop_id FROM settlements WHERE tenant_id = $1 AND id = $2`, [requireTenant(p.tenantId), id]);
     if (!s || !(await this.shops.shop(p, s.shop_id))) throw new NotFound(`settlement ${id}`);
     return this.statement(this.dataSource.manager, p.tenantId, id);
   }
 
   /** A shop's settlements, newest first (a shopkeeper's last statement is the first). */
-  async list(p: KeyPrincipal, shopId: string | undefined) {
+  async list(p: KeyPrincipal, shopId: string | undefined): Promise<SettlementsView> {
     const id = p.role === 'shopkeeper' ? p.shopId! : shopId;
     if (!id) throw new Unprocessable('say which shop (shopId)', 'shop-required');
     if (p.role === 'shopkeeper' && shopId && shopId !== p.shopId) throw new NotFound(`shop ${shopId}`);

@@ -6,7 +6,7 @@ import type { KeyPrincipal } from '../auth/principal';
 import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadsheet-upload';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
-import { ApproveQuery, ControlTotalsDto, CreateMigrationDto, UploadResultView } from './golive.dto';
+import { ApproveQuery, ControlTotalsDto, CreateMigrationDto, UploadResultView, MigrationApprovedView, MigrationCreatedView, MigrationView } from './golive.dto';
 import { GoLiveService } from './golive.service';
 
 
@@ -20,14 +20,14 @@ export class GoLiveController {
   @Post()
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateMigrationDto) {
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateMigrationDto): Promise<MigrationCreatedView> {
     return this.golive.create(p, dto);
   }
 
   /** Its contents and, per village and asset, the declared total against what the households would hold (hold, once applied). */
   @Get(':id')
   @Access({ roles: ['admin', 'auditor'] })
-  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<MigrationView> {
     return this.golive.get(p, id);
   }
 
@@ -68,7 +68,7 @@ export class GoLiveController {
   @Post(':id/control-totals')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  controlTotals(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ControlTotalsDto) {
+  controlTotals(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ControlTotalsDto): Promise<MigrationView> {
     return this.golive.controlTotals(p, id, dto);
   }
 
@@ -76,7 +76,7 @@ export class GoLiveController {
   @Post(':id/approve')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: ApproveQuery) {
+  approve(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: ApproveQuery): Promise<MigrationApprovedView> {
     return this.golive.approve(p, id, { dryRun: q.dryRun === 'true' });
   }
 }

@@ -1,4 +1,5 @@
 import { RejectedLineView } from '../records/records.dto';
+import { ActorRefView } from '../auth/actor.dto';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { IsDecimalString, IsOptional, Nested } from '../platform/http/validators';
 
@@ -39,4 +40,75 @@ export class ApproveQuery {
 export class UploadResultView {
   accepted!: number;
   rejected!: RejectedLineView[];
+}
+
+export class MigrationCreatedView {
+  id!: string;
+  name!: string;
+  /** The paper ledger or decision it carries over. */
+  reference!: string;
+  status!: 'draft';
+}
+
+export class MigrationCountsView {
+  openingBalances!: number;
+  records!: number;
+  serviceHours!: number;
+}
+
+export class PredatingBoardView {
+  id!: string;
+  villageCode!: string;
+  period!: string;
+}
+
+export class PredatingGradeRunView {
+  id!: string;
+  regionCode!: string;
+  asOf!: string;
+}
+
+/** Publications made before the days the migration reaches back to: they stay as published. */
+export class PredatingView {
+  boards!: PredatingBoardView[];
+  gradeRuns!: PredatingGradeRunView[];
+}
+
+/** A village's declared total (from the paper ledger) against what its households would hold. */
+export class ReconciliationLineView {
+  villageCode!: string;
+  asset!: string;
+  declared!: string | null;
+  computed!: string;
+  difference!: string | null;
+  matches!: boolean;
+}
+
+export class MigrationView {
+  id!: string;
+  name!: string;
+  reference!: string;
+  status!: 'draft' | 'applied';
+  createdBy!: ActorRefView;
+  createdAt!: string;
+  approvedBy!: ActorRefView | null;
+  appliedAt!: string | null;
+  /** Postings made when applied. */
+  transactions!: number | null;
+  counts!: MigrationCountsView;
+  /** The earliest day its lines reach back to. */
+  earliestDay!: string | null;
+  predates!: PredatingView;
+  reconciliation!: ReconciliationLineView[];
+}
+
+/** Applied, or (`dryRun`) applied, reconciled and rolled back. */
+export class MigrationApprovedView {
+  id!: string;
+  status!: 'draft' | 'applied';
+  /** Present and true on a dry run. */
+  dryRun?: boolean;
+  transactions!: number;
+  /** A dry run's result per village. */
+  reconciliation?: ReconciliationLineView[];
 }

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateGradeRunDto, CreateScorecardDto, GradeRunCreatedView, GradeRunPublishedView, GradeRunView, GradeRunsView, RunsQuery } from './grades.dto';
+import { CreateGradeRunDto, CreateScorecardDto, GradeRunCreatedView, GradeRunPublishedView, GradeRunView, GradeRunsView, RunsQuery, GradeExplainedView, ScorecardsView, ScorecardView } from './grades.dto';
 import { GradesService } from './grades.service';
 
 const GRADE_READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
@@ -17,21 +17,21 @@ export class GradesController {
   @Post('scorecards')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  createScorecard(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateScorecardDto) {
+  createScorecard(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateScorecardDto): Promise<ScorecardView> {
     return this.grades.createScorecard(p, dto);
   }
 
   /** The tenant's scorecards. */
   @Get('scorecards')
   @Access({ roles: GRADE_READERS })
-  listScorecards(@CurrentPrincipal() p: KeyPrincipal) {
+  listScorecards(@CurrentPrincipal() p: KeyPrincipal): Promise<ScorecardsView> {
     return this.grades.listScorecards(p);
   }
 
   /** A scorecard: its features, points and grade bands. */
   @Get('scorecards/:id')
   @Access({ roles: GRADE_READERS })
-  getScorecard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  getScorecard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ScorecardView> {
     return this.grades.getScorecard(p, id);
   }
 
@@ -68,7 +68,7 @@ export class GradesController {
   /** One household's grade explained: each feature's value, matched bin and points, the score, band and disqualifiers. */
   @Get('grade-runs/:id/households/:householdId')
   @Access({ roles: GRADE_READERS })
-  explain(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('householdId', IdParam) householdId: string) {
+  explain(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('householdId', IdParam) householdId: string): Promise<GradeExplainedView> {
     return this.grades.explain(p, id, householdId);
   }
 }

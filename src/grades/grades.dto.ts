@@ -1,6 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
+import { LedgerAnchorView } from '../ledger/ledger.dto';
 
 const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -116,18 +117,78 @@ export class GradeRunCreatedView {
   distribution!: Record<string, number | string | null>;
 }
 
-/** The ledger's seal a publication records (printed in small print on the public page). */
-export class LedgerAnchorView {
-  sealHash!: string;
-  /** The first 16 hex digits, as printed. */
-  shortHash!: string;
-  sealNo!: string;
-  lastTransactionId!: string;
-  sealedAt!: string;
-  anchoredAt!: string;
-  publication!: Record<string, string>;
+export class GradeRunPublishedView extends GradeRunView {
+  ledgerAnchor!: LedgerAnchorView | null;
 }
 
-export class GradeRunPublishedView extends GradeRunView {
+/** A scorecard as drafted, with its id and version. */
+export class ScorecardView extends CreateScorecardDto {
+  id!: string;
+  /** Versions count up under the same name. */
+  version!: number;
+}
+
+export class ScorecardSummaryView {
+  id!: string;
+  name!: string;
+  version!: number;
+  createdAt!: string;
+}
+
+export class ScorecardsView {
+  items!: ScorecardSummaryView[];
+  nextCursor!: string | null;
+}
+
+export class ScorecardRefView {
+  id!: string;
+  name!: string;
+  version!: number;
+}
+
+export class FeatureScoreView {
+  @IsIn(FEATURES)
+  feature!: Feature;
+  /** The household's value of the feature as of the run's day. */
+  value!: string;
+  /** The matched bin, as written in the scorecard; null when none matched (0 points). */
+  bin!: BinDto | null;
+  points!: string;
+  /** Days counted back from the run's day, for windowed features; null otherwise. */
+  windowDays!: number | null;
+}
+
+export class GradeExplainedView {
+  runId!: string;
+  householdId!: string;
+  asOf!: string;
+  scorecard!: ScorecardRefView;
+  features!: FeatureScoreView[];
+  /** Null for a household the run could not score. */
+  score!: string | null;
+  /** The band the score reached, before disqualifiers. */
+  scoredGrade!: string | null;
+  /** The disqualifiers that capped the grade. */
+  disqualifiers!: string[] | null;
+  grade!: string | null;
+  creditLine!: string | null;
+  rateTier!: string | null;
+}
+
+export class PublicGradeLineView {
+  /** Masked. */
+  name!: string;
+  grade!: string | null;
+}
+
+/** A village's latest published grades (孝善信用), as posted on the wall. */
+export class PublicGradesView {
+  villageCode!: string;
+  villageName!: string;
+  asOf!: string;
+  publishedAt!: string;
+  /** The scorecard's name. */
+  scorecard!: string;
+  households!: PublicGradeLineView[];
   ledgerAnchor!: LedgerAnchorView | null;
 }

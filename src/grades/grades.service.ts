@@ -13,7 +13,7 @@ import { shanghaiToday } from '../rules/rulesets.service';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { LedgerAudit } from '../ledger/ledger-audit.service';
 import { bandsByRank, DEFAULT_WINDOW_DAYS, Feature, FEATURES, grade, gradingSql, ScorecardDocument, scorecardProblems } from './domain/scorecard';
-import { CreateGradeRunDto, CreateScorecardDto } from './grades.dto';
+import { CreateGradeRunDto, CreateScorecardDto, PublicGradesView } from './grades.dto';
 import { queryRows } from '../platform/database/query-rows';
 
 
@@ -302,7 +302,7 @@ export class GradesService {
    * GET /public/grades/{villageCode}: the village's households in the latest
    * published run covering it, names masked, grades only (张榜公示). Null before any publication.
    */
-  async publicGrades(villageCode: string) {
+  async publicGrades(villageCode: string): Promise<PublicGradesView | null> {
     const tenant = await this.tenancy.tenantForRegionCode(villageCode);
     if (!tenant) return null;
     const region = await this.tenancy.findRegion(tenant.id, villageCode);

@@ -1,15 +1,14 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, PersonSearchQuery, HouseholdView, PersonView } from './holders.dto';
+import { CardRotatedView, CreateHouseholdDto, CreatePersonDto, HouseholdSearchQuery, HouseholdsFoundView, HouseholdView, PeopleFoundView, PersonSearchQuery, PersonView, VillageCodeParam } from './holders.dto';
 import { HoldersService } from './holders.service';
 import { doorCardsPage, householdPageUrl } from './door-card.page';
 import { AppConfig } from '../platform/config/app-config';
 import { TenancyService } from '../tenancy/tenancy.service';
-import { VillageCodeParam } from './holders.dto';
 
 @ApiTags('holders')
 @Controller('v1')
@@ -31,7 +30,7 @@ export class HoldersController {
   /** Find households by 户号 (`no`) or by the head's name (`q`, which also takes a 户号 or its sequence) within the caller's scope. */
   @Get('households')
   @Access({ roles: READER_ROLES })
-  searchHouseholds(@CurrentPrincipal() p: KeyPrincipal, @Query() q: HouseholdSearchQuery) {
+  searchHouseholds(@CurrentPrincipal() p: KeyPrincipal, @Query() q: HouseholdSearchQuery): Promise<HouseholdsFoundView> {
     return this.holders.searchHouseholds(p, q);
   }
 
@@ -53,7 +52,7 @@ export class HoldersController {
   /** Find people (volunteers) by name (or id) within the key's scope: the organizer picks who checks in. */
   @Get('people')
   @Access({ roles: READER_ROLES })
-  searchPeople(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PersonSearchQuery) {
+  searchPeople(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PersonSearchQuery): Promise<PeopleFoundView> {
     return this.holders.searchPeople(p, q.q, q.regionCode);
   }
 
@@ -66,6 +65,7 @@ export class HoldersController {
 
   /** The household's door card (A6, printable HTML): village, 户号, the head's masked name, and a QR code of its page. */
   @Get('households/:id/card')
+  @ApiResponse({ status: 200, description: 'A printable page.', content: { 'text/html': { schema: { type: 'string' } } } })
   @Access({ roles: ['admin', 'clerk'] })
   @Header('Cache-Control', 'no-store')
   async card(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Res() res: Response) {
@@ -76,6 +76,7 @@ export class HoldersController {
 
   /** A village's door cards on A4 sheets (four a page), in 户号 order, for printing. */
   @Get('villages/:code/cards')
+  @ApiResponse({ status: 200, description: 'A printable page.', content: { 'text/html': { schema: { type: 'string' } } } })
   @Access({ roles: ['admin', 'clerk'] })
   @Header('Cache-Control', 'no-store')
   async villageCards(@CurrentPrincipal() p: KeyPrincipal, @Param() params: VillageCodeParam, @Res() res: Response) {
@@ -88,7 +89,7 @@ export class HoldersController {
   @Post('households/:id/card/rotate')
   @HttpCode(200)
   @Access({ roles: ['admin', 'clerk'] })
-  async rotateCard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  async rotateCard(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<CardRotatedView> {
     const c = await this.holders.rotateCard(p, id);
     return { householdId: c.householdId, no: c.no, url: householdPageUrl(this.config.publicBaseUrl, c.token) };
   }

@@ -60,6 +60,18 @@ export class PersonView {
   enrolledOn!: string;
 }
 
+/** A sanction on a household: benefits suspended while active. */
+export class SanctionView {
+  id!: string;
+  code!: string;
+  benefitCodes!: string[];
+  status!: string;
+  activatedAt!: string;
+  reason!: string;
+  liftedAt!: string | null;
+  liftedReason!: string | null;
+}
+
 export class HouseholdView {
   id!: string;
   /** 户号: `<villageCode>-<sequence>`, given at creation, never reused. */
@@ -71,7 +83,8 @@ export class HouseholdView {
   /** The day it joined the program. */
   enrolledOn!: string;
   members!: PersonView[];
-  sanctions!: unknown[];
+  /** Active sanctions (惠民政策 suspended). */
+  sanctions!: SanctionView[];
 }
 
 export class PersonSearchQuery {
@@ -99,4 +112,38 @@ export class HouseholdSearchQuery {
 export class VillageCodeParam {
   @IsString() @Matches(/^\d{12}$/, { message: 'code must be a 12-digit village code' })
   code!: string;
+}
+
+export class HouseholdSummaryView {
+  id!: string;
+  /** 户号. */
+  no!: string;
+  villageCode!: string;
+  /** In full to the village's clerks, reviewers and admins; masked to others. */
+  headName!: string;
+}
+
+export class HouseholdsFoundView {
+  /** At most 20. */
+  items!: HouseholdSummaryView[];
+  nextCursor!: string | null;
+}
+
+export class PersonSummaryView {
+  id!: string;
+  regionCode!: string;
+  name!: string;
+}
+
+export class PeopleFoundView {
+  /** At most 20. */
+  items!: PersonSummaryView[];
+  nextCursor!: string | null;
+}
+
+export class CardRotatedView {
+  householdId!: string;
+  no!: string;
+  /** The new card's page; the old one answers 404. */
+  url!: string;
 }

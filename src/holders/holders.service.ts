@@ -14,7 +14,7 @@ import { TenancyService } from '../tenancy/tenancy.service';
 import { maskName } from '../platform/util/public-page';
 import { sha256 } from '../platform/util/sha256';
 import { shanghaiToday } from '../platform/util/business-date';
-import { CreateHouseholdDto, CreatePersonDto, HouseholdView, PersonView } from './holders.dto';
+import { CreateHouseholdDto, CreatePersonDto, HouseholdsFoundView, HouseholdView, PeopleFoundView, PersonView, SanctionView } from './holders.dto';
 
 /** 户号: the village's code, a dash, and the sequence in four digits or more. */
 export const HOUSEHOLD_NO_RE = /^\d{12}-\d{4,8}$/;
@@ -82,7 +82,7 @@ export class HoldersService implements HolderLookup {
   private readonly pii: PiiCipher;
   private readonly finders = new Map<HolderType, HolderFinder>();
   private readonly found = new Map<string, { info: HolderInfo; until: number }>();
-  private sanctionsOf: (tenantId: string, householdId: string) => Promise<unknown[]> = async () => [];
+  private sanctionsOf: (tenantId: string, householdId: string) => Promise<SanctionView[]> = async () => [];
   private readonly enrolledListeners: ((m: EntityManager, household: HolderInfo, tenantId: string, actor: string) => Promise<void>)[] = [];
 
   constructor(
@@ -132,7 +132,7 @@ export class HoldersService implements HolderLookup {
   }
 
   /** The records module answers "which sanctions are active" for household views. */
-  registerSanctions(provider: (tenantId: string, householdId: string) => Promise<unknown[]>): void {
+  registerSanctions(provider: (tenantId: string, householdId: string) => Promise<SanctionView[]>): void {
     this.sanctionsOf = provider;
   }
 
@@ -395,7 +395,7 @@ export class HoldersService implements HolderLookup {
    * is `q`), for a clerk finding a household at the desk. Names are shown in
    * full to the village's own clerks, reviewers and admins, masked to others.
    */
-  async searchHouseholds(p: Principal & { kind: 'key' }, q: { q?: string; no?: string; villageCode?: string }) {
+  async searchHouseholds(p: Principal & { kind: 'key' }, q: { q?: string; no?: string; villageCode?: string }): Promise<HouseholdsFoundView> {
     if (!q.q && !q.no) throw new BadInput('give q (the head\'s name or a 户号) or no', [{ field: 'q', messages: ['q or no is required'] }]);
     const prefix = q.villageCode && q.villageCode.startsWith(p.scopeRegionCode) ? q.villageCode : p.scopeRegionCode;
     // A number typed at the desk may be the whole 户号 or its last digits ("23" finds 500154101001-0023 in the clerk's village).
@@ -413,7 +413,7 @@ export class HoldersService implements HolderLookup {
     return { items: rows.map((r: any) => ({ id: r.id, no: r.no, villageCode: r.village_code, headName: full ? r.head_name : maskName(r.head_name) })), nextCursor: null };
   }
 
-  async searchPeople(p: Principal & { kind: 'key' }, q: string, regionCode?: string) {
+  async searchPeople(p: Principal & { kind: 'key' }, q: string, regionCode?: string): Promise<PeopleFoundView> {
     const prefix = regionCode && regionCode.startsWith(p.scopeRegionCode) ? regionCode : p.scopeRegionCode;
     const rows: { id: string; region_code: string; name: string }[] = await this.dataSource.query(
       `SELECT id, region_code, name FROM people

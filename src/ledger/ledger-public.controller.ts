@@ -3,8 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/access.decorator';
 import { NotFound } from '../platform/http/app-error';
-import { AnchorsQuery } from './ledger.dto';
-import { LedgerAnchor, LedgerAudit } from './ledger-audit.service';
+import { AnchorsQuery, LedgerAnchorsView } from './ledger.dto';
+import { LedgerAudit } from './ledger-audit.service';
 
 @ApiTags('public')
 @Controller('public/ledger')
@@ -22,7 +22,7 @@ export class LedgerPublicController {
   @Get('anchors')
   @Public()
   @Header('Cache-Control', 'public, max-age=60')
-  async anchors(@Query() q: AnchorsQuery): Promise<{ tenantId: string; countyCode: string; items: LedgerAnchor[] }> {
+  async anchors(@Query() q: AnchorsQuery): Promise<LedgerAnchorsView> {
     const [tenant]: { id: string; region_code: string }[] = await this.dataSource.query(
       `SELECT id, region_code FROM tenants WHERE ${/^\d{6}$/.test(q.tenant) ? 'region_code = $1' : 'id = $1::uuid'}`,
       [q.tenant],

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
@@ -7,7 +7,7 @@ import { BadInput, NotFound } from '../platform/http/app-error';
 import { IdempotencyHandledByService, idempotencyKey, sendAnswer } from '../platform/http/idempotency';
 import { IdParam, isUuid } from '../platform/http/validation';
 import { AssetsService } from './assets.service';
-import { BalancesQuery, BalancesView, CreateAssetDto, EntriesQuery, ExpireDto, HolderEntriesView, HolderParams, PointsReportQuery, ReverseDto, TransferDto } from './ledger.dto';
+import { AssetsView, AssetView, BalancesQuery, BalancesView, CreateAssetDto, EntriesQuery, ExpireDto, ExpiryRunView, HolderEntriesView, HolderParams, LedgerVerifyView, PointsReportQuery, PointsReportView, ReverseDto, TransactionView, TransferDto } from './ledger.dto';
 import { LedgerExpiry } from './ledger.expiry';
 import { LedgerAdjustments } from './ledger-adjustments.service';
 import { LedgerQueries } from './ledger-queries.service';
@@ -30,7 +30,7 @@ export class LedgerController {
   /** The tenant's assets (积分种类) with their scale and who holds them. */
   @Get('assets')
   @Access({ roles: ALL_TENANT_ROLES })
-  async listAssets(@CurrentPrincipal() p: KeyPrincipal) {
+  async listAssets(@CurrentPrincipal() p: KeyPrincipal): Promise<AssetsView> {
     const items = (await this.assets.list(p.tenantId)).map((a) => ({
       code: a.code, name: a.name, holderType: a.holderType, scale: a.scale, redeemable: a.redeemable, allowNegative: a.allowNegative, expiry: a.expiry,
     }));
@@ -41,7 +41,7 @@ export class LedgerController {
   @Post('assets')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  async createAsset(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateAssetDto) {
+  async createAsset(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateAssetDto): Promise<AssetView> {
     const expiry = dto.expiry ?? { policy: 'none' as const };
     if ((expiry.policy === 'days') !== (expiry.days !== undefined)) {
       throw new BadInput('expiry.days goes with policy "days" only', [{ field: 'expiry.days', messages: ['expiry.days is required for policy "days" and only for it'] }]);
@@ -53,6 +53,7 @@ export class LedgerController {
 
   /** Admin adjustment. Requires Idempotency-Key. */
   @Post('transfers')
+  @ApiResponse({ status: 201, type: TransactionView, description: 'Posted; a replay of the same Idempotency-Key answers the same.' })
   @Access({ roles: ['admin'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: true })
@@ -64,12 +65,13 @@ export class LedgerController {
   /** A ledger transaction with its entries, business day, actor and hash. */
   @Get('transactions/:id')
   @Access({ roles: READER_ROLES })
-  getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  getTransaction(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<TransactionView> {
     return this.queries.getTransaction(p, id);
   }
 
   /** Reverse a transaction once; a second reversal is 409. */
   @Post('transactions/:id/reverse')
+  @ApiResponse({ status: 201, type: TransactionView, description: 'The reversing transaction.' })
   @Access({ roles: ['admin'] })
   @IdempotencyHandledByService()
   @ApiHeader({ name: 'Idempotency-Key', required: false })
@@ -118,7 +120,7 @@ export class LedgerController {
   @Post('jobs/expire')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  expire(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: ExpireDto) {
+  expire(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: ExpireDto): Promise<ExpiryRunView> {
     return this.expiry.expire(p.tenantId, dto.asOf ?? new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10));
   }
 
@@ -128,14 +130,14 @@ export class LedgerController {
    */
   @Get('reports/points')
   @Access({ roles: ['admin', 'auditor'] })
-  async pointsReport(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PointsReportQuery) {
+  async pointsReport(@CurrentPrincipal() p: KeyPrincipal, @Query() q: PointsReportQuery): Promise<PointsReportView> {
     return this.queries.pointsByMonth(p.tenantId, q.asset ?? 'CONDUCT', q.months ?? 6);
   }
 
   /** Recomputes trial balance, balances against entries, and the seal chain, for this tenant. */
   @Get('ledger/verify')
   @Access({ roles: ['admin', 'auditor'] })
-  async verify(@CurrentPrincipal() p: KeyPrincipal) {
+  async verify(@CurrentPrincipal() p: KeyPrincipal): Promise<LedgerVerifyView> {
     return this.audit.verify(p.tenantId);
   }
 }

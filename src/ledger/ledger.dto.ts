@@ -4,6 +4,7 @@ import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsString, Matches, Max, M
 import { Nested, IsBusinessDate, IsOptional } from '../platform/http/validators';
 import { isUuid } from '../platform/http/validation';
 import { PageQuery } from '../platform/http/pagination';
+import { ActorRefView } from '../auth/actor.dto';
 
 export const HOLDER_TYPES = ['household', 'person', 'shop', 'fund'] as const;
 
@@ -179,4 +180,130 @@ export class HolderEntryItemView {
 export class HolderEntriesView {
   items!: HolderEntryItemView[];
   nextCursor!: string | null;
+}
+
+/** A system account by its name ("issuer", "donations", "payouts", …), or a holder's as `{ type, id }`. */
+const ACCOUNT_SCHEMA = {
+  oneOf: [
+    { type: 'string', description: 'A system account by its name, e.g. issuer' },
+    { type: 'object', properties: { type: { type: 'string' }, id: { type: 'string' } }, required: ['type', 'id'] },
+  ],
+};
+
+export class LedgerEntryView {
+  @ApiProperty(ACCOUNT_SCHEMA)
+  account!: { type: string; id: string } | string;
+
+  asset!: string;
+  /** Positive; `direction` says which way. */
+  amount!: string;
+  direction!: 'credit' | 'debit';
+  balanceAfter!: string;
+}
+
+export class TransactionSourceView {
+  /** What the transaction came from: record, redemption, donation, settlement, … */
+  type!: string;
+  id!: string;
+}
+
+export class TransactionView {
+  id!: string;
+  kind!: string;
+  memo!: string;
+  metadata!: Record<string, unknown>;
+  source!: TransactionSourceView | null;
+  actor!: ActorRefView;
+  /** The transaction this one reverses. */
+  reversalOf!: string | null;
+  /** When it was booked. */
+  createdAt!: string;
+  /** The business day it counts on (Asia/Shanghai). */
+  effectiveOn!: string;
+  /** Its link in the tenant's hash chain, hex. */
+  hash!: string;
+  entries!: LedgerEntryView[];
+}
+
+export class AssetView {
+  code!: string;
+  name!: string;
+  /** Who holds it: household, person, shop or fund. */
+  holderType!: string;
+  /** Decimal places. */
+  scale!: number;
+  redeemable!: boolean;
+  allowNegative!: boolean;
+  expiry!: ExpiryDto;
+}
+
+export class AssetsView {
+  items!: AssetView[];
+  nextCursor!: string | null;
+}
+
+export class ExpiredHolderView {
+  type!: string;
+  id!: string;
+}
+
+export class ExpiredLineView {
+  holder!: ExpiredHolderView;
+  asset!: string;
+  amount!: string;
+}
+
+export class ExpiryRunView {
+  asOf!: string;
+  /** Accounts that had points expire. */
+  accounts!: number;
+  expired!: ExpiredLineView[];
+}
+
+export class PointsMonthView {
+  /** YYYY-MM (Asia/Shanghai). */
+  month!: string;
+  issued!: string;
+  redeemed!: string;
+  /** Held by households and people at the month's end. */
+  outstanding!: string;
+}
+
+export class PointsReportView {
+  asset!: string;
+  months!: PointsMonthView[];
+}
+
+export class LedgerVerifyView {
+  /** Every transaction's entries sum to zero per asset. */
+  balanced!: boolean;
+  /** Every account's balance equals the sum of its entries. */
+  balancesMatchEntries!: boolean;
+  /** The hash chain recomputes to the stored seals. */
+  chainIntact!: boolean;
+  checkedTransactions!: number;
+  problems!: string[];
+}
+
+export class AnchorPublicationView {
+  type!: 'board' | 'grades';
+  id!: string;
+  regionCode!: string;
+}
+
+export class LedgerAnchorView {
+  sealHash!: string;
+  /** The first 16 hex digits, as printed on the wall. */
+  shortHash!: string;
+  sealNo!: string;
+  lastTransactionId!: string;
+  sealedAt!: string;
+  anchoredAt!: string;
+  publication!: AnchorPublicationView;
+}
+
+export class LedgerAnchorsView {
+  tenantId!: string;
+  countyCode!: string;
+  items!: LedgerAnchorView[];
 }

@@ -13,14 +13,9 @@ import { BackgroundJobs } from '../platform/jobs/background-jobs';
 import { shanghaiToday } from '../platform/util/business-date';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { SanctionsService } from '../sanctions/sanctions.service';
+import { BaseGrantRunView } from './records.dto';
 
 
-export interface BaseGrantRun {
-  period: string;
-  villages: number;
-  granted: number;
-  points: string[];
-}
 
 /**
  * 基础分 (issue 21): a rule set's `baseGrant: { points, period: "month" }`
@@ -57,11 +52,11 @@ export class BaseGrantsService {
   }
 
   /** POST /v1/jobs/base-grants { period }: grants the period's base points now (of one tenant, or all for the scheduler). */
-  async grant(period: string, tenantId: string | null, actor = 'job:base-grants'): Promise<BaseGrantRun> {
+  async grant(period: string, tenantId: string | null, actor = 'job:base-grants'): Promise<BaseGrantRunView> {
     const firstDay = `${period}-01`;
     const today = shanghaiToday();
     if (firstDay > today) throw new Unprocessable(`period ${period} has not started`, 'future-period');
-    const run: BaseGrantRun = { period, villages: 0, granted: 0, points: [] };
+    const run: BaseGrantRunView = { period, villages: 0, granted: 0, points: [] };
     const total = new Map<string, Decimal>();
     for (const { tenantId: t, villageCode } of await this.holders.villagesWithHouseholds(tenantId)) {
       for (const asset of (await this.assets.list(t)).filter((a) => a.holderType === 'household')) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { actorRef, type KeyPrincipal } from '../auth/principal';
@@ -8,10 +8,13 @@ import { SpreadsheetBody, spreadsheetCharset } from '../platform/http/spreadshee
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { IdParam } from '../platform/http/validation';
 import { RecordsImportService } from './records-import.service';
-import { BaseGrantRun, BaseGrantsService } from './base-grants.service';
+import { BaseGrantsService } from './base-grants.service';
 import { ReasonDto } from '../platform/http/reason.dto';
-import { BaseGrantsDto, CreateRecordDto, ImportApprovalDto, ImportQuery, ImportResultView, ListImportsQuery, ListRecordsQuery, ObjectionDto, RecordEnteredView, RecordView, RecordsView, ResolveDto, SimulateDto, TemplateQuery } from './records.dto';
-import { ImportApproval, ImportView, RecordsService } from './records.service';
+import {
+  BaseGrantRunView, BaseGrantsDto, CreateRecordDto, ImportApprovalDto, ImportApprovalView, ImportQuery, ImportResultView, ImportsView, ListImportsQuery, ListRecordsQuery, ObjectionDto,
+  RecordEnteredView, RecordsPostedView, RecordView, RecordsView, ResolveDto, SimulateDto, SimulationView, TemplateQuery,
+} from './records.dto';
+import { RecordsService } from './records.service';
 
 const READERS = ['admin', 'auditor', 'clerk', 'reviewer'] as const;
 
@@ -53,6 +56,12 @@ export class RecordsController {
 
   /** The import template (.xlsx) for a village: its households listed by 户号 and head's name, the rule items as a drop-down list. */
   @Get('records/import/template')
+  @ApiResponse({
+    status: 200,
+    description: 'The workbook (.xlsx).',
+    content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } },
+    headers: { 'Content-Disposition': { description: 'attachment, named after the village', schema: { type: 'string' } } },
+  })
   @Access({ roles: ['admin', 'clerk', 'reviewer'] })
   async template(@CurrentPrincipal() p: KeyPrincipal, @Query() q: TemplateQuery, @Res() res: Response): Promise<void> {
     const t = await this.importer.template(p, q.villageCode);
@@ -65,7 +74,7 @@ export class RecordsController {
   /** Imports with records in the key's region, newest first; `?pending=true`: those waiting for approval. */
   @Get('records/imports')
   @Access({ roles: READERS })
-  listImports(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListImportsQuery): Promise<{ items: ImportView[] }> {
+  listImports(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListImportsQuery): Promise<ImportsView> {
     return this.records.listImports(p, q.pending === 'true');
   }
 
@@ -77,7 +86,7 @@ export class RecordsController {
   @Post('records/imports/:id/approve')
   @HttpCode(200)
   @Access({ roles: REVIEWERS })
-  approveImport(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ImportApprovalDto): Promise<ImportApproval> {
+  approveImport(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: ImportApprovalDto): Promise<ImportApprovalView> {
     return this.records.approveImport(p, id, dto.approvalRef);
   }
 
@@ -106,7 +115,11 @@ export class RecordsController {
   /** A record's n-th photo (from 0), metadata stripped; staff in the record's scope. */
   @Get('records/:id/evidence/:n')
   @Access({ roles: READERS })
-  @ApiProduces('image/jpeg', 'image/png')
+  @ApiResponse({
+    status: 200,
+    description: 'The photo as stored: re-encoded, without EXIF, GPS or other metadata.',
+    content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } }, 'image/png': { schema: { type: 'string', format: 'binary' } } },
+  })
   async evidence(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('n') n: string, @Res() res: Response): Promise<void> {
     if (!/^(0|[1-9]\d?)$/.test(n)) throw new NotFound(`evidence ${n} of record ${id}`);
     const file = await this.records.evidence(p, id, Number(n));
@@ -163,7 +176,7 @@ export class RecordsController {
   @Post('rulesets/:id/simulate')
   @HttpCode(200)
   @Access({ roles: ['admin', 'auditor', 'reviewer'] })
-  simulate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: SimulateDto) {
+  simulate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: SimulateDto): Promise<SimulationView> {
     return this.records.simulate(p, id, dto.from, dto.to);
   }
 
@@ -171,7 +184,7 @@ export class RecordsController {
   @Post('jobs/base-grants')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  baseGrants(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: BaseGrantsDto): Promise<BaseGrantRun> {
+  baseGrants(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: BaseGrantsDto): Promise<BaseGrantRunView> {
     return this.baseGrantsService.grant(dto.period, p.tenantId, actorRef(p));
   }
 
@@ -179,7 +192,7 @@ export class RecordsController {
   @Post('jobs/post-records')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  async postDue(@CurrentPrincipal() p: KeyPrincipal): Promise<{ posted: number }> {
+  async postDue(@CurrentPrincipal() p: KeyPrincipal): Promise<RecordsPostedView> {
     return { posted: await this.records.postDueRecords(undefined, p.tenantId) };
   }
 }

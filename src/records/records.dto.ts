@@ -2,6 +2,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsNotEmpty, IsString, IsUUID, Matches, Max
 import { PageQuery } from '../platform/http/pagination';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { IsBusinessDate, Nested, IsOptional } from '../platform/http/validators';
+import { ActorRefView } from '../auth/actor.dto';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;
@@ -152,13 +153,7 @@ export class ImportResultView {
   importId?: string;
 }
 
-/** Who acted: a key, a user, a household (its own claim), or the system. */
-export class ActorRefView {
-  /** `key`, `user`, `household`, `job` or `platform`. */
-  type!: string;
-  id!: string;
-  name!: string;
-}
+export { ActorRefView };
 
 export class HolderRefView {
   /** @example "household" */
@@ -224,4 +219,82 @@ export class RecordEnteredView extends RecordView {
 export class RecordsView {
   items!: RecordView[];
   nextCursor!: string | null;
+}
+
+/** An import (a CSV or workbook of records) with where its records stand. */
+export class ImportView {
+  id!: string;
+  /** Records the import entered. */
+  records!: number;
+  /** Of those, still waiting for approval. */
+  submitted!: number;
+  posted!: number;
+  createdAt!: string;
+  /** The caller imported it, so may not approve it. */
+  enteredByMe!: boolean;
+  approvedAt!: string | null;
+  approvalRef!: string | null;
+}
+
+export class ImportsView {
+  items!: ImportView[];
+}
+
+export class RefusedPostingView {
+  /** The import's line, when known. */
+  line!: number | null;
+  error!: string;
+}
+
+export class ImportApprovalView {
+  importId!: string;
+  /** Records approved now (in notice or posting). */
+  approved!: number;
+  inNotice!: number;
+  posted!: number;
+  /** Approved records the ledger refused to post (a balance spent meanwhile): they stay approved and are retried daily. */
+  refused!: RefusedPostingView[];
+  /** Set when posting stopped halfway: the notice job posts these within a minute. */
+  pendingPosting?: number;
+}
+
+export class SimulatedHolderView {
+  holder!: HolderRefView;
+  records!: number;
+  /** What was posted for the period. */
+  posted!: string;
+  /** What this rule set would have given. */
+  simulated!: string;
+  difference!: string;
+}
+
+export class SimulationTotalsView {
+  records!: number;
+  posted!: string;
+  simulated!: string;
+  difference!: string;
+}
+
+export class SimulationView {
+  ruleSetId!: string;
+  version!: number;
+  asset!: string;
+  from!: string;
+  to!: string;
+  holders!: SimulatedHolderView[];
+  totals!: SimulationTotalsView;
+}
+
+export class BaseGrantRunView {
+  /** The month granted, YYYY-MM. */
+  period!: string;
+  villages!: number;
+  /** Households granted now (none twice). */
+  granted!: number;
+  /** The points of each village's grant. */
+  points!: string[];
+}
+
+export class RecordsPostedView {
+  posted!: number;
 }

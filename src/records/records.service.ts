@@ -18,7 +18,7 @@ import { capWindow, CapUsage, RuleItem, valueRecord } from '../rules/domain/rule
 import { capReachedMessage, CapUsageTracker } from './cap-usage';
 import { arrayLiteral } from '../platform/database/sql-arrays';
 import { RuleSetsService, RuleSetView, shanghaiToday } from '../rules/rulesets.service';
-import { CreateRecordDto, ListRecordsQuery, RecordEnteredView, RecordView } from './records.dto';
+import { CreateRecordDto, ImportApprovalView, ImportView, ListRecordsQuery, RecordEnteredView, RecordView, SimulationView } from './records.dto';
 import { SanctionsService } from '../sanctions/sanctions.service';
 import { timeOrderedUuid } from '../platform/util/time-ordered-id';
 import { interactiveInFlight, yieldToForeground } from '../platform/http/foreground';
@@ -56,33 +56,6 @@ export interface RecordRow {
 }
 
 /** An import as the reviewers' queue shows it. */
-export interface ImportView {
-  id: string;
-  /** Records the import entered. */
-  records: number;
-  /** Of those, still waiting for approval. */
-  submitted: number;
-  posted: number;
-  createdAt: string;
-  /** The key asking imported it: it may not approve it. */
-  enteredByMe: boolean;
-  approvedAt: string | null;
-  approvalRef: string | null;
-}
-
-/** What approving an import answers. */
-export interface ImportApproval {
-  importId: string;
-  /** Records approved now (in notice or posting). */
-  approved: number;
-  inNotice: number;
-  posted: number;
-  /** Approved records the ledger refused to post (a balance spent meanwhile): they stay approved and are retried daily. */
-  refused: { line: number | null; error: string }[];
-  /** Set when posting stopped halfway: the notice job posts these within a minute. */
-  pendingPosting?: number;
-}
-
 export type { RecordView } from './records.dto';
 
 const COLUMNS = `id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name, asset_code, direction,
@@ -565,7 +538,7 @@ export class RecordsService {
    * under the set's effective items (caps counted within the period, in date
    * order), summed per holder. Writes nothing.
    */
-  async simulate(p: KeyPrincipal, ruleSetId: string, from: string, to: string) {
+  async simulate(p: KeyPrincipal, ruleSetId: string, from: string, to: string): Promise<SimulationView> {
     if (to < from) throw new Unprocessable('to is before from', 'invalid-period');
     const set = await this.ruleSets.get(p, ruleSetId);
     const items = new Map((set.effectiveItems ?? []).map((i) => [i.code, i]));
@@ -717,7 +690,7 @@ export class RecordsService {
    * into notice), with their history; then the approved ones post in short
    * transactions (postApproved), so that no shop waits for them.
    */
-  async approveImport(p: KeyPrincipal, importId: string, approvalRef: string | undefined): Promise<ImportApproval> {
+  async approveImport(p: KeyPrincipal, importId: string, approvalRef: string | undefined): Promise<ImportApprovalView> {
     const actor = actorRef(p);
     const today = shanghaiToday();
     const counts = await this.uow.run(

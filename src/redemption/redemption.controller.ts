@@ -7,7 +7,9 @@ import { IdempotencyHandledByService, requiredIdempotencyKey, sendAnswer } from 
 import { IdParam } from '../platform/http/validation';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { PinGuardService } from './pin-guard.service';
-import { CreateItemDto, CreateRedemptionDto, CreateShopDto, ListRedemptionsQuery, PinDto, PinParams, RedemptionQuery, RedemptionView, RedemptionsView, StockDto } from './redemption.dto';
+import {
+  CreateItemDto, CreateRedemptionDto, CreateShopDto, ListRedemptionsQuery, PinDto, PinParams, PinUpdatedView, RedemptionQuery, RedemptionView, RedemptionsView, ShopItemsView, ShopItemView, ShopsView, ShopView, StockDto,
+} from './redemption.dto';
 import { RedemptionsService } from './redemptions.service';
 import { ShopsService } from './shops.service';
 
@@ -30,21 +32,21 @@ export class RedemptionController {
   @Post('shops')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  createShop(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateShopDto) {
+  createShop(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateShopDto): Promise<ShopView> {
     return this.shops.create(p, dto);
   }
 
   /** Partner shops in scope. */
   @Get('shops')
   @Access({ roles: SHOP_READERS })
-  listShops(@CurrentPrincipal() p: KeyPrincipal) {
+  listShops(@CurrentPrincipal() p: KeyPrincipal): Promise<ShopsView> {
     return this.shops.list(p);
   }
 
   /** A partner shop. */
   @Get('shops/:id')
   @Access({ roles: SHOP_READERS })
-  getShop(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  getShop(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ShopView> {
     return this.shops.get(p, id);
   }
 
@@ -52,14 +54,14 @@ export class RedemptionController {
   @Post('shops/:id/items')
   @HttpCode(201)
   @Access({ roles: AT_THE_COUNTER })
-  addItem(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: CreateItemDto) {
+  addItem(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: CreateItemDto): Promise<ShopItemView> {
     return this.shops.addItem(p, id, dto);
   }
 
   /** A shop's catalogue. */
   @Get('shops/:id/items')
   @Access({ roles: SHOP_READERS })
-  items(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  items(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ShopItemsView> {
     return this.shops.items(p, id);
   }
 
@@ -67,7 +69,7 @@ export class RedemptionController {
   @Post('shops/:id/items/:sku/stock')
   @HttpCode(200)
   @Access({ roles: AT_THE_COUNTER })
-  stock(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('sku') sku: string, @Body() dto: StockDto) {
+  stock(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Param('sku') sku: string, @Body() dto: StockDto): Promise<ShopItemView> {
     return this.shops.changeStock(p, id, sku, dto.change);
   }
 
@@ -133,7 +135,7 @@ export class RedemptionController {
   /** A clerk sets or changes a holder's redemption PIN (clears a lockout). */
   @Put('holders/:type/:id/pin')
   @Access({ roles: ['admin', 'clerk'] })
-  setPin(@CurrentPrincipal() p: KeyPrincipal, @Param() params: PinParams, @Body() dto: PinDto) {
+  setPin(@CurrentPrincipal() p: KeyPrincipal, @Param() params: PinParams, @Body() dto: PinDto): Promise<PinUpdatedView> {
     return this.pins.setPin(p, params.type, params.id, dto.pin);
   }
 }

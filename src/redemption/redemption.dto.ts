@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
@@ -170,4 +171,49 @@ export class RedemptionHolderRefView {
 export class RedemptionsView {
   items!: RedemptionView[];
   nextCursor!: string | null;
+}
+
+/** A partner shop (积分超市, 爱心商家). */
+export class ShopView {
+  id!: string;
+  /** @example "岳溪镇积分超市" */
+  name!: string;
+  /** @example "500154101" */
+  regionCode!: string;
+  /** The fund that pays it at settlement. */
+  fundId!: string;
+  acceptedAssets!: string[];
+  /** CNY per point, by asset code. */
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, example: { CONDUCT: '1.00' } })
+  rates!: Record<string, string>;
+}
+
+export class ShopsView {
+  items!: ShopView[];
+  nextCursor!: string | null;
+}
+
+export class ShopItemView {
+  /** @example "SOAP" */
+  sku!: string;
+  /** @example "洗衣皂" */
+  name!: string;
+  /** @example "CONDUCT" */
+  asset!: string;
+  /**
+   * Points.
+   * @example "5.00"
+   */
+  price!: string;
+  /** @example 40 */
+  stock!: number;
+}
+
+export class ShopItemsView {
+  items!: ShopItemView[];
+  nextCursor!: string | null;
+}
+
+export class PinUpdatedView {
+  updated!: true;
 }

@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
-import { Page } from '../platform/http/pagination';
 import { IdParam } from '../platform/http/validation';
-import { ApplicableQuery, CreateRuleSetDto, ListRuleSetsQuery } from './rulesets.dto';
-import { RuleSetsService, RuleSetView } from './rulesets.service';
+import { ApplicableQuery, CreateRuleSetDto, ListRuleSetsQuery, RuleSetsView, RuleSetView } from './rulesets.dto';
+import { RuleSetsService } from './rulesets.service';
 
 
 @ApiTags('rule sets')
@@ -24,7 +23,7 @@ export class RuleSetsController {
   /** Rule sets in or above the caller's region, newest first. */
   @Get()
   @Access({ roles: READER_ROLES })
-  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRuleSetsQuery): Promise<Page<RuleSetView>> {
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListRuleSetsQuery): Promise<RuleSetsView> {
     return this.ruleSets.list(p, q);
   }
 

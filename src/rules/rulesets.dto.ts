@@ -147,3 +147,34 @@ export class ApplicableQuery {
   @IsOptional() @IsBusinessDate()
   date?: string;
 }
+
+/** A rule set as stored: its own items and sanctions as drafted, and (where asked) the items in force after inheritance. */
+export class RuleSetView {
+  id!: string;
+  regionCode!: string;
+  asset!: string;
+  name!: string;
+  version!: number;
+  status!: 'draft' | 'active' | 'retired';
+  effectiveFrom!: string;
+  /** The day a newer set took over (exclusive), or null while in force or a draft. */
+  effectiveTo!: string | null;
+  /** The id of the set this one extends. */
+  extends!: string | null;
+  adoptedBy!: string | null;
+  items!: RuleItemDto[];
+  sanctions!: SanctionRuleDto[];
+  openingPoints!: string | null;
+  /** 基础分: points every enrolled household of the region gets once a period. */
+  baseGrant!: BaseGrantDto | null;
+  redeemFloor!: string | null;
+  createdAt!: string;
+  activatedAt!: string | null;
+  /** Items after inheritance (the parent's, overridden or added to by this set's). */
+  effectiveItems?: RuleItemDto[];
+}
+
+export class RuleSetsView {
+  items!: RuleSetView[];
+  nextCursor!: string | null;
+}

@@ -11,7 +11,7 @@ import { BadInput, Conflict, FieldProblem, NotFound, Unprocessable } from '../pl
 import { decodeCursor, Page, pageLimit, toPage } from '../platform/http/pagination';
 import { TenancyService } from '../tenancy/tenancy.service';
 import { effectiveItems, RuleItem } from './domain/rules';
-import { ApplicableQuery, CreateRuleSetDto, ListRuleSetsQuery } from './rulesets.dto';
+import { ApplicableQuery, CreateRuleSetDto, ListRuleSetsQuery, RuleSetView, SanctionRuleDto } from './rulesets.dto';
 
 interface RuleSetRow {
   id: string;
@@ -24,33 +24,12 @@ interface RuleSetRow {
   effective_to: string | null;
   extends_id: string | null;
   adopted_by: string | null;
-  document: { items: RuleItem[]; sanctions: unknown[]; openingPoints: string | null; redeemFloor: string | null; baseGrant?: { points: string; period: 'month' } | null };
+  document: { items: RuleItem[]; sanctions: SanctionRuleDto[]; openingPoints: string | null; redeemFloor: string | null; baseGrant?: { points: string; period: 'month' } | null };
   created_at: Date;
   activated_at: Date | null;
 }
 
-export interface RuleSetView {
-  id: string;
-  regionCode: string;
-  asset: string;
-  name: string;
-  version: number;
-  status: string;
-  effectiveFrom: string;
-  effectiveTo: string | null;
-  extends: string | null;
-  adoptedBy: string | null;
-  items: RuleItem[];
-  sanctions: unknown[];
-  openingPoints: string | null;
-  /** 基础分: points every enrolled household of the region gets once a period. */
-  baseGrant: { points: string; period: 'month' } | null;
-  redeemFloor: string | null;
-  createdAt: string;
-  activatedAt: string | null;
-  /** Items after inheritance (the parent's, overridden or added to by this set's). */
-  effectiveItems?: RuleItem[];
-}
+export { RuleSetView };
 
 const COLUMNS = `id, region_code, asset_code, name, version, status, to_char(effective_from, 'YYYY-MM-DD') AS effective_from,
   to_char(effective_to, 'YYYY-MM-DD') AS effective_to, extends_id, adopted_by, document, created_at, activated_at`;

@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
-import { EligibilityQuery } from './sanctions.dto';
+import { EligibilityQuery, EligibilityView, SanctionsEvaluatedView } from './sanctions.dto';
 import { SanctionsService } from './sanctions.service';
 
 @ApiTags('records')
@@ -14,7 +14,7 @@ export class SanctionsController {
   /** Whether a household may receive a benefit (惠民政策), with the sanctions that block it. */
   @Get('households/:id/eligibility')
   @Access({ roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
-  eligibility(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: EligibilityQuery) {
+  eligibility(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Query() q: EligibilityQuery): Promise<EligibilityView> {
     return this.sanctions.eligibility(p, id, q.benefit);
   }
 
@@ -22,7 +22,7 @@ export class SanctionsController {
   @Post('jobs/evaluate-sanctions')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  evaluateSanctions(@CurrentPrincipal() p: KeyPrincipal): Promise<{ households: number; activated: number; lifted: number }> {
+  evaluateSanctions(@CurrentPrincipal() p: KeyPrincipal): Promise<SanctionsEvaluatedView> {
     return this.sanctions.reevaluateAll(undefined, p.tenantId);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AssetsService } from '../ledger/assets.service';
 import { randomUUID } from 'crypto';
 import Decimal from 'decimal.js';
+import { SanctionView } from '../holders/holders.dto';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertRegionInScope, KeyPrincipal } from '../auth/principal';
 import { HoldersService } from '../holders/holders.service';
@@ -19,16 +20,7 @@ interface SanctionRule {
   liftWhen?: { balanceAtLeast: string };
 }
 
-export interface SanctionView {
-  id: string;
-  code: string;
-  benefitCodes: string[];
-  status: string;
-  activatedAt: string;
-  reason: string;
-  liftedAt: string | null;
-  liftedReason: string | null;
-}
+export { SanctionView };
 
 const SANCTIONED_ASSET = 'CONDUCT';
 

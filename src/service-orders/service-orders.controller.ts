@@ -5,6 +5,7 @@ import { READER_ROLES, type KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
 import {
   CreateMenuItemDto, CreateOrderDto, CreateTeamDto, DeliverDto, DispatchDto, ListOrdersQuery, MenuQuery, OrderReasonDto, OrdersReportQuery, RateDto, ServiceSettingsDto,
+  MenuView, OverdueRunView, ServiceOrderDetailView, ServiceOrdersPage, ServiceOrdersReportView, ServiceOrderView, TeamsView, TeamView,
 } from './service-orders.dto';
 import { ServiceOrdersService } from './service-orders.service';
 
@@ -21,14 +22,14 @@ export class ServiceOrdersController {
   @Post('teams')
   @HttpCode(201)
   @Access({ roles: ['admin'] })
-  createTeam(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateTeamDto) {
+  createTeam(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateTeamDto): Promise<TeamView> {
     return this.orders.createTeam(p, dto);
   }
 
   /** Volunteer teams in scope. */
   @Get('teams')
   @Access({ roles: READER_ROLES })
-  teams(@CurrentPrincipal() p: KeyPrincipal) {
+  teams(@CurrentPrincipal() p: KeyPrincipal): Promise<TeamsView> {
     return this.orders.listTeams(p);
   }
 
@@ -43,7 +44,7 @@ export class ServiceOrdersController {
   /** The service menu (点单) of a region. */
   @Get('service-menu')
   @Access({ roles: READER_ROLES })
-  menu(@CurrentPrincipal() p: KeyPrincipal, @Query() q: MenuQuery) {
+  menu(@CurrentPrincipal() p: KeyPrincipal, @Query() q: MenuQuery): Promise<MenuView> {
     return this.orders.menuFor(p, q.villageCode);
   }
 
@@ -58,21 +59,21 @@ export class ServiceOrdersController {
   @Post('service-orders')
   @HttpCode(201)
   @Access({ roles: REQUESTER_SIDE })
-  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateOrderDto) {
+  create(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: CreateOrderDto): Promise<ServiceOrderView> {
     return this.orders.create(p, dto);
   }
 
   /** Service orders in scope, by status. */
   @Get('service-orders')
   @Access({ roles: READER_ROLES })
-  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListOrdersQuery) {
+  list(@CurrentPrincipal() p: KeyPrincipal, @Query() q: ListOrdersQuery): Promise<ServiceOrdersPage> {
     return this.orders.list(p, q);
   }
 
   /** A service order with its history. */
   @Get('service-orders/:id')
   @Access({ roles: READER_ROLES })
-  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  get(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ServiceOrderDetailView> {
     return this.orders.get(p, id);
   }
 
@@ -80,7 +81,7 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/dispatch')
   @HttpCode(200)
   @Access({ roles: STATION })
-  dispatch(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: DispatchDto) {
+  dispatch(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: DispatchDto): Promise<ServiceOrderDetailView> {
     return this.orders.dispatch(p, id, dto.teamId);
   }
 
@@ -88,7 +89,7 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/accept')
   @HttpCode(200)
   @Access({ roles: TEAM })
-  accept(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string) {
+  accept(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string): Promise<ServiceOrderDetailView> {
     return this.orders.accept(p, id);
   }
 
@@ -96,7 +97,7 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/decline')
   @HttpCode(200)
   @Access({ roles: TEAM })
-  decline(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: OrderReasonDto) {
+  decline(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: OrderReasonDto): Promise<ServiceOrderDetailView> {
     return this.orders.decline(p, id, dto.reason);
   }
 
@@ -104,7 +105,7 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/cancel')
   @HttpCode(200)
   @Access({ roles: REQUESTER_SIDE })
-  cancel(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: OrderReasonDto) {
+  cancel(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: OrderReasonDto): Promise<ServiceOrderDetailView> {
     return this.orders.cancel(p, id, dto.reason);
   }
 
@@ -112,7 +113,7 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/deliver')
   @HttpCode(200)
   @Access({ roles: TEAM })
-  deliver(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: DeliverDto) {
+  deliver(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: DeliverDto): Promise<ServiceOrderDetailView> {
     return this.orders.deliver(p, id, dto);
   }
 
@@ -120,14 +121,14 @@ export class ServiceOrdersController {
   @Post('service-orders/:id/rate')
   @HttpCode(200)
   @Access({ roles: REQUESTER_SIDE })
-  rate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: RateDto) {
+  rate(@CurrentPrincipal() p: KeyPrincipal, @Param('id', IdParam) id: string, @Body() dto: RateDto): Promise<ServiceOrderDetailView> {
     return this.orders.rate(p, id, dto.stars, dto.comment);
   }
 
   /** Service orders per month: requested, delivered, rated, overdue. */
   @Get('reports/service-orders')
   @Access({ roles: ['admin', 'auditor', 'reviewer'] })
-  report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: OrdersReportQuery) {
+  report(@CurrentPrincipal() p: KeyPrincipal, @Query() q: OrdersReportQuery): Promise<ServiceOrdersReportView> {
     return this.orders.report(p, q);
   }
 
@@ -135,7 +136,7 @@ export class ServiceOrdersController {
   @Post('jobs/service-orders-overdue')
   @HttpCode(200)
   @Access({ roles: ['admin'] })
-  overdue(@CurrentPrincipal() p: KeyPrincipal) {
+  overdue(@CurrentPrincipal() p: KeyPrincipal): Promise<OverdueRunView> {
     return this.orders.handleOverdue(new Date(), p.tenantId);
   }
 }

@@ -1,6 +1,8 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
+import { PageOf } from '../platform/http/page.dto';
+import { ActorRefView } from '../auth/actor.dto';
 
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
 
@@ -132,4 +134,120 @@ export class OrdersReportQuery {
 
   @IsOptional() @IsISO8601({ strict: true })
   to?: string;
+}
+
+export class TeamView {
+  id!: string;
+  name!: string;
+  regionCode!: string;
+  memberIds!: string[];
+}
+
+export class TeamsView {
+  items!: TeamView[];
+  nextCursor!: string | null;
+}
+
+export class MenuItemView {
+  code!: string;
+  title!: string;
+  category!: string;
+  /** The region whose menu defines it (the village's, its township's or its county's). */
+  definedAt!: string;
+}
+
+export class MenuView {
+  items!: MenuItemView[];
+  nextCursor!: string | null;
+}
+
+export class RequesterRefView {
+  type!: string;
+  id!: string;
+}
+
+/** A service order (点单 → 派单 → 接单 → 送单 → 评单). */
+export class ServiceOrderView {
+  id!: string;
+  menuCode!: string;
+  title!: string;
+  requester!: RequesterRefView;
+  regionCode!: string;
+  note!: string | null;
+  wantedBy!: string | null;
+  status!: 'requested' | 'dispatched' | 'accepted' | 'delivered' | 'closed' | 'cancelled';
+  teamId!: string | null;
+  overdue!: boolean;
+  /** The region it was escalated to when overdue. */
+  escalatedTo!: string | null;
+  stars!: number | null;
+  comment!: string | null;
+  requestedAt!: string;
+  dispatchedAt!: string | null;
+  acceptedAt!: string | null;
+  deliveredAt!: string | null;
+  closedAt!: string | null;
+}
+
+export class ServiceOrdersPage extends PageOf(ServiceOrderView) {}
+
+export class OrderHistoryView {
+  from!: string | null;
+  to!: string;
+  actor!: ActorRefView;
+  reason!: string | null;
+  at!: string;
+}
+
+export class OrderServiceRecordView {
+  id!: string;
+  personId!: string;
+  hours!: string;
+  status!: string;
+  /** 益币 credited, once verified. */
+  credited!: string | null;
+  reviewNote!: string | null;
+}
+
+export class ServiceOrderDetailView extends ServiceOrderView {
+  history!: OrderHistoryView[];
+  /** The members' hours, once delivered. */
+  service!: OrderServiceRecordView[];
+}
+
+export class OrderStatusCountsView {
+  requested!: number;
+  dispatched!: number;
+  accepted!: number;
+  delivered!: number;
+  closed!: number;
+  cancelled!: number;
+}
+
+export class TeamReportView {
+  teamId!: string;
+  name!: string;
+  regionCode!: string;
+  orders!: number;
+  hours!: string;
+  yibiCredited!: string;
+  meanStars!: string | null;
+}
+
+export class ServiceOrdersReportView {
+  regionCode!: string;
+  orders!: number;
+  byStatus!: OrderStatusCountsView;
+  overdue!: number;
+  medianHoursToAccept!: string | null;
+  medianHoursToDeliver!: string | null;
+  meanStars!: string | null;
+  teams!: TeamReportView[];
+}
+
+export class OverdueRunView {
+  /** Overdue orders sent back to dispatch. */
+  redispatched!: number;
+  /** Orders escalated to the township or county. */
+  escalated!: number;
 }

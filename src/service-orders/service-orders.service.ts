@@ -431,7 +431,10 @@ export class ServiceOrdersService {
     return {
       regionCode: region,
       orders: totals.orders,
-      byStatus: Object.fromEntries(['requested', 'dispatched', 'accepted', 'delivered', 'closed', 'cancelled'].map((s) => [s, by[s] ?? 0])),
+      byStatus: {
+        requested: by.requested ?? 0, dispatched: by.dispatched ?? 0, accepted: by.accepted ?? 0,
+        delivered: by.delivered ?? 0, closed: by.closed ?? 0, cancelled: by.cancelled ?? 0,
+      },
       overdue: times.overdue,
       medianHoursToAccept: times.accept,
       medianHoursToDeliver: times.deliver,

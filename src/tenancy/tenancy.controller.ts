@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Access, CurrentPrincipal, PlatformOnly } from '../auth/access.decorator';
 import type { Principal } from '../auth/principal';
-import { Page, PageQuery } from '../platform/http/pagination';
-import { CreateRegionDto, CreateTenantDto, ListRegionsQuery, RegionView, TenantView } from './tenancy.dto';
+import { PageQuery } from '../platform/http/pagination';
+import { CreateRegionDto, CreateTenantDto, ListRegionsQuery, RegionView, TenantView, TenantsPage, RegionsPage } from './tenancy.dto';
 import { TenancyService } from './tenancy.service';
 
 @ApiTags('platform')
@@ -22,7 +22,7 @@ export class TenancyController {
   /** All tenants for the platform admin; a tenant key sees its own. */
   @Get('tenants')
   @Access({ platform: true, roles: ['admin', 'auditor'] })
-  listTenants(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<Page<TenantView>> {
+  listTenants(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<TenantsPage> {
     return this.tenancy.listTenants(p, q);
   }
 
@@ -37,7 +37,7 @@ export class TenancyController {
   /** Regions within the caller's scope (and within `under`, if given). */
   @Get('regions')
   @Access({ platform: true, roles: ['admin', 'auditor', 'clerk', 'reviewer', 'organizer'] })
-  listRegions(@CurrentPrincipal() p: Principal, @Query() q: ListRegionsQuery): Promise<Page<RegionView>> {
+  listRegions(@CurrentPrincipal() p: Principal, @Query() q: ListRegionsQuery): Promise<RegionsPage> {
     return this.tenancy.listRegions(p, q);
   }
 }

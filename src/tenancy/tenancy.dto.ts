@@ -1,6 +1,7 @@
 import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
 import { IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
+import { PageOf } from '../platform/http/page.dto';
 
 export class CreateTenantDto {
   /** 6-digit county code (national statistical division code). */
@@ -43,3 +44,7 @@ export class RegionView {
   parentCode!: string | null;
   tenantId!: string;
 }
+
+export class TenantsPage extends PageOf(TenantView) {}
+
+export class RegionsPage extends PageOf(RegionView) {}

@@ -1,6 +1,6 @@
 import { Body, CallHandler, Controller, Delete, ExecutionContext, Get, HttpCode, Injectable, NestInterceptor, Param, PayloadTooLargeException, Post, Req, Res, UploadedFiles, UseInterceptors } from '@nestjs/common';
 import { FilesInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { catchError, Observable, throwError } from 'rxjs';
 import { Public } from '../auth/access.decorator';
@@ -9,7 +9,8 @@ import { Unprocessable } from '../platform/http/app-error';
 import { IdempotencyNotOffered } from '../platform/http/idempotency';
 import { householdPageHtml } from './household-page.html';
 import { HOUSEHOLD_COOKIE, HouseholdPageService, SESSION_MINUTES } from './household-page.service';
-import { ClaimDto, HouseholdPinDto } from './villagers.dto';
+import { ClaimDto, ClaimEnteredView, HouseholdHistoryView, HouseholdPageView, HouseholdPinDto, HouseholdSessionView } from './villagers.dto';
+import { ApiJsonOrHtml } from '../platform/http/openapi-responses';
 
 const PAGE_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
@@ -37,7 +38,7 @@ export class HouseholdPageController {
   /** The household's points, this month's net and rank in the village, and the rules; HTML, or JSON with `Accept: application/json`. Cacheable for a minute. */
   @Get(':token')
   @Public()
-  @ApiProduces('text/html', 'application/json')
+  @ApiJsonOrHtml(HouseholdPageView, 'A page in large type for the phone, or JSON with `Accept: application/json`.')
   async show(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     const view = await this.page.page(token);
     res.setHeader('Cache-Control', 'public, max-age=60');
@@ -53,7 +54,7 @@ export class HouseholdPageController {
   @Public()
   @HttpCode(200)
   @IdempotencyNotOffered()
-  async open(@Param('token') token: string, @Body() dto: HouseholdPinDto, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async open(@Param('token') token: string, @Body() dto: HouseholdPinDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<HouseholdSessionView> {
     const { cookie, expiresAt } = await this.page.openSession(token, dto.pin);
     res.setHeader('Cache-Control', 'no-store');
     res.cookie(HOUSEHOLD_COOKIE, cookie, {
@@ -79,7 +80,7 @@ export class HouseholdPageController {
   /** With the PIN session: entries and records (status, notice end, a rejection's reason), what may be redeemed after the floor, active sanctions and what lifts them. */
   @Get(':token/history')
   @Public()
-  async history(@Param('token') token: string, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async history(@Param('token') token: string, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<HouseholdHistoryView> {
     res.setHeader('Cache-Control', 'no-store');
     return this.page.history(token, req);
   }
@@ -102,7 +103,7 @@ export class HouseholdPageController {
     },
   })
   @UseInterceptors(PhotoTooLarge, FilesInterceptor('photos', 3, { limits: { fileSize: MAX_PHOTO_BYTES, files: 3, fields: 10, fieldSize: 4096, parts: 16 } }))
-  async claim(@Param('token') token: string, @Req() req: Request, @Body() dto: ClaimDto, @UploadedFiles() files: { buffer: Buffer; originalname?: string }[] | undefined) {
+  async claim(@Param('token') token: string, @Req() req: Request, @Body() dto: ClaimDto, @UploadedFiles() files: { buffer: Buffer; originalname?: string }[] | undefined): Promise<ClaimEnteredView> {
     return this.page.claim(token, req, dto, (files ?? []).map((f) => ({ bytes: f.buffer, name: f.originalname })));
   }
 }

@@ -18,6 +18,7 @@ import { PinGuardService } from '../redemption/pin-guard.service';
 import { RuleSetsService } from '../rules/rulesets.service';
 import { SanctionsService } from '../sanctions/sanctions.service';
 import { TenancyService } from '../tenancy/tenancy.service';
+import { ClaimEnteredView, HouseholdHistoryView, HouseholdPageView } from './villagers.dto';
 
 export const HOUSEHOLD_COOKIE = 'jifen_h';
 export const SESSION_MINUTES = 30;
@@ -33,20 +34,7 @@ interface CardHousehold {
 }
 
 /** What the door card's page shows to anyone holding the card: no login. */
-export interface HouseholdPageView {
-  householdNo: string;
-  villageCode: string;
-  villageName: string;
-  headName: string;
-  balance: string;
-  month: string;
-  monthNet: string;
-  /** Rank in the village this month by net points (1 = most; ties share a rank). */
-  monthRank: number;
-  villageHouseholds: number;
-  items: { code: string; name: string; direction: 'credit' | 'debit'; points: string; unit: string | null }[];
-  boardUrl: string;
-}
+export { HouseholdPageView };
 
 const month = (day: string) => day.slice(0, 7);
 const firstOfNextMonth = (day: string) => {
@@ -180,7 +168,7 @@ export class HouseholdPageService {
   }
 
   /** GET /h/{token}/history: entries and records, what may be redeemed now, and any sanction with what lifts it. */
-  async history(token: string, req: Request) {
+  async history(token: string, req: Request): Promise<HouseholdHistoryView> {
     const h = await this.unlocked(token, req);
     const today = shanghaiDate(this.clock.now());
     const ref = { type: 'household' as const, id: h.id };
@@ -232,7 +220,7 @@ export class HouseholdPageService {
   }
 
   /** POST /h/{token}/claims: a good deed claimed with up to three photos, each checked and stripped before the record is entered. */
-  async claim(token: string, req: Request, dto: { ruleCode: string; occurredOn: string; note?: string }, photos: { bytes: Buffer; name?: string }[]) {
+  async claim(token: string, req: Request, dto: { ruleCode: string; occurredOn: string; note?: string }, photos: { bytes: Buffer; name?: string }[]): Promise<ClaimEnteredView> {
     const h = await this.unlocked(token, req);
     const today = shanghaiDate(this.clock.now());
     if (dto.occurredOn < addDays(today, -CLAIM_DAYS_BACK)) {

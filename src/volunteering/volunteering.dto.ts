@@ -1,6 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { Nested, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
+import { PageOf } from '../platform/http/page.dto';
 
 const HOURS = /^(0|[1-9]\d{0,2})(\.\d{1,2})?$/;
 
@@ -79,4 +80,101 @@ export class ListServiceRecordsQuery extends PageQuery {
 
   @IsOptional() @IsUUID('all')
   personId?: string;
+}
+
+/** An activity of the library (活动库), or a proposal for it. */
+export class ActivityView {
+  id!: string;
+  title!: string;
+  category!: string;
+  regionCode!: string;
+  startsAt!: string;
+  endsAt!: string;
+  maxHoursPerPerson!: string | null;
+  status!: 'proposed' | 'listed';
+  /** The 6-digit code volunteers sign in with; null until listed. */
+  signInCode!: string | null;
+}
+
+export class ActivitiesPage extends PageOf(ActivityView) {}
+
+export class ServiceRecordView {
+  id!: string;
+  /** The activity served, or null for a service order's hours. */
+  activityId!: string | null;
+  orderId!: string | null;
+  activityTitle!: string;
+  reviewNote!: string | null;
+  personId!: string;
+  regionCode!: string;
+  hours!: string;
+  /** `signed` (checked in and out) or `backfilled`. */
+  kind!: string;
+  status!: string;
+  /** 益币 credited on verification, or null. */
+  credited!: string | null;
+  transactionId!: string | null;
+  createdAt!: string;
+}
+
+export class ServiceRecordsPage extends PageOf(ServiceRecordView) {}
+
+export class CheckInView {
+  activityId!: string;
+  personId!: string;
+  event!: 'check-in';
+  /** The server's time. */
+  at!: string;
+}
+
+export class CheckOutView {
+  activityId!: string;
+  personId!: string;
+  event!: 'check-out';
+  at!: string;
+  /** The span since the check-in. */
+  hours!: string;
+}
+
+export class CheckInRowView {
+  personId!: string;
+  /** Masked to auditors. */
+  name!: string;
+  checkedInAt!: string;
+  checkedOutAt!: string | null;
+  hours!: string | null;
+}
+
+export class CheckInsView {
+  items!: CheckInRowView[];
+}
+
+export class ServiceRecordEnteredView {
+  id!: string;
+  personId!: string;
+  hours!: string;
+  kind!: string;
+  /** `submitted`: waits for verification. */
+  status!: string;
+}
+
+export class AttendanceView {
+  items!: ServiceRecordEnteredView[];
+}
+
+export class ServiceVerifiedView {
+  id!: string;
+  status!: 'verified';
+  /** 益币 credited (0 for backfilled hours). */
+  credited!: string;
+  transactionId!: string | null;
+}
+
+export class ServiceSummaryView {
+  personId!: string;
+  verifiedHours!: string;
+  credited!: string;
+  serviceRecords!: number;
+  /** 1–5 stars at 100/300/600/1000/1500 hours. */
+  stars!: number;
 }

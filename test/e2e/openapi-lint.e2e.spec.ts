@@ -2,6 +2,7 @@ import { execFile } from 'child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
+import { isTyped } from '../helpers/response-validation';
 import { startTestApp, TestApp } from '../helpers/test-app';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -37,4 +38,26 @@ describe('the OpenAPI document passes redocly lint (e2e)', () => {
     const problems = (JSON.parse(out) as { problems: { ruleId: string; severity: string; message: string; location: { pointer: string }[] }[] }).problems;
     expect(problems.map((p) => `${p.severity} ${p.ruleId} ${p.location[0]?.pointer}: ${p.message}`)).toEqual([]);
   }, 60_000);
+
+  it('describes every JSON answer of every operation with a schema that names its fields, and every non-JSON one by its media type', async () => {
+    type Op = { responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }> };
+    const doc = (await t.http().get('/docs-json')).body as { paths: Record<string, Record<string, Op>> };
+    const untyped: string[] = [];
+    let operations = 0;
+    for (const [p, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        operations++;
+        for (const [status, r] of Object.entries(op.responses)) {
+          if (!/^2/.test(status)) continue;
+          if (!r.content && status !== '204') untyped.push(`${method.toUpperCase()} ${p} ${status}: no content declared`);
+          for (const [media, c] of Object.entries(r.content ?? {})) {
+            if (/^application\/(.+\+)?json$/.test(media) && !isTyped(c.schema)) untyped.push(`${method.toUpperCase()} ${p} ${status} ${media}: no schema`);
+            if (!c.schema) untyped.push(`${method.toUpperCase()} ${p} ${status} ${media}: no schema`);
+          }
+        }
+      }
+    }
+    expect(operations).toBeGreaterThan(150);
+    expect(untyped).toEqual([]);
+  });
 });

@@ -16,6 +16,9 @@ const MAX_BODY = 1 << 20;
  * that lists its properties allows no others (a field the document does not
  * describe is a finding, not a detail).
  */
+/** A JSON schema that says what the body holds: a reference, an object's properties, an array's items, or a combination. */
+export const isTyped = (s: Schema | undefined): boolean => Boolean(s && (s.$ref || s.properties || s.items || s.allOf || s.oneOf || s.anyOf));
+
 function toJsonSchema(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(toJsonSchema);
   if (!s || typeof s !== 'object') return s;
@@ -40,8 +43,10 @@ function toJsonSchema(s: unknown): unknown {
 /**
  * Every response the e2e suite receives, checked against the live OpenAPI
  * document (issue 22): its operation and status must be in the document, its
- * media type declared, and where the document gives a schema, the body must
- * match it (required fields present, no field the document does not allow).
+ * media type declared, a JSON body must have a schema that names its fields
+ * (a response class), and the body must match it (required fields present, no
+ * field the document does not allow); a body where the document declares no
+ * content is a finding too.
  * Installed by startTestApp as the first middleware; findings fail the test
  * file when its app closes. Each checked operation and status is appended to
  * test/artifacts/response-validation/ for the count the closing note reports.
@@ -103,12 +108,17 @@ export class ResponseValidation {
     if (!declared) return void this.findings.add(`${method} ${p} ${status}: status not in the document (declared: ${Object.keys(responses).join(', ')})`);
     const r = responses[declared];
     const pair = `${method} ${p} ${status}`;
-    if (!r.content) return this.record(`${pair} (status only: no content declared)`);
+    if (!r.content) {
+      if (body && body.length > 0) return void this.findings.add(`${pair}: answers a body (${contentType || 'no media type'}) but the document declares none`);
+      return this.record(`${pair} (no content)`);
+    }
     const media = contentType.split(';')[0].trim().toLowerCase();
     if (!media && (!body || body.length === 0)) return this.record(`${pair} (no body)`);
     const c = r.content[media];
     if (!c) return void this.findings.add(`${pair}: media type ${media || '(none)'} not declared (${Object.keys(r.content).join(', ')})`);
-    if (!c.schema || !/^application\/(.+\+)?json$/.test(media) || body === null) return this.record(`${pair} ${media}`);
+    const json = /^application\/(.+\+)?json$/.test(media);
+    if (json && !isTyped(c.schema)) return void this.findings.add(`${pair}: ${media} without a schema that names its fields (give the handler a response class)`);
+    if (!json || body === null) return this.record(`${pair} ${media}`);
     let value: unknown;
     try {
       value = JSON.parse(body.toString('utf8'));
@@ -125,8 +135,7 @@ export class ResponseValidation {
       const why = (validate.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
       return void this.findings.add(`${pair}: body does not match the document: ${why.join('; ')}`);
     }
-    const typed = Boolean(c.schema.$ref || c.schema.properties || c.schema.items || c.schema.allOf);
-    this.record(`${pair} ${media} ${typed ? '(schema)' : '(untyped object)'}`);
+    this.record(`${pair} ${media} (schema)`);
   }
 
   private record(line: string): void {
