@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Access, CurrentPrincipal } from '../auth/access.decorator';
 import type { KeyPrincipal } from '../auth/principal';
 import { IdParam } from '../platform/http/validation';
+import { BankRead } from './bank-rate-limit.interceptor';
 import { AccessLogQuery, BankAccessLogView, BankView, BanksView, ConsentGrantedView, ConsentHistoryView, ConsentRevokedView, ConsentsQuery, ConsentsView, CreateBankDto, CreateConsentDto, CreditReportQuery, CreditReportView, CurrentSigningKeyView, ExportQuery, GradeLookupQuery, GradeLookupView, LoanDto, LoanView, SigningKeyView, SigningKeysView } from './banks.dto';
 import { BanksService } from './banks.service';
 import { SigningKeyService } from './signing-key.service';
@@ -85,7 +86,7 @@ export class BanksController {
   /** A consenting household's grade from the latest published run, by the head's ID number; 404 otherwise. Logged. */
   @Get('bank/grades')
   @Access({ roles: ['bank'] })
-  @ApiOkResponse({ type: GradeLookupView })
+  @BankRead({ status: 200, type: GradeLookupView })
   @ApiResponse({ status: 404, description: 'No consenting household with a published grade for this ID number (the same answer for all three cases).' })
   grade(@CurrentPrincipal() p: KeyPrincipal, @Query() q: GradeLookupQuery): Promise<GradeLookupView> {
     return this.banks.gradeByIdNumber(p, q.idNumber);
@@ -95,7 +96,7 @@ export class BanksController {
   @Get('bank/grades/export')
   @Access({ roles: ['bank'] })
   @ApiProduces('text/csv', 'application/x-ndjson')
-  @ApiResponse({
+  @BankRead({
     status: 200,
     description: 'The export (CSV with a header line, or one JSON object a line), streamed. Verify X-Export-Signature over X-Export-Digest (see GET /v1/bank/signing-key).',
     content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } },
@@ -116,6 +117,7 @@ export class BanksController {
   @Post('bank/loans')
   @HttpCode(201)
   @Access({ roles: ['bank'] })
+  @BankRead({ status: 201, type: LoanView })
   loan(@CurrentPrincipal() p: KeyPrincipal, @Body() dto: LoanDto): Promise<LoanView> {
     return this.banks.reportLoan(p, dto);
   }

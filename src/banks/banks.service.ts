@@ -21,13 +21,10 @@ import { Conflict, NotFound, Unprocessable } from '../platform/http/app-error';
 import { shanghaiToday } from '../rules/rulesets.service';
 import { CreateBankDto, CreateConsentDto, LoanDto } from './banks.dto';
 import { countNewlines } from '../platform/util/count-lines';
-import { RateLimiter } from './rate-limit';
 import { SigningKeyService } from './signing-key.service';
 import { BackgroundJobs } from '../platform/jobs/background-jobs';
 
 /** A bank key's rate: a burst of 60 requests, refilled at 2 a second, across every instance. */
-const BANK_BURST = 60;
-const BANK_PER_SECOND = 2;
 
 /** How often lapsed consents are written into their history. */
 const CONSENT_SWEEP_MS = 60 * 60 * 1000;
@@ -66,8 +63,6 @@ export function exportCopySql(q: { tenantId: string; bankId: string; today: stri
  */
 @Injectable()
 export class BanksService implements OnModuleInit {
-  private readonly limiter: RateLimiter;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly holders: HoldersService,
@@ -76,9 +71,7 @@ export class BanksService implements OnModuleInit {
     private readonly assets: AssetsService,
     private readonly jobs: BackgroundJobs,
     private readonly users: UsersService,
-  ) {
-    this.limiter = new RateLimiter(dataSource, BANK_BURST, BANK_PER_SECOND);
-  }
+  ) {}
 
   onModuleInit(): void {
     this.jobs.every('recording expired consents', CONSENT_SWEEP_MS, () => this.recordExpiredConsents());
@@ -198,8 +191,8 @@ export class BanksService implements OnModuleInit {
 
   // ---------------------------------------------------------------- the bank API
 
-  private async bank(p: KeyPrincipal): Promise<string> {
-    await this.limiter.take(p.keyId);
+  /** The key's bank. Its rate limit was taken before the handler ran (BankRateLimit). */
+  private bank(p: KeyPrincipal): string {
     return p.bankId!;
   }
 
@@ -221,7 +214,7 @@ export class BanksService implements OnModuleInit {
 
   /** GET /v1/bank/grades?idNumber=: one consenting household's grade from the latest published run; 404 otherwise. */
   async gradeByIdNumber(p: KeyPrincipal, idNumber: string) {
-    const bankId = await this.bank(p);
+    const bankId = this.bank(p);
     const endpoint = 'GET /v1/bank/grades';
     const notFound = async (runId: string | null) => {
       await this.log(p, endpoint, 0, runId);
@@ -250,7 +243,7 @@ export class BanksService implements OnModuleInit {
    * and signature in the headers, which must precede the body.
    */
   async export(p: KeyPrincipal, regionCode: string | undefined, format: 'csv' | 'ndjson', res: Response): Promise<void> {
-    const bankId = await this.bank(p);
+    const bankId = this.bank(p);
     const region = regionCode ?? p.scopeRegionCode;
     const run = await this.latestRun(p.tenantId, region);
     if (!run) {
@@ -298,7 +291,7 @@ export class BanksService implements OnModuleInit {
 
   /** POST /v1/bank/loans: a loan granted to a consenting household. */
   async reportLoan(p: KeyPrincipal, dto: LoanDto) {
-    const bankId = await this.bank(p);
+    const bankId = this.bank(p);
     const [consent] = await this.dataSource.query(`SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = $4`, [p.tenantId, bankId, shanghaiToday(), dto.householdRef]);
     if (!consent) throw new NotFound(`household ${dto.householdRef}`);
     const id = randomUUID();

@@ -24,7 +24,10 @@ describe('bank rate limit (e2e)', () => {
     const limiter = new RateLimiter(a.app.get(DataSource), 3, 1);
     const key = randomUUID();
     const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 0, 0, s));
-    for (let i = 0; i < 3; i++) await limiter.take(key, at(0));
+    // What is left after each, and the seconds until the bucket is full again (for the RateLimit-* headers).
+    expect(await limiter.take(key, at(0))).toEqual({ limit: 3, remaining: 2, resetSeconds: 1 });
+    expect(await limiter.take(key, at(0))).toEqual({ limit: 3, remaining: 1, resetSeconds: 2 });
+    expect(await limiter.take(key, at(0))).toEqual({ limit: 3, remaining: 0, resetSeconds: 3 });
     await expect(limiter.take(key, at(0))).rejects.toMatchObject({ status: 429, headers: { 'Retry-After': '1' } });
     await limiter.take(randomUUID(), at(0)); // another key has its own bucket
     await limiter.take(key, at(1)); // one token back after a second

@@ -146,7 +146,7 @@ describe('the curl examples of docs/integrators-*.md, against the server (e2e)',
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('docs/integrators-banks.md: the lookup, the signing keys, the export verified as the page says, a loan', async () => {
+  it('docs/integrators-banks.md: the lookup, the signing keys, the export verified as the page says, a loan, the rate limit headers, a 404', async () => {
     const env: Record<string, string> = {
       JIFEN: base,
       KEY: facts.keys.bank!,
@@ -162,7 +162,18 @@ describe('the curl examples of docs/integrators-*.md, against the server (e2e)',
       'GET /v1/bank/grades/export 200',
       'GET /v1/bank/signing-keys 200',
       'POST /v1/bank/loans 201',
+      'GET /v1/bank/grades 200',
+      'GET /v1/bank/grades 404',
     ]);
+    // Each read spends one of the key's 60: the headers say so.
+    const [lookup, , , loan, headers, unknown] = run.answers;
+    expect(lookup.headers.get('ratelimit-limit')).toBe('60');
+    const remaining = [lookup, loan, headers].map((a) => Number(a.headers.get('ratelimit-remaining')));
+    expect(remaining[0]).toBeLessThan(60);
+    expect(remaining[1]).toBeLessThan(remaining[0]);
+    expect(remaining[2]).toBeLessThan(remaining[1]);
+    expect(Number(headers.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
+    expect((unknown.json as { code: string }).code).toBe('not-found');
     expect([...run.used].filter((v) => !run.documented.has(v) && v !== 'HOUSEHOLD_REF')).toEqual([]);
 
     // "Verify it before you lend on it", step by step.
