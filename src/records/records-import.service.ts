@@ -421,6 +421,8 @@ export class RecordsImportService {
   /** Checks, values and (unless an all-or-nothing import has already failed) writes one chunk of lines. */
   private async enterChunk(m: EntityManager, run: ImportRun, chunk: Line[]): Promise<void> {
     if (!chunk.length) return;
+    // The previous chunk's statements finish before this one's first: a connection runs one at a time.
+    await run.writing;
     const { p } = run;
     const refuse = (l: Line, message: string) => run.result.rejected.push({ line: l.line, errors: [message] });
     const lines = await this.resolveHouseholds(m, run, chunk, refuse);
@@ -550,37 +552,39 @@ export class RecordsImportService {
     const { p } = run;
     if (!written.length) return;
     const actor = actorRef(p);
-    const previous = run.writing;
-    // Sent now and awaited with the next chunk (or before commit): they run in order on this transaction's connection.
-    const records = m.query(
-      `INSERT INTO records (tenant_id, entered_by, import_id, status, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
-                            asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, notice_days, import_line)
-       SELECT $1, $2, $3, 'submitted', * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
-                                        $12::varchar[], $13::varchar[], $14::numeric[], $15::numeric[], $16::numeric[], $17::bool[], $18::date[], $19::varchar[],
-                                        $20::int[], $21::int[])`,
-      [
-        p.tenantId,
-        actor,
-        run.importId,
-        // Array literals built here, not by node-pg: 2,000 rows × 18 columns per chunk.
-        ...arrayLiteral.columns(
-          written.map((v) => [
-            v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
-            v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
-            v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, v.line.line,
-          ]),
-          RECORD_COLUMNS,
-        ),
-      ],
-    );
-    const histories = m.query(
-      `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
-       SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
-      [p.tenantId, actor, ...arrayLiteral.columns(written.map((v) => [v.id, null, 'submitted', v.line.note]), ['bare', 'quoted', 'quoted', 'quoted'])],
-    );
-    run.writing = Promise.all([previous, records, histories]);
+    // Sent now and left running while the next chunk's lines are read and parsed; awaited before that chunk's
+    // first statement (or before commit). A connection runs one statement at a time, so each is sent when the
+    // one before it is done (node-pg still queues early ones, but that is deprecated and goes in pg 9).
+    const insertRecords = () =>
+      m.query(
+        `INSERT INTO records (tenant_id, entered_by, import_id, status, id, holder_type, holder_id, region_code, rule_set_id, rule_set_version, rule_code, rule_name,
+                              asset_code, direction, quantity, points, uncapped_points, capped, occurred_on, note, notice_days, import_line)
+         SELECT $1, $2, $3, 'submitted', * FROM unnest($4::uuid[], $5::varchar[], $6::uuid[], $7::varchar[], $8::uuid[], $9::int[], $10::varchar[], $11::varchar[],
+                                          $12::varchar[], $13::varchar[], $14::numeric[], $15::numeric[], $16::numeric[], $17::bool[], $18::date[], $19::varchar[],
+                                          $20::int[], $21::int[])`,
+        [
+          p.tenantId,
+          actor,
+          run.importId,
+          // Array literals built here, not by node-pg: 2,000 rows × 18 columns per chunk.
+          ...arrayLiteral.columns(
+            written.map((v) => [
+              v.id, v.line.holderType, v.holder.id, v.holder.regionCode, v.set.id, v.set.version, v.item.code, v.item.name,
+              v.set.asset, v.item.direction, v.line.quantity.toFixed(), v.points.toFixed(), v.uncapped.toFixed(), v.capped, v.line.occurredOn, v.line.note,
+              v.item.noticeDays ?? DEFAULT_NOTICE_DAYS, v.line.line,
+            ]),
+            RECORD_COLUMNS,
+          ),
+        ],
+      );
+    const insertHistory = () =>
+      m.query(
+        `INSERT INTO record_history (tenant_id, actor, record_id, from_status, to_status, reason)
+         SELECT $1, $2, * FROM unnest($3::uuid[], $4::varchar[], $5::varchar[], $6::text[])`,
+        [p.tenantId, actor, ...arrayLiteral.columns(written.map((v) => [v.id, null, 'submitted', v.line.note]), ['bare', 'quoted', 'quoted', 'quoted'])],
+      );
+    run.writing = insertRecords().then(insertHistory);
     run.writing.catch(() => undefined); // seen when awaited; never reported as unhandled meanwhile
-    await previous; // at most one chunk in flight while the next is prepared: memory stays flat
     run.result.accepted += written.length;
   }
 }
