@@ -1,13 +1,6 @@
 import { DataSource } from 'typeorm';
 import { TooManyAttempts } from '../platform/http/app-error';
 
-/**
- * A token bucket per API key, kept in PostgreSQL so that it holds across every
- * instance of the service: `burst` requests at once, refilled at `perSecond`.
- * Bank keys go through it: a bank's systems may poll, but not scrape the
- * county. One statement takes a token or refuses, with the database's clock,
- * so two instances never both spend the last token.
- */
 /** What a key has left after a request: for the `RateLimit-*` headers. */
 export interface RateLimitState {
   /** Requests at once (the bucket's size). */
@@ -21,6 +14,13 @@ export interface RateLimitState {
 export const BANK_BURST = 60;
 export const BANK_PER_SECOND = 2;
 
+/**
+ * A token bucket per API key, kept in PostgreSQL so that it holds across every
+ * instance of the service: `burst` requests at once, refilled at `perSecond`.
+ * Bank keys go through it: a bank's systems may poll, but not scrape the
+ * county. One statement takes a token or refuses, with the database's clock,
+ * so two instances never both spend the last token.
+ */
 export class RateLimiter {
   constructor(
     private readonly db: DataSource,

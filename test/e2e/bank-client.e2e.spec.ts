@@ -1,9 +1,8 @@
 import { execFile } from 'child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { DemoFacts, DemoLoader } from '../../src/demo/demo-loader';
-import { startAppOnOwnDatabase, TestApp } from '../helpers/test-app';
+import type { DemoFacts } from '../../src/demo/demo-loader';
+import { DemoApp, startDemoApp } from '../helpers/demo-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -15,22 +14,16 @@ const ROOT = path.join(__dirname, '..', '..');
  * signed export verified with the key it names, a loan reported.
  */
 describe('the bank client example, against the generated types and the server (e2e)', () => {
-  let t: TestApp;
+  let t: DemoApp;
   let facts: DemoFacts;
   let base: string;
   let dir: string;
 
   beforeAll(async () => {
-    const started = await startAppOnOwnDatabase('bank_client');
-    t = started;
-    base = started.base;
-    dir = mkdtempSync(path.join(tmpdir(), 'jifen-bank-client-'));
-    facts = (await new DemoLoader(t.app, dir, () => undefined).load(path.join(ROOT, 'config'), { scale: 0.1 })).facts!;
+    t = await startDemoApp('bank_client');
+    ({ facts, base, dir } = t);
   }, 120_000);
-  afterAll(async () => {
-    await t.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t.close());
 
   const run = (args: string[]) =>
     new Promise<{ code: number; out: string }>((resolve) =>

@@ -1,10 +1,9 @@
 import { createHash, createPublicKey, randomUUID, verify } from 'crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'fs';
-import { tmpdir } from 'os';
+import { readFileSync } from 'fs';
 import * as path from 'path';
-import { DemoFacts, DemoLoader } from '../../src/demo/demo-loader';
+import type { DemoFacts } from '../../src/demo/demo-loader';
 import { shanghaiToday } from '../../src/platform/util/business-date';
-import { startAppOnOwnDatabase, TestApp } from '../helpers/test-app';
+import { DemoApp, startDemoApp } from '../helpers/demo-app';
 
 const ROOT = path.join(__dirname, '..', '..');
 
@@ -129,22 +128,15 @@ async function runPage(file: string, env: Record<string, string>, after: (a: Ans
  * signed export. A renamed path, field or header in the API fails here.
  */
 describe('the curl examples of docs/integrators-*.md, against the server (e2e)', () => {
-  let t: TestApp;
+  let t: DemoApp;
   let facts: DemoFacts;
   let base: string;
-  let dir: string;
 
   beforeAll(async () => {
-    const started = await startAppOnOwnDatabase('integrator_docs');
-    t = started;
-    base = started.base;
-    dir = mkdtempSync(path.join(tmpdir(), 'jifen-integrator-docs-'));
-    facts = (await new DemoLoader(t.app, dir, () => undefined).load(path.join(ROOT, 'config'), { scale: 0.1 })).facts!;
+    t = await startDemoApp('integrator_docs');
+    ({ facts, base } = t);
   }, 120_000);
-  afterAll(async () => {
-    await t.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => t.close());
 
   it('docs/integrators-banks.md: the lookup, the signing keys, the export verified as the page says, a loan, the rate limit headers, a 404', async () => {
     const env: Record<string, string> = {

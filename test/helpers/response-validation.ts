@@ -10,15 +10,15 @@ type Doc = { paths: Record<string, Record<string, { responses?: Record<string, {
 /** Largest body captured for checking; anything longer (exports, big pages) is checked for status and media type only. */
 const MAX_BODY = 1 << 20;
 
+/** A JSON schema that says what the body holds: a reference, an object's properties, an array's items, or a combination. */
+export const isTyped = (s: Schema | undefined): boolean => Boolean(s && (s.$ref || s.properties || s.items || s.allOf || s.oneOf || s.anyOf));
+
 /**
  * OpenAPI 3.0 schema to JSON Schema as Ajv reads it: `nullable` becomes a
  * null type, references point into the document's components, and an object
  * that lists its properties allows no others (a field the document does not
  * describe is a finding, not a detail).
  */
-/** A JSON schema that says what the body holds: a reference, an object's properties, an array's items, or a combination. */
-export const isTyped = (s: Schema | undefined): boolean => Boolean(s && (s.$ref || s.properties || s.items || s.allOf || s.oneOf || s.anyOf));
-
 function toJsonSchema(s: unknown): unknown {
   if (Array.isArray(s)) return s.map(toJsonSchema);
   if (!s || typeof s !== 'object') return s;
