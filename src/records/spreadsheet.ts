@@ -1,5 +1,6 @@
 import * as ExcelJS from 'exceljs';
 import { Readable } from 'stream';
+import * as unzipper from 'unzipper';
 import { isCalendarDate } from '../platform/http/validators';
 import { BadInput } from '../platform/http/app-error';
 
@@ -115,6 +116,51 @@ export function cellText(v: ExcelJS.CellValue): string {
 /** Whether an upload is an .xlsx file (a ZIP archive: "PK\3\4"). */
 export const looksLikeXlsx = (head: Buffer) => head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 
+/** The parts of ExcelJS's streaming reader that DirectoryWorkbookReader drives (not in its typings). */
+interface ReaderParts {
+  _parseRels(entry: Readable): Promise<void>;
+  _parseWorkbook(entry: Readable): Promise<void>;
+  _parseSharedStrings(entry: Readable): AsyncGenerator<unknown>;
+  _parseStyles(entry: Readable): Promise<void>;
+  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<unknown>;
+}
+
+/**
+ * ExcelJS's streaming reader, fed by the file's central directory. ExcelJS reads
+ * the archive in one streamed pass, in stored order, and that pass sometimes ends
+ * before the last entries (exceljs#3064): a workbook whose xl/workbook.xml is stored
+ * after its sheets, as ExcelJS writes them (our own template), was refused as
+ * unreadable about once in a hundred reads. Here the file is opened by its central
+ * directory (the upload is on disk), the workbook's parts are read first, whatever
+ * their order in the file, and the sheets after, in their number order, each still
+ * streamed row by row through ExcelJS's own parsers.
+ */
+class DirectoryWorkbookReader extends ExcelJS.stream.xlsx.WorkbookReader {
+  constructor(private readonly file: string, options: Partial<ExcelJS.stream.xlsx.WorkbookStreamReaderOptions>) {
+    super(file, options);
+  }
+
+  override async *parse(): AsyncGenerator<unknown> {
+    const self = this as unknown as ReaderParts;
+    const dir = await unzipper.Open.file(this.file);
+    const part = (name: string) => dir.files.find((f) => f.path === name);
+    const rels = part('xl/_rels/workbook.xml.rels');
+    if (rels) await self._parseRels(rels.stream());
+    const workbook = part('xl/workbook.xml');
+    if (!workbook) throw new Error('no xl/workbook.xml: not an .xlsx workbook');
+    await self._parseWorkbook(workbook.stream());
+    const strings = part('xl/sharedStrings.xml');
+    if (strings) yield* self._parseSharedStrings(strings.stream());
+    const styles = part('xl/styles.xml');
+    if (styles) await self._parseStyles(styles.stream());
+    const sheets = dir.files
+      .map((f) => ({ f, no: /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(f.path)?.[1] }))
+      .filter((s): s is { f: unzipper.File; no: string } => s.no !== undefined)
+      .sort((a, b) => Number(a.no) - Number(b.no));
+    for (const { f, no } of sheets) yield* self._parseWorksheet(f.stream(), no);
+  }
+}
+
 /**
  * The first worksheet of an .xlsx file, row by row, streamed (ExcelJS's
  * streaming reader: memory stays flat however many rows), in the shape the
@@ -124,7 +170,7 @@ export const looksLikeXlsx = (head: Buffer) => head.length >= 4 && head[0] === 0
 export function xlsxRecords(file: string): Readable {
   async function* rows() {
     try {
-      const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
+      const reader = new DirectoryWorkbookReader(file, { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore' });
       for await (const sheet of reader) {
         for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
           const values = row.values as ExcelJS.CellValue[]; // 1-based: values[0] is empty

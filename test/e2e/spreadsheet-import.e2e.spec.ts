@@ -133,7 +133,7 @@ describe('spreadsheet import (e2e)', () => {
     // A listed household left blank is no line: it is skipped, not refused.
     const filled = Buffer.from(await wb.xlsx.writeBuffer());
     const up = await upload(filled, XLSX);
-    expect(up.status).toBe(201);
+    expect({ status: up.status, body: up.body }).toMatchObject({ status: 201 }); // a refusal shows why
     expect(up.body.accepted).toBe(2);
     expect((await recordsOf(up.body.importId)).map((r: any) => [r.holder_id, r.rule_code, r.occurred_on])).toEqual([
       [hh.zhang, 'R01', '2026-11-28'],
