@@ -1,6 +1,7 @@
 import { IsIn, IsISO8601, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { IsBusinessDate, IsOptional } from '../platform/http/validators';
 import { ActorRefView } from '../auth/actor.dto';
+import { PageOf } from '../platform/http/page.dto';
 
 
 export class CreateBankDto {
@@ -184,20 +185,14 @@ export class BankAccessView {
   at!: string;
 }
 
-export class BankAccessLogView {
-  items!: BankAccessView[];
-  nextCursor!: string | null;
-}
+export class BankAccessLogView extends PageOf(BankAccessView) {}
 
 export class BankView {
   id!: string;
   name!: string;
 }
 
-export class BanksView {
-  items!: BankView[];
-  nextCursor!: string | null;
-}
+export class BanksView extends PageOf(BankView) {}
 
 /** A household's consent to one bank's reading its grade, as granted. */
 export class ConsentGrantedView {
@@ -216,10 +211,7 @@ export class ConsentView extends ConsentGrantedView {
   revokedAt!: string | null;
 }
 
-export class ConsentsView {
-  items!: ConsentView[];
-  nextCursor!: string | null;
-}
+export class ConsentsView extends PageOf(ConsentView) {}
 
 export class ConsentEventView {
   /** granted, revoked or expired. */

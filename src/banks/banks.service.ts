@@ -191,11 +191,6 @@ export class BanksService implements OnModuleInit {
 
   // ---------------------------------------------------------------- the bank API
 
-  /** The key's bank. Its rate limit was taken before the handler ran (BankRateLimit). */
-  private bank(p: KeyPrincipal): string {
-    return p.bankId!;
-  }
-
   private async log(p: KeyPrincipal, endpoint: string, households: number, runId: string | null): Promise<void> {
     await this.dataSource.query(`INSERT INTO bank_access_log (tenant_id, bank_id, key_id, endpoint, households, run_id) VALUES ($1, $2, $3, $4, $5, $6)`, [
       p.tenantId, p.bankId, p.keyId, endpoint, households, runId,
@@ -214,7 +209,7 @@ export class BanksService implements OnModuleInit {
 
   /** GET /v1/bank/grades?idNumber=: one consenting household's grade from the latest published run; 404 otherwise. */
   async gradeByIdNumber(p: KeyPrincipal, idNumber: string) {
-    const bankId = this.bank(p);
+    const bankId = p.bankId!; // a bank key's own bank; its rate limit was taken before the handler (BankRateLimitInterceptor)
     const endpoint = 'GET /v1/bank/grades';
     const notFound = async (runId: string | null) => {
       await this.log(p, endpoint, 0, runId);
@@ -243,7 +238,7 @@ export class BanksService implements OnModuleInit {
    * and signature in the headers, which must precede the body.
    */
   async export(p: KeyPrincipal, regionCode: string | undefined, format: 'csv' | 'ndjson', res: Response): Promise<void> {
-    const bankId = this.bank(p);
+    const bankId = p.bankId!;
     const region = regionCode ?? p.scopeRegionCode;
     const run = await this.latestRun(p.tenantId, region);
     if (!run) {
@@ -291,7 +286,7 @@ export class BanksService implements OnModuleInit {
 
   /** POST /v1/bank/loans: a loan granted to a consenting household. */
   async reportLoan(p: KeyPrincipal, dto: LoanDto) {
-    const bankId = this.bank(p);
+    const bankId = p.bankId!;
     const [consent] = await this.dataSource.query(`SELECT 1 FROM consents c WHERE ${CURRENT_CONSENT} AND c.household_id = $4`, [p.tenantId, bankId, shanghaiToday(), dto.householdRef]);
     if (!consent) throw new NotFound(`household ${dto.householdRef}`);
     const id = randomUUID();

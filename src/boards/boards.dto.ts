@@ -1,6 +1,7 @@
 import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsOptional } from '../platform/http/validators';
 import { LedgerAnchorView } from '../ledger/ledger.dto';
+import { PageOf } from '../platform/http/page.dto';
 
 export class CreateBoardDto {
   @IsString() @Matches(/^\d{12}$/, { message: 'villageCode must be a 12-digit village code' })
@@ -72,10 +73,7 @@ export class BoardView {
   publishedAt!: string | null;
 }
 
-export class BoardsView {
-  items!: BoardView[];
-  nextCursor!: string | null;
-}
+export class BoardsView extends PageOf(BoardView) {}
 
 export class BoardPublishedView extends BoardView {
   /** The ledger's seal printed on the board. */

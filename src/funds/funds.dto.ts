@@ -1,6 +1,7 @@
 import { IsIn, IsNotEmpty, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { DECIMAL } from '../redemption/redemption.dto';
 import { IsBusinessDate, IsDecimalString, IsOptional, Nested, REGION_CODE as REGION } from '../platform/http/validators';
+import { PageOf } from '../platform/http/page.dto';
 
 export class CreateFundDto {
   @IsString() @IsNotEmpty() @MaxLength(100)
@@ -69,10 +70,7 @@ export class FundView {
   coverageAlertBelow!: string;
 }
 
-export class FundsView {
-  items!: FundView[];
-  nextCursor!: string | null;
-}
+export class FundsView extends PageOf(FundView) {}
 
 export class FundOutstandingView {
   asset!: string;
@@ -161,7 +159,4 @@ export class SettlementSummaryView {
   createdAt!: string;
 }
 
-export class SettlementsView {
-  items!: SettlementSummaryView[];
-  nextCursor!: string | null;
-}
+export class SettlementsView extends PageOf(SettlementSummaryView) {}

@@ -2,6 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsString,
 import { Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
 import { FEATURES, Feature } from './domain/scorecard';
 import { LedgerAnchorView } from '../ledger/ledger.dto';
+import { PageOf } from '../platform/http/page.dto';
 
 const DEC = /^-?(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -102,10 +103,7 @@ export class GradeRunView {
   publishedAt!: string | null;
 }
 
-export class GradeRunsView {
-  items!: GradeRunView[];
-  nextCursor!: string | null;
-}
+export class GradeRunsView extends PageOf(GradeRunView) {}
 
 /** What a new run computed. */
 export class GradeRunCreatedView {
@@ -135,10 +133,7 @@ export class ScorecardSummaryView {
   createdAt!: string;
 }
 
-export class ScorecardsView {
-  items!: ScorecardSummaryView[];
-  nextCursor!: string | null;
-}
+export class ScorecardsView extends PageOf(ScorecardSummaryView) {}
 
 export class ScorecardRefView {
   id!: string;

@@ -1,5 +1,6 @@
 import { IsNotEmpty, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { IsBusinessDate, IsOptional } from '../platform/http/validators';
+import { PageOf } from '../platform/http/page.dto';
 
 export class CreateHouseholdDto {
   /** 12-digit village code. */
@@ -123,11 +124,8 @@ export class HouseholdSummaryView {
   headName!: string;
 }
 
-export class HouseholdsFoundView {
-  /** At most 20. */
-  items!: HouseholdSummaryView[];
-  nextCursor!: string | null;
-}
+/** Households found: at most 20. */
+export class HouseholdsFoundView extends PageOf(HouseholdSummaryView) {}
 
 export class PersonSummaryView {
   id!: string;
@@ -135,11 +133,8 @@ export class PersonSummaryView {
   name!: string;
 }
 
-export class PeopleFoundView {
-  /** At most 20. */
-  items!: PersonSummaryView[];
-  nextCursor!: string | null;
-}
+/** People found: at most 20. */
+export class PeopleFoundView extends PageOf(PersonSummaryView) {}
 
 export class CardRotatedView {
   householdId!: string;

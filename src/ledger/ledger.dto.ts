@@ -5,6 +5,7 @@ import { Nested, IsBusinessDate, IsOptional } from '../platform/http/validators'
 import { isUuid } from '../platform/http/validation';
 import { PageQuery } from '../platform/http/pagination';
 import { ActorRefView } from '../auth/actor.dto';
+import { PageOf } from '../platform/http/page.dto';
 
 export const HOLDER_TYPES = ['household', 'person', 'shop', 'fund'] as const;
 
@@ -177,10 +178,7 @@ export class HolderEntryItemView {
   memo!: string;
 }
 
-export class HolderEntriesView {
-  items!: HolderEntryItemView[];
-  nextCursor!: string | null;
-}
+export class HolderEntriesView extends PageOf(HolderEntryItemView) {}
 
 /** A system account by its name ("issuer", "donations", "payouts", …), or a holder's as `{ type, id }`. */
 const ACCOUNT_SCHEMA = {
@@ -237,10 +235,7 @@ export class AssetView {
   expiry!: ExpiryDto;
 }
 
-export class AssetsView {
-  items!: AssetView[];
-  nextCursor!: string | null;
-}
+export class AssetsView extends PageOf(AssetView) {}
 
 export class ExpiredHolderView {
   type!: string;

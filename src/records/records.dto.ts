@@ -3,6 +3,7 @@ import { PageQuery } from '../platform/http/pagination';
 import { ReasonDto } from '../platform/http/reason.dto';
 import { IsBusinessDate, Nested, IsOptional } from '../platform/http/validators';
 import { ActorRefView } from '../auth/actor.dto';
+import { PageOf } from '../platform/http/page.dto';
 
 export const RULE_CODE_RE = /^[A-Z][A-Z0-9_-]{0,15}$/;
 export const QUANTITY_RE = /^(0|[1-9]\d{0,5})(\.\d{1,2})?$/;
@@ -216,10 +217,7 @@ export class RecordEnteredView extends RecordView {
   cappedBy!: CapView | null;
 }
 
-export class RecordsView {
-  items!: RecordView[];
-  nextCursor!: string | null;
-}
+export class RecordsView extends PageOf(RecordView) {}
 
 /** An import (a CSV or workbook of records) with where its records stand. */
 export class ImportView {

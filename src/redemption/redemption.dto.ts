@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, IsNotEmpty, IsObject, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
 import { PageQuery } from '../platform/http/pagination';
 import { IsBusinessDate, IsDecimalString, Nested, IsOptional, REGION_CODE as REGION } from '../platform/http/validators';
+import { PageOf } from '../platform/http/page.dto';
 
 const ASSET = /^[A-Z][A-Z0-9_]{1,15}$/;
 export const DECIMAL = /^(0|[1-9]\d{0,11})(\.\d{1,6})?$/;
@@ -168,10 +169,7 @@ export class RedemptionHolderRefView {
   id!: string;
 }
 
-export class RedemptionsView {
-  items!: RedemptionView[];
-  nextCursor!: string | null;
-}
+export class RedemptionsView extends PageOf(RedemptionView) {}
 
 /** A partner shop (积分超市, 爱心商家). */
 export class ShopView {
@@ -188,10 +186,7 @@ export class ShopView {
   rates!: Record<string, string>;
 }
 
-export class ShopsView {
-  items!: ShopView[];
-  nextCursor!: string | null;
-}
+export class ShopsView extends PageOf(ShopView) {}
 
 export class ShopItemView {
   /** @example "SOAP" */
@@ -209,10 +204,7 @@ export class ShopItemView {
   stock!: number;
 }
 
-export class ShopItemsView {
-  items!: ShopItemView[];
-  nextCursor!: string | null;
-}
+export class ShopItemsView extends PageOf(ShopItemView) {}
 
 export class PinUpdatedView {
   updated!: true;

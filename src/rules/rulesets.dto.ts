@@ -1,6 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { Nested, IsBusinessDate, IsDecimalString, IsOptional } from '../platform/http/validators';
 import { PageQuery } from '../platform/http/pagination';
+import { PageOf } from '../platform/http/page.dto';
 
 const SIGNED = /^-?(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 const decimal = (what: string) => ({ message: `$property must be ${what} decimal string such as "5" or "2.50"` });
@@ -174,7 +175,4 @@ export class RuleSetView {
   effectiveItems?: RuleItemDto[];
 }
 
-export class RuleSetsView {
-  items!: RuleSetView[];
-  nextCursor!: string | null;
-}
+export class RuleSetsView extends PageOf(RuleSetView) {}

@@ -143,10 +143,7 @@ export class TeamView {
   memberIds!: string[];
 }
 
-export class TeamsView {
-  items!: TeamView[];
-  nextCursor!: string | null;
-}
+export class TeamsView extends PageOf(TeamView) {}
 
 export class MenuItemView {
   code!: string;
@@ -156,10 +153,7 @@ export class MenuItemView {
   definedAt!: string;
 }
 
-export class MenuView {
-  items!: MenuItemView[];
-  nextCursor!: string | null;
-}
+export class MenuView extends PageOf(MenuItemView) {}
 
 export class RequesterRefView {
   type!: string;
